@@ -138,7 +138,7 @@ loop: // two steps while at least three remain, so both may load the step after 
 	CMP $3, R0
 	BGE loop
 
-tail: // one or two steps remain; their operands of the first are loaded
+tail: // one or two steps remain, the first one's operands loaded
 	CMP $2, R0
 	BLT last
 	// The last but one step, A in V0, V1: loads the last.

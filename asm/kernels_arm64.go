@@ -32,8 +32,8 @@ var neonSet = Set{
 
 func init() {
 	// On Linux cpuid takes ASIMD from the HWCAP word of the auxiliary vector (which qemu-user
-	// fills in too) and, where HWCAP_CPUID allows, from ID_AA64PFR0_EL1. Every Linux arm64
-	// kernel reports it; without it the Go set stays in use.
+	// fills in too) and, where HWCAP_CPUID allows, from ID_AA64PFR0_EL1. Cores without
+	// Advanced SIMD, which Go's own runtime would not run on, keep the Go set.
 	if cpuid.CPU.Supports(cpuid.ASIMD) {
 		register(&neonSet)
 	}
