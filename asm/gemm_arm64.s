@@ -5,10 +5,10 @@
 // The 8x12 NEON micro-kernel: C[i][j] (+)= sum_p a[p*8+i] * b[p*12+j] for i < 8, j < 12.
 //
 // Register plan (AArch64 has 32 vector registers of four float32):
-//    V8-V31    the 96 sums, row i in V(8+3i), V(9+3i), V(10+3i) (columns 0-3, 4-7, 8-11)
-//    V0, V1    A of an even step (rows 0-3 and 4-7); V5, V6 A of an odd step
-//    V2-V4    B of the current step, each reloaded with the next step's as soon as its
-//        eight fmla have issued
+//   V8-V31  the 96 sums, row i in V(8+3i), V(9+3i), V(10+3i) (columns 0-3, 4-7, 8-11)
+//   V0, V1  A of an even step (rows 0-3 and 4-7); V5, V6 A of an odd step
+//   V2-V4   B of the current step, each reloaded with the next step's as soon as its eight
+//           fmla have issued
 //
 // Every step is 24 by-element fmla (each sum gets one, so a chain has 23 independent fmla between
 // its links, more than the 2 pipes x 4-7 cycles of latency of Cortex-A53/A72/A76 need) and, in

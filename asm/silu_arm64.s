@@ -16,8 +16,8 @@
 // by asm2plan9s from the GNU syntax in their comments.
 //
 // Registers: V16-V28 hold the constants, set once; lane pair (L = 0, 1) uses
-//    V0+L z, V2+L x then r, V4+L n then 2^n, V6+L n as a float, V8+L and V10+L the Horner
-//    terms, V12+L 1 + exp(-z), V14+L r*r then the result.
+//   V0+L z, V2+L x then r, V4+L n then 2^n, V6+L n as a float, V8+L and V10+L the Horner
+//   terms, V12+L 1 + exp(-z), V14+L r*r then the result.
 
 // func biasSiLUNEONAsm(z, h, b []float32)
 TEXT ·biasSiLUNEONAsm(SB), NOSPLIT, $0-72
