@@ -11,8 +11,8 @@
 //           fmla have issued
 //
 // Every step is 24 by-element fmla (each sum gets one, so a chain has 23 independent fmla between
-// its links, more than the 2 pipes x 4-7 cycles of latency of Cortex-A53/A72/A76 need) and, in
-// the main loop, four loads spread among them. The loop is unrolled by two steps so that the A
+// its links, where Cortex-A53/A72/A76 keep at most about 8 in flight: latency times issue rate)
+// and, in the main loop, four loads spread among them. The loop is unrolled by two steps so that the A
 // registers alternate; the next step's operands are loaded only while one remains, so the
 // kernel never reads past a[k*8] or b[k*12].
 //
