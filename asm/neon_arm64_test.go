@@ -136,3 +136,28 @@ func TestNEONPeakCountsFlops(t *testing.T) {
 		t.Fatalf("Peak(0) = %v flops, want 0", got)
 	}
 }
+
+// BenchmarkNEONMicroKernel times one tile over k = 256 packed steps (A and B in L1), the
+// micro-kernel's ceiling inside a GEMM; compare it with BenchmarkPeak on the same core.
+// Under qemu the figure measures the emulator, not NEON.
+func BenchmarkNEONMicroKernel(b *testing.B) {
+	const k = 256
+	r := rand.New(rand.NewPCG(9, 10))
+	a, bp := randSlice(r, k*neonMR, 1), randSlice(r, k*neonNR, 1)
+	c := make([]float32, neonMR*neonNR)
+	for b.Loop() {
+		neonSet.MicroKernel(k, a, bp, c, neonNR, true)
+	}
+	b.ReportMetric(2*neonMR*neonNR*k*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}
+
+// BenchmarkNEONBiasSiLU times the SiLU forward kernel on a 512-wide row, in values per second.
+func BenchmarkNEONBiasSiLU(b *testing.B) {
+	const n = 512
+	r := rand.New(rand.NewPCG(11, 12))
+	z, bias, h := randSlice(r, n, 4), randSlice(r, n, 0), make([]float32, n)
+	for b.Loop() {
+		neonSet.BiasSiLU(z, h, bias)
+	}
+	b.ReportMetric(n*float64(b.N)/b.Elapsed().Seconds()/1e6, "Mvalues/s")
+}
