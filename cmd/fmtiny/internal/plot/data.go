@@ -157,8 +157,11 @@ func FromTable(header []string, d int, x []float32, label string, want Kind) (*D
 	if d < 2 || !strings.EqualFold(name(1), "id") {
 		return nil, fmt.Errorf("a t column without an id column after it: the header is %s, want t,id,x,y", headerString(header, d))
 	}
-	if d < 4 {
-		return nil, fmt.Errorf("t,id and %d coordinate column: a picture needs two", d-2)
+	switch d {
+	case 2:
+		return nil, errors.New("no coordinate columns after t,id: a picture needs two")
+	case 3:
+		return nil, fmt.Errorf("one coordinate column (%s) after t,id: a picture needs two", name(2))
 	}
 	data := &Data{Label: label, Dims: d - 2, Axes: [2]string{name(2), name(3)}}
 	if err := groupByTime(data, x, d); err != nil {

@@ -1,0 +1,131 @@
+package plot
+
+import (
+	"image"
+	"strings"
+	"testing"
+)
+
+// straightPaths moves point i from starts[i] to ends[i] along a straight line in steps steps.
+func straightPaths(starts, ends []float32, steps int) *Data {
+	d := &Data{Kind: Trajectory, Label: "straight", Dims: 2, Axes: [2]string{"x", "y"}}
+	for k := 0; k <= steps; k++ {
+		f := float32(k) / float32(steps)
+		x := make([]float32, len(starts))
+		for i := range x {
+			x[i] = starts[i] + (ends[i]-starts[i])*f
+		}
+		d.T = append(d.T, f)
+		d.X = append(d.X, x)
+	}
+	return d
+}
+
+// A path from (0, 0) to (1, 1) paints the diagonal and nothing beside it, with a black start
+// dot and a navy end dot.
+func TestTrajectoryDiagonal(t *testing.T) {
+	for _, byTime := range []bool{false, true} {
+		r := Range{-0.5, 1.5, -0.5, 1.5}
+		d := straightPaths([]float32{0, 0}, []float32{1, 1}, 20)
+		pic := decode(t, must(Trajectories([]*Data{d}, Options{Range: &r, TimeColors: byTime})))
+		area := onePanel(t, pic)
+		for f := float32(0.1); f <= 0.9; f += 0.01 {
+			p := pixelOf(area, r, f, f)
+			// Wu's line shares each column between the two pixels nearest the line.
+			if !painted(pic.RGBAAt(p.X, p.Y)) && !painted(pic.RGBAAt(p.X, p.Y-1)) && !painted(pic.RGBAAt(p.X, p.Y+1)) {
+				t.Errorf("time colours %v: the diagonal at %.2f (pixel %v) is not painted", byTime, f, p)
+			}
+			for _, off := range []image.Point{{-4, -4}, {4, 4}, {0, 6}, {6, 0}} {
+				if q := p.Add(off); painted(pic.RGBAAt(q.X, q.Y)) {
+					t.Errorf("time colours %v: pixel %v beside the diagonal painted %v", byTime, q, pic.RGBAAt(q.X, q.Y))
+				}
+			}
+		}
+		if p := pixelOf(area, r, 0, 0); pic.RGBAAt(p.X, p.Y).R > 40 || coloured(pic.RGBAAt(p.X, p.Y)) {
+			t.Errorf("start dot %v, want black", pic.RGBAAt(p.X, p.Y))
+		}
+		p := pixelOf(area, r, 1, 1)
+		if c := pic.RGBAAt(p.X, p.Y); !(c.B > 100 && c.R < 40 && c.G < 40) {
+			t.Errorf("end dot %v, want navy", c)
+		}
+	}
+}
+
+// Only the first MaxPaths paths are drawn, but every end point is.
+func TestTrajectoryMaxPaths(t *testing.T) {
+	r := Range{-1, 3, -1, 3}
+	d := straightPaths([]float32{0, 0, 0, 1, 0, 2}, []float32{2, 0, 2, 1, 2, 2}, 10)
+	pic := decode(t, must(Trajectories([]*Data{d}, Options{Range: &r, MaxPaths: 1})))
+	area := onePanel(t, pic)
+	at := func(x, y float32) image.Point { return pixelOf(area, r, x, y) }
+	if p := at(1, 0); !painted(pic.RGBAAt(p.X, p.Y)) && !painted(pic.RGBAAt(p.X, p.Y-1)) {
+		t.Error("the first path is not drawn")
+	}
+	for _, y := range []float32{1, 2} {
+		if p := at(1, y); painted(pic.RGBAAt(p.X, p.Y)) || painted(pic.RGBAAt(p.X, p.Y-1)) {
+			t.Errorf("path at y = %g drawn beyond MaxPaths", y)
+		}
+		if p := at(0, y); painted(pic.RGBAAt(p.X, p.Y)) {
+			t.Errorf("start dot of the path at y = %g drawn beyond MaxPaths", y)
+		}
+		if p := at(2, y); pic.RGBAAt(p.X, p.Y).B < 100 {
+			t.Errorf("end point at y = %g not drawn: %v", y, pic.RGBAAt(p.X, p.Y))
+		}
+	}
+	// MaxPaths < 0 draws all.
+	all := decode(t, must(Trajectories([]*Data{d}, Options{Range: &r, MaxPaths: -1})))
+	if p := at(1, 2); !painted(all.RGBAAt(p.X, p.Y)) && !painted(all.RGBAAt(p.X, p.Y-1)) {
+		t.Error("MaxPaths -1 left out the third path")
+	}
+}
+
+// By default the range holds every start point drawn, even far ones.
+func TestTrajectoryRangeHoldsStarts(t *testing.T) {
+	starts := uniform(300, -1, 1, -1, 1, 7)
+	starts[0], starts[1] = 6, -5 // one far start
+	ends := make([]float32, len(starts))
+	d := straightPaths(starts, ends, 30)
+	pic := decode(t, must(Trajectories([]*Data{d}, Options{})))
+	area := onePanel(t, pic)
+	// Find the black start dot at the bottom right, inside the plot area.
+	found := false
+	for y := area.Max.Y - area.Dy()/4; y < area.Max.Y && !found; y++ {
+		for x := area.Max.X - area.Dx()/4; x < area.Max.X; x++ {
+			if c := pic.RGBAAt(x, y); c.R < 40 && c.G < 40 && c.B < 40 {
+				found = true
+				break
+			}
+		}
+	}
+	if !found {
+		t.Error("the far start point (6, -5) is not in the bottom-right of the picture")
+	}
+}
+
+func TestTrajectoriesSideBySide(t *testing.T) {
+	a := straightPaths([]float32{0, 0}, []float32{1, 1}, 5)
+	b := straightPaths([]float32{0, 1}, []float32{1, 0}, 5)
+	b.Label = "other"
+	pic := decode(t, must(Trajectories([]*Data{a, b}, Options{Title: "two"})))
+	if f := frames(pic); len(f) != 2 || f[0].Size() != f[1].Size() || f[0].Min.Y != f[1].Min.Y {
+		t.Errorf("panels %v, want two alike side by side", f)
+	}
+}
+
+func TestTrajectoriesErrors(t *testing.T) {
+	one := &Data{Kind: Trajectory, Label: "short", T: []float32{0}, X: [][]float32{{1, 2}}}
+	for _, c := range []struct {
+		paths []*Data
+		want  string
+	}{
+		{nil, "no trajectories"},
+		{[]*Data{sample("s", []float32{1, 2})}, "s: a sample, not a trajectory"},
+		{[]*Data{one}, "short: a trajectory needs at least two times"},
+		{[]*Data{{Kind: Trajectory, Label: "empty"}}, "empty: no points"},
+	} {
+		_, err := Trajectories(c.paths, Options{})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("got %v, want an error with %q", err, c.want)
+		}
+	}
+}
