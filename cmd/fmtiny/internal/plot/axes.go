@@ -15,8 +15,7 @@ type Range struct {
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
 func (r Range) valid() bool {
-	return finite(r.XMin) && finite(r.XMax) && finite(r.YMin) && finite(r.YMax) &&
-		r.XMax > r.XMin && r.YMax > r.YMin
+	return finite(r.XMax-r.XMin) && finite(r.YMax-r.YMin) && r.XMax > r.XMin && r.YMax > r.YMin
 }
 
 // union is the smallest range holding r and q.

@@ -132,7 +132,7 @@ func drawPoints(img *image.RGBA, p *panel, pts []float32, scatter bool, bin int)
 	if scatter {
 		c := viridis[0]
 		for i := 0; i+1 < len(pts); i += 2 {
-			x, y := p.at(pts[i], pts[i+1])
+			x, y := p.at(float64(pts[i]), float64(pts[i+1]))
 			disc(img, p.rect, x, y, dotRadius, c, dotAlpha)
 		}
 		return

@@ -140,13 +140,13 @@ func TestDensityTitleSaysDims(t *testing.T) {
 func TestPicturesAreDeterministic(t *testing.T) {
 	pts := uniform(30000, -2, 2, -1, 3, 4)
 	draw := func() []byte {
-		return encode(t, must(DensityPanels([]*Data{sample("a", pts), sample("b", pts[:2000])}, Options{})))
+		return encode(t, must(DensityPanels([]*Data{sample("a", pts), sample("b", pts[:2000])}, Options{Size: 150})))
 	}
 	if !bytes.Equal(draw(), draw()) {
 		t.Error("the same sample gave two different pictures")
 	}
 	d := flowSnapshots(t, "condot", "ot", []float32{0, 0.5, 1}, 3000, 5)
-	rows := func() []byte { return encode(t, must(SnapshotRows([]*Data{d}, Options{}))) }
+	rows := func() []byte { return encode(t, must(SnapshotRows([]*Data{d}, Options{Size: 120}))) }
 	if !bytes.Equal(rows(), rows()) {
 		t.Error("the same snapshots gave two different pictures")
 	}

@@ -78,12 +78,13 @@ type panel struct {
 	r    Range
 }
 
-// at maps data coordinates to image coordinates (continuous; y grows downwards).
-func (p *panel) at(x, y float32) (float32, float32) {
+// at maps data coordinates to image coordinates (continuous; y grows downwards), in float64 so
+// that points far outside the panel stay finite and keep their direction until clipped.
+func (p *panel) at(x, y float64) (float64, float64) {
 	w, h := float64(p.rect.Dx()), float64(p.rect.Dy())
-	px := float64(p.rect.Min.X) + (float64(x)-p.r.XMin)/(p.r.XMax-p.r.XMin)*w
-	py := float64(p.rect.Max.Y) - (float64(y)-p.r.YMin)/(p.r.YMax-p.r.YMin)*h
-	return float32(px), float32(py)
+	px := float64(p.rect.Min.X) + (x-p.r.XMin)/(p.r.XMax-p.r.XMin)*w
+	py := float64(p.rect.Max.Y) - (y-p.r.YMin)/(p.r.YMax-p.r.YMin)*h
+	return px, py
 }
 
 // axes holds the ticks shared by all panels of a picture.
@@ -227,13 +228,13 @@ func textCentered(img *image.RGBA, cx, y int, s string, scale int, bold bool, wi
 // drawGrid draws dashed light lines across the plot area at the ticks.
 func drawGrid(img *image.RGBA, p *panel, ax *axes) {
 	for _, v := range ax.xv {
-		x, _ := p.at(float32(v), 0)
+		x, _ := p.at(v, 0)
 		if xi := int(x); xi > p.rect.Min.X && xi < p.rect.Max.X-1 {
 			vline(img, xi, p.rect.Min.Y, p.rect.Max.Y-1, 3, gridGrey)
 		}
 	}
 	for _, v := range ax.yv {
-		_, y := p.at(0, float32(v))
+		_, y := p.at(0, v)
 		if yi := int(y); yi > p.rect.Min.Y && yi < p.rect.Max.Y-1 {
 			hline(img, p.rect.Min.X, p.rect.Max.X-1, yi, 3, gridGrey)
 		}
@@ -246,14 +247,14 @@ func drawFrame(img *image.RGBA, p *panel, ax *axes, yLabels bool) {
 	r := p.rect
 	strokeRect(img, r.Min.X-1, r.Min.Y-1, r.Dx()+2, r.Dy()+2, ink)
 	for i, v := range ax.xv {
-		x, _ := p.at(float32(v), 0)
+		x, _ := p.at(v, 0)
 		xi := min(int(x), r.Max.X-1)
 		vline(img, xi, r.Max.Y+1, r.Max.Y+tickLen, 0, ink)
 		lw := textWidth(ax.xl[i], 1)
 		drawText(img, xi-lw/2, r.Max.Y+tickLen+tickGap, ax.xl[i], 1, ink)
 	}
 	for i, v := range ax.yv {
-		_, y := p.at(0, float32(v))
+		_, y := p.at(0, v)
 		yi := min(int(y), r.Max.Y-1)
 		hline(img, r.Min.X-1-tickLen, r.Min.X-2, yi, 0, ink)
 		if yLabels {

@@ -9,11 +9,13 @@ import (
 	"testing"
 )
 
-// decode round-trips img through PNG, as a reader of the file sees it.
+// decode round-trips img through PNG, as a reader of the file sees it (uncompressed, which
+// keeps the tests quick under the race detector and qemu; the pixels are the same).
 func decode(t testing.TB, img image.Image) *image.RGBA {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
+	enc := png.Encoder{CompressionLevel: png.NoCompression}
+	if err := enc.Encode(&buf, img); err != nil {
 		t.Fatal(err)
 	}
 	back, err := png.Decode(&buf)
@@ -98,7 +100,7 @@ func onePanel(t testing.TB, img *image.RGBA) image.Rectangle {
 // pixelOf is the pixel that data point (x, y) falls in, in a panel showing r.
 func pixelOf(rect image.Rectangle, r Range, x, y float32) image.Point {
 	p := panel{rect: rect, r: r}
-	px, py := p.at(x, y)
+	px, py := p.at(float64(x), float64(y))
 	return image.Pt(int(px), int(py))
 }
 

@@ -103,12 +103,14 @@ func swissRollFlow(n, k, steps int, seed uint64) *Data {
 var seedTimes = []float32{0.1, 0.5, 0.7, 0.9, 0.95, 0.97, 1}
 
 // TestPreview makes fmtiny's versions of the seed implementation's two pictures from
-// synthetic data, checks that they encode, and writes them to a temporary folder (and to
-// -preview's, if given) to be looked at.
+// synthetic data, checks that they encode, and writes them to a temporary folder (or to
+// -preview's, to be looked at).
 func TestPreview(t *testing.T) {
-	n := 20000
-	if testing.Short() {
-		n = 4000
+	// Enough points for histograms, few enough to run in a second or two under qemu or the
+	// race detector; -preview draws the full pictures.
+	n := 6000
+	if *previewDir != "" {
+		n = 20000
 	}
 	rows := []*Data{
 		flowSnapshots(t, "condot", "Flow Matching - COT", seedTimes, n, 1),
@@ -118,8 +120,7 @@ func TestPreview(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Small enough to run in a second or two under qemu; -preview draws the full picture.
-	points, parts, steps := 400, 120, 50
+	points, parts, steps := 300, 100, 40
 	if *previewDir != "" {
 		points, parts, steps = 2000, 400, 200
 	}
@@ -127,19 +128,24 @@ func TestPreview(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dirs := []string{t.TempDir()}
+	dir := t.TempDir()
 	if *previewDir != "" {
 		if err := os.MkdirAll(*previewDir, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		dirs = append(dirs, *previewDir)
+		dir = *previewDir
 	}
-	for _, dir := range dirs {
-		if err := WritePNG(filepath.Join(dir, "checkers_at_t.png"), snap); err != nil {
-			t.Fatal(err)
-		}
-		if err := WritePNG(filepath.Join(dir, "trajectories.png"), traj); err != nil {
-			t.Fatal(err)
-		}
+	if err := WritePNG(filepath.Join(dir, "checkers_at_t.png"), snap); err != nil {
+		t.Fatal(err)
+	}
+	if err := WritePNG(filepath.Join(dir, "trajectories.png"), traj); err != nil {
+		t.Fatal(err)
+	}
+	// Both pictures have their panels: 2 rows of 7, and 1.
+	if f := frames(decode(t, snap)); len(f) != 2*len(seedTimes) {
+		t.Errorf("checkers_at_t: %d panels, want %d", len(f), 2*len(seedTimes))
+	}
+	if f := frames(decode(t, traj)); len(f) != 1 {
+		t.Errorf("trajectories: %d panels, want 1", len(f))
 	}
 }

@@ -66,7 +66,13 @@ func strokeRect(dst *image.RGBA, x, y, w, h int, c color.RGBA) {
 // line draws an anti-aliased line of about one pixel's width from (x0, y0) to (x1, y1) with
 // Xiaolin Wu's algorithm, at opacity a; clip limits it to a rectangle. Pixel (i, j) covers
 // [i, i+1) x [j, j+1), so the centre of a pixel is at half-integers.
-func line(dst *image.RGBA, clip image.Rectangle, x0, y0, x1, y1 float32, c color.RGBA, a float32) {
+func line(dst *image.RGBA, clip image.Rectangle, ax, ay, bx, by float64, c color.RGBA, a float32) {
+	// Cut the segment to the clip rectangle (and a pixel around it) first: a point far outside,
+	// say of a diverging trajectory, must not cost a loop over millions of columns.
+	x0, y0, x1, y1, ok := clipSegment(ax, ay, bx, by, clip.Inset(-2))
+	if !ok {
+		return
+	}
 	x0, y0, x1, y1 = x0-0.5, y0-0.5, x1-0.5, y1-0.5 // to pixel-centre coordinates
 	steep := abs32(y1-y0) > abs32(x1-x0)
 	if steep {
@@ -118,6 +124,36 @@ func line(dst *image.RGBA, clip image.Rectangle, x0, y0, x1, y1 float32, c color
 	}
 }
 
+// clipSegment cuts the segment from (x0, y0) to (x1, y1) to the rectangle r (Liang-Barsky);
+// ok is false if nothing of it is inside or an end is not finite.
+func clipSegment(ax, ay, bx, by float64, r image.Rectangle) (x0, y0, x1, y1 float32, ok bool) {
+	if !finite(ax) || !finite(ay) || !finite(bx) || !finite(by) {
+		return 0, 0, 0, 0, false
+	}
+	dx, dy := bx-ax, by-ay
+	t0, t1 := 0.0, 1.0
+	for _, e := range [4][2]float64{
+		{-dx, ax - float64(r.Min.X)}, {dx, float64(r.Max.X) - ax},
+		{-dy, ay - float64(r.Min.Y)}, {dy, float64(r.Max.Y) - ay},
+	} {
+		p, q := e[0], e[1]
+		switch {
+		case p == 0:
+			if q < 0 {
+				return 0, 0, 0, 0, false
+			}
+		case p < 0:
+			t0 = max(t0, q/p)
+		default:
+			t1 = min(t1, q/p)
+		}
+	}
+	if t0 > t1 {
+		return 0, 0, 0, 0, false
+	}
+	return float32(ax + t0*dx), float32(ay + t0*dy), float32(ax + t1*dx), float32(ay + t1*dy), true
+}
+
 func abs32(v float32) float32 {
 	if v < 0 {
 		return -v
@@ -127,7 +163,13 @@ func abs32(v float32) float32 {
 
 // disc paints an anti-aliased filled circle of radius r (pixels) centred at (cx, cy), at
 // opacity a; the coverage of each pixel is approximated by its centre's distance to the rim.
-func disc(dst *image.RGBA, clip image.Rectangle, cx, cy, r float32, c color.RGBA, a float32) {
+func disc(dst *image.RGBA, clip image.Rectangle, x, y float64, r float32, c color.RGBA, a float32) {
+	// Skip discs wholly outside (or at no finite place), before converting to int.
+	outer := clip.Inset(-int(r) - 2)
+	if !(x >= float64(outer.Min.X) && x < float64(outer.Max.X) && y >= float64(outer.Min.Y) && y < float64(outer.Max.Y)) {
+		return
+	}
+	cx, cy := float32(x), float32(y)
 	x0, x1 := int(math.Floor(float64(cx-r-1))), int(math.Ceil(float64(cx+r+1)))
 	y0, y1 := int(math.Floor(float64(cy-r-1))), int(math.Ceil(float64(cy+r+1)))
 	for y := y0; y <= y1; y++ {

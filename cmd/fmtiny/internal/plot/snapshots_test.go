@@ -2,6 +2,7 @@ package plot
 
 import (
 	"image"
+	"math"
 	"strings"
 	"testing"
 )
@@ -10,7 +11,7 @@ import (
 func TestSnapshotRowsPanels(t *testing.T) {
 	ot := flowSnapshots(t, "condot", "OT", seedTimes, 2000, 1)
 	vp := flowSnapshots(t, "vp", "VP", []float32{0.1, 0.5, 1}, 2000, 1)
-	pic := decode(t, must(SnapshotRows([]*Data{ot, vp}, Options{})))
+	pic := decode(t, must(SnapshotRows([]*Data{ot, vp}, Options{Size: 100})))
 	f := frames(pic)
 	if len(f) != len(seedTimes)+3 {
 		t.Fatalf("%d panels, want %d", len(f), len(seedTimes)+3)
@@ -109,6 +110,8 @@ func TestSnapshotRowsErrors(t *testing.T) {
 		{[]*Data{{Kind: Snapshots, Label: "b", T: []float32{1, 0}, X: [][]float32{{1, 2}, {1, 2}}}}, Options{}, "not increasing"},
 		{[]*Data{many}, Options{}, "at most 64"},
 		{[]*Data{ok}, Options{Range: &Range{1, 0, 0, 1}}, "empty or not finite"},
+		{[]*Data{ok}, Options{Range: &Range{-1e308, 1e308, 0, 1}}, "empty or not finite"},
+		{[]*Data{ok}, Options{Range: &Range{0, 1, 0, math.NaN()}}, "empty or not finite"},
 	} {
 		_, err := SnapshotRows(c.rows, c.opt)
 		if err == nil || !strings.Contains(err.Error(), c.want) {

@@ -87,18 +87,18 @@ func drawPaths(img *image.RGBA, p *panel, d *Data, maxPaths int, byTime bool) {
 		}
 		from, to := d.X[k], d.X[k+1]
 		for i := range n {
-			x0, y0 := p.at(from[2*i], from[2*i+1])
-			x1, y1 := p.at(to[2*i], to[2*i+1])
+			x0, y0 := p.at(float64(from[2*i]), float64(from[2*i+1]))
+			x1, y1 := p.at(float64(to[2*i]), float64(to[2*i+1]))
 			line(img, p.rect, x0, y0, x1, y1, c, a)
 		}
 	}
 	first, last := d.X[0], d.X[len(d.X)-1]
 	for i := range n {
-		x, y := p.at(first[2*i], first[2*i+1])
+		x, y := p.at(float64(first[2*i]), float64(first[2*i+1]))
 		disc(img, p.rect, x, y, endRadius, black, endAlpha)
 	}
 	for i := 0; i+1 < len(last); i += 2 {
-		x, y := p.at(last[i], last[i+1])
+		x, y := p.at(float64(last[i]), float64(last[i+1]))
 		disc(img, p.rect, x, y, endRadius, navy, endAlpha)
 	}
 	drawLegend(img, p, d, byTime)
@@ -130,7 +130,7 @@ func drawLegend(img *image.RGBA, p *panel, d *Data, byTime bool) {
 		box := image.Rectangle{c, c.Add(image.Pt(w, h))}
 		covered := 0
 		for i := 0; i+1 < len(last); i += 2 {
-			x, y := p.at(last[i], last[i+1])
+			x, y := p.at(float64(last[i]), float64(last[i+1]))
 			if (image.Point{int(x), int(y)}).In(box) {
 				covered++
 			}
@@ -147,16 +147,15 @@ func drawLegend(img *image.RGBA, p *panel, d *Data, byTime bool) {
 	}
 	strokeRect(img, box.Min.X, box.Min.Y, box.Dx(), box.Dy(), frameGrey)
 	x, y := best.X+inner, best.Y+inner
-	mid := float32(glyphAscent) / 2
 	for i, s := range entries {
-		cy := float32(y) + mid
+		cy := float64(y) + glyphAscent/2.0
 		switch i {
 		case 0, 2:
 			c := black
 			if i == 2 {
 				c = navy
 			}
-			disc(img, box, float32(x)+swatch/2, cy, endRadius+1, c, 1)
+			disc(img, box, float64(x)+swatch/2, cy, endRadius+1, c, 1)
 		case 1:
 			// The stroke of one path, through the middle of a pixel row so it stays crisp.
 			for k := range swatch {
@@ -164,7 +163,7 @@ func drawLegend(img *image.RGBA, p *panel, d *Data, byTime bool) {
 				if byTime {
 					c, a = timeColor(float64(k)/(swatch-1)), pathAlpha
 				}
-				line(img, box, float32(x+k), cy, float32(x+k+1), cy, c, a)
+				line(img, box, float64(x+k), cy, float64(x+k+1), cy, c, a)
 			}
 		}
 		drawText(img, x+swatch+6, y, s, 1, ink)

@@ -2,6 +2,7 @@ package plot
 
 import (
 	"image"
+	"math"
 	"strings"
 	"testing"
 )
@@ -126,6 +127,55 @@ func TestTrajectoriesErrors(t *testing.T) {
 		_, err := Trajectories(c.paths, Options{})
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("got %v, want an error with %q", err, c.want)
+		}
+	}
+}
+
+// Points far outside the range, or not finite, are cut off quickly instead of drawn across
+// millions of pixel columns.
+func TestTrajectoryFarPoints(t *testing.T) {
+	inf := float32(math.Inf(1))
+	d := straightPaths([]float32{0, 0, 0, 1, 0, 0.5}, []float32{1e30, -3e38, 2, 1, inf, 0.5}, 10)
+	r := Range{-1, 3, -1, 3}
+	pic := decode(t, must(Trajectories([]*Data{d}, Options{Range: &r})))
+	area := onePanel(t, pic)
+	if p := pixelOf(area, r, 1, 1); !painted(pic.RGBAAt(p.X, p.Y)) && !painted(pic.RGBAAt(p.X, p.Y-1)) {
+		t.Error("the path inside the range is not drawn")
+	}
+	// The path towards (1e30, -3e38) leaves the panel at its bottom edge, near x = 0.
+	if p := pixelOf(area, r, 0, -0.5); !painted(pic.RGBAAt(p.X, p.Y)) && !painted(pic.RGBAAt(p.X+1, p.Y)) && !painted(pic.RGBAAt(p.X-1, p.Y)) {
+		t.Error("the path to a far point is not drawn up to the edge")
+	}
+	// Scatter dots of far points are skipped too.
+	if _, err := DensityPanels([]*Data{sample("far", []float32{0, 0, 1e30, 1e30, -3e38, 5, inf, 0})}, Options{Range: &r, Style: Scatter}); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestClipSegment(t *testing.T) {
+	r := image.Rect(0, 0, 10, 10)
+	for _, c := range []struct {
+		in, want [4]float32
+		ok       bool
+	}{
+		{[4]float32{1, 1, 5, 5}, [4]float32{1, 1, 5, 5}, true},
+		{[4]float32{-10, 5, 20, 5}, [4]float32{0, 5, 10, 5}, true},
+		{[4]float32{5, -10, 5, 20}, [4]float32{5, 0, 5, 10}, true},
+		{[4]float32{-5, -5, 15, 15}, [4]float32{0, 0, 10, 10}, true},
+		{[4]float32{-5, 20, 20, -5}, [4]float32{5, 10, 10, 5}, true},
+		{[4]float32{-5, -5, -1, 20}, [4]float32{}, false},
+		{[4]float32{11, 0, 20, 10}, [4]float32{}, false},
+		{[4]float32{5, 5, float32(math.NaN()), 5}, [4]float32{}, false},
+	} {
+		x0, y0, x1, y1, ok := clipSegment(float64(c.in[0]), float64(c.in[1]), float64(c.in[2]), float64(c.in[3]), r)
+		// To rounding: arm64 fuses a + t*d into one FMA, which rounds differently.
+		got := [4]float32{x0, y0, x1, y1}
+		close := true
+		for i := range got {
+			close = close && math.Abs(float64(got[i]-c.want[i])) < 1e-5
+		}
+		if ok != c.ok || ok && !close {
+			t.Errorf("clip %v: %v %v %v %v %v, want %v %v", c.in, x0, y0, x1, y1, ok, c.want, c.ok)
 		}
 	}
 }
