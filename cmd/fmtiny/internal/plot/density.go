@@ -42,7 +42,7 @@ func DensityPanels(samples []*Data, opt Options) (*image.RGBA, error) {
 	g.draw = func(img *image.RGBA, p *panel, _, col int) {
 		drawPoints(img, p, samples[col].X[0], scatter, opt.binPixels())
 	}
-	return g.render(), nil
+	return g.render()
 }
 
 // SnapshotRows draws one row per Data of snapshots, one panel per time titled "t = 0.10",
@@ -82,7 +82,7 @@ func SnapshotRows(rows []*Data, opt Options) (*image.RGBA, error) {
 	g.draw = func(img *image.RGBA, p *panel, row, col int) {
 		drawPoints(img, p, rows[row].X[col], scatter, opt.binPixels())
 	}
-	return g.render(), nil
+	return g.render()
 }
 
 // timeLabel writes t with two decimals, or more where two would round it ("0.975").

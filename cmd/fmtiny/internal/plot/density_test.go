@@ -158,3 +158,13 @@ func must(img *image.RGBA, err error) *image.RGBA {
 	}
 	return img
 }
+
+func TestPictureSizeBounded(t *testing.T) {
+	var many []*Data
+	for range 40 {
+		many = append(many, sample("s", []float32{0, 0, 1, 1}))
+	}
+	if _, err := DensityPanels(many, Options{Size: 4000}); err == nil || !strings.Contains(err.Error(), "too large") {
+		t.Errorf("40 panels of 4000 pixels: %v", err)
+	}
+}

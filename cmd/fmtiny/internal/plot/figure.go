@@ -1,13 +1,17 @@
 package plot
 
-import "image"
+import (
+	"fmt"
+	"image"
+)
 
 // Options shape a picture; the zero value gives the defaults.
 type Options struct {
 	// Title is drawn over the whole picture; empty for none.
 	Title string
 	// Size is the longer side of one panel's plot area in pixels; 0 picks a default for the
-	// picture (DefaultSize, or DefaultRowSize for rows of snapshots).
+	// picture (DefaultSize for samples, DefaultRowSize for rows of snapshots,
+	// DefaultTrajectorySize for trajectories).
 	Size int
 	// Range fixes the part of the plane shown; nil takes it from the data (see the package
 	// documentation). Either way it is widened to keep one data unit the same length on both
@@ -37,13 +41,15 @@ const (
 	Scatter
 )
 
-// Defaults of Options.
+// Defaults and limits of Options.
 const (
-	DefaultSize     = 420 // one panel: a sample, a trajectory
-	DefaultRowSize  = 190 // each panel of a row of snapshots
-	DefaultMaxPaths = 200
-	ScatterMax      = 5000 // the most points AutoStyle draws as dots
-	MaxSize         = 4096 // the largest Size accepted, which bounds the picture's memory
+	DefaultSize           = 420 // each panel of samples side by side
+	DefaultRowSize        = 190 // each panel of a row of snapshots
+	DefaultTrajectorySize = 560 // each panel of trajectories side by side
+	DefaultMaxPaths       = 200
+	ScatterMax            = 5000     // the most points AutoStyle draws as dots
+	MaxSize               = 4096     // the largest Size accepted
+	MaxPixels             = 64 << 20 // the largest picture drawn (256 MiB of RGBA)
 )
 
 func (o *Options) size(def int) int {
@@ -140,7 +146,7 @@ type grid struct {
 	draw func(img *image.RGBA, p *panel, row, col int)
 }
 
-func (g *grid) render() *image.RGBA {
+func (g *grid) render() (*image.RGBA, error) {
 	ax := makeAxes(g.r, g.w, g.h)
 	left := ax.yLabW + tickLen + tickGap
 	bottom := tickLen + tickGap + textHeight(1)
@@ -174,6 +180,9 @@ func (g *grid) render() *image.RGBA {
 		y += g.h
 	}
 	height := y + bottom + pad
+	if width*height > MaxPixels {
+		return nil, fmt.Errorf("plot: a picture of %dx%d pixels is too large (at most %d million); draw fewer or smaller panels", width, height, MaxPixels>>20)
+	}
 
 	img := image.NewRGBA(image.Rect(0, 0, width, height))
 	fillRect(img, 0, 0, width, height, white)
@@ -202,7 +211,7 @@ func (g *grid) render() *image.RGBA {
 			drawFrame(img, p, &ax, j == 0)
 		}
 	}
-	return img
+	return img, nil
 }
 
 func hasText(s []string) bool {

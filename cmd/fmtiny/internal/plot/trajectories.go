@@ -59,7 +59,7 @@ func Trajectories(paths []*Data, opt Options) (*image.RGBA, error) {
 		r := robustRange(sets).union(bounds(starts))
 		opt.Range = &r
 	}
-	g, err := pointGrid(sets, opt, DefaultSize)
+	g, err := pointGrid(sets, opt, DefaultTrajectorySize)
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +69,7 @@ func Trajectories(paths []*Data, opt Options) (*image.RGBA, error) {
 	g.draw = func(img *image.RGBA, p *panel, _, col int) {
 		drawPaths(img, p, paths[col], maxPaths, opt.TimeColors)
 	}
-	return g.render(), nil
+	return g.render()
 }
 
 // timeColor colours a path at fraction f of its time span: viridis up to its green, as its
