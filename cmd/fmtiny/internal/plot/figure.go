@@ -33,7 +33,8 @@ type Options struct {
 type Style int
 
 const (
-	// AutoStyle draws a histogram of panels holding more than ScatterMax points, dots otherwise.
+	// AutoStyle draws dots if no panel of the picture holds more than ScatterMax points, and
+	// histograms otherwise, the same in every panel.
 	AutoStyle Style = iota
 	// Density draws a 2D histogram, log-scaled counts coloured by viridis.
 	Density

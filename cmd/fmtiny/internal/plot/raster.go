@@ -63,7 +63,7 @@ func strokeRect(dst *image.RGBA, x, y, w, h int, c color.RGBA) {
 	vline(dst, x+w-1, y, y+h-1, 0, c)
 }
 
-// line draws an anti-aliased line of about one pixel's width from (x0, y0) to (x1, y1) with
+// line draws an anti-aliased line of about one pixel's width from (ax, ay) to (bx, by) with
 // Xiaolin Wu's algorithm, at opacity a; clip limits it to a rectangle. Pixel (i, j) covers
 // [i, i+1) x [j, j+1), so the centre of a pixel is at half-integers.
 func line(dst *image.RGBA, clip image.Rectangle, ax, ay, bx, by float64, c color.RGBA, a float32) {
@@ -90,14 +90,11 @@ func line(dst *image.RGBA, clip image.Rectangle, ax, ay, bx, by float64, c color
 		}
 	}
 	dx, dy := x1-x0, y1-y0
-	grad := float32(1)
-	if dx > 1e-6 {
-		grad = dy / dx
-	} else {
-		// A dot: shade the pixel it is in.
-		plot(int(math.Floor(float64(x0+0.5))), int(math.Floor(float64(y0+0.5))), 1)
+	if dx < 1e-6 {
+		// No length, no ink: a point that rests for many steps must not pile up a dark dot.
 		return
 	}
+	grad := dy / dx
 	// Each column between the rounded ends gets the two pixels straddling the line, weighted by
 	// distance; the end columns are weighted by how much of them the segment covers, so that
 	// consecutive segments of a path join without double-painting their shared column.
@@ -161,7 +158,7 @@ func abs32(v float32) float32 {
 	return v
 }
 
-// disc paints an anti-aliased filled circle of radius r (pixels) centred at (cx, cy), at
+// disc paints an anti-aliased filled circle of radius r (pixels) centred at (x, y), at
 // opacity a; the coverage of each pixel is approximated by its centre's distance to the rim.
 func disc(dst *image.RGBA, clip image.Rectangle, x, y float64, r float32, c color.RGBA, a float32) {
 	// Skip discs wholly outside (or at no finite place), before converting to int.

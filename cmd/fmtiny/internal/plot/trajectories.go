@@ -9,17 +9,17 @@ import (
 
 // Strokes of a trajectory picture.
 const (
-	pathAlpha     = 0.5  // of each path: where many cross, they add up to dark
-	darkPathAlpha = 0.45 //
-	endRadius     = 2.2  // of the start and end dots
+	darkPathAlpha = 0.45 // of each dark path: where many run together, they add up to dark
+	pathAlpha     = 0.5  // of each path coloured by time
+	endRadius     = 2.2  // of the start and end dots, in pixels
 	endAlpha      = 0.9
 )
 
 // Trajectories draws the paths of the first Options.MaxPaths points from their positions at
 // the first time to the last, one panel per Data side by side on a shared range, each titled
-// with its Data.Title: lines through the positions in time order, coloured by time (or dark,
-// with Options.DarkPaths), black dots where the drawn paths start and navy dots where every
-// point ends, and a legend.
+// with its Data.Title: thin translucent dark lines through the positions in time order (or
+// coloured by time, with Options.TimeColors), black dots where the drawn paths start, navy dots
+// where every point ends, and a legend.
 func Trajectories(paths []*Data, opt Options) (*image.RGBA, error) {
 	if len(paths) == 0 {
 		return nil, errors.New("plot: no trajectories to draw")
