@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"testing"
 )
 
@@ -189,6 +190,162 @@ func TestFixedOrder(t *testing.T) {
 					}
 				})
 			}
+		}
+	}
+}
+
+// TestFixedMatchesReference checks every fixed-step method against the float64 textbook
+// formulas on an uneven grid, forwards and backwards, on every problem: they must agree to
+// float32 rounding.
+func TestFixedMatchesReference(t *testing.T) {
+	grid := []float32{0, 0.05, 0.125, 0.3, 0.31, 0.6, 0.875, 1.25, 1.5}
+	for _, p := range problems() {
+		for _, backwards := range []bool{false, true} {
+			g := append([]float32(nil), grid...)
+			if backwards {
+				slices.Reverse(g)
+			}
+			times := make([]float64, len(g))
+			for i, v := range g {
+				times[i] = float64(v)
+			}
+			x0, x064 := p.cluster(3, times[0], 11)
+			s := NewSolver(len(x0))
+			for _, m := range fixedMethods {
+				x := append([]float32(nil), x0...)
+				if err := s.Fixed(m, p.field, x, g, nil); err != nil {
+					t.Fatal(err)
+				}
+				ref := append([]float64(nil), x064...)
+				refGrid(m, p.field64, ref, times)
+				if e := relErr(x, ref); e > 1e-6 {
+					t.Errorf("%s/%v (backwards %v): relative difference %.2e from the float64 reference", p.name, m, backwards, e)
+				}
+			}
+		}
+	}
+}
+
+// TestFixedObserver checks that the observer sees every grid time once, in order, with the
+// state at that time, for FixedSteps (times computed from i, the last exactly t1) and Fixed
+// (the grid's own times).
+func TestFixedObserver(t *testing.T) {
+	p := problems()[4] // rotation
+	x0, _ := p.cluster(2, 0, 3)
+	s := NewSolver(len(x0))
+	for _, m := range fixedMethods {
+		for _, iv := range [][2]float32{{0, 1}, {1, 0}, {-0.3, 2.7}, {0.1, 0.1}} {
+			t0, t1 := iv[0], iv[1]
+			const steps = 7
+			var times []float32
+			var last []float32
+			obs := func(tt float32, x []float32) {
+				times = append(times, tt)
+				last = append(last[:0], x...)
+			}
+			x := append([]float32(nil), x0...)
+			if err := s.FixedSteps(m, p.field, x, t0, t1, steps, obs); err != nil {
+				t.Fatal(err)
+			}
+			if len(times) != steps+1 {
+				t.Fatalf("%v on [%v, %v]: observer called %d times, want %d", m, t0, t1, len(times), steps+1)
+			}
+			for i, tt := range times {
+				want := float32(float64(t0) + float64(i)*(float64(t1)-float64(t0))/steps)
+				if i == steps {
+					want = t1
+				}
+				if tt != want {
+					t.Errorf("%v on [%v, %v]: observation %d at t=%v, want %v", m, t0, t1, i, tt, want)
+				}
+			}
+			if !slices.Equal(last, x) {
+				t.Errorf("%v: the last observation is not the final state", m)
+			}
+			if t0 == t1 && !slices.Equal(x, x0) {
+				t.Errorf("%v: t0 == t1 changed the state", m)
+			}
+		}
+
+		grid := []float32{2, 1.5, 1.25, 0.5, -1}
+		var times []float32
+		var states [][]float32
+		obs := func(tt float32, x []float32) {
+			times = append(times, tt)
+			states = append(states, append([]float32(nil), x...))
+		}
+		x := append([]float32(nil), x0...)
+		if err := s.Fixed(m, p.field, x, grid, obs); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(times, grid) {
+			t.Errorf("%v: observed times %v, want the grid %v", m, times, grid)
+		}
+		if !slices.Equal(states[0], x0) || !slices.Equal(states[len(states)-1], x) {
+			t.Errorf("%v: the observations do not start at x0 and end at the final state", m)
+		}
+	}
+}
+
+// TestFixedBadArguments checks that every bad argument is an error, not a panic, and leaves x
+// alone.
+func TestFixedBadArguments(t *testing.T) {
+	s := NewSolver(4)
+	f := func(_ float32, x, dxdt []float32) { copy(dxdt, x) }
+	nan, inf := float32(math.NaN()), float32(math.Inf(1))
+	cases := []struct {
+		name string
+		run  func(x []float32) error
+	}{
+		{"steps 0", func(x []float32) error { return s.FixedSteps(RK4, f, x, 0, 1, 0, nil) }},
+		{"steps -1", func(x []float32) error { return s.FixedSteps(RK4, f, x, 0, 1, -1, nil) }},
+		{"state too long", func([]float32) error { return s.FixedSteps(Euler, f, make([]float32, 5), 0, 1, 3, nil) }},
+		{"nil field", func(x []float32) error { return s.FixedSteps(Heun, nil, x, 0, 1, 3, nil) }},
+		{"t0 NaN", func(x []float32) error { return s.FixedSteps(Midpoint, f, x, nan, 1, 3, nil) }},
+		{"t1 Inf", func(x []float32) error { return s.FixedSteps(Midpoint, f, x, 0, inf, 3, nil) }},
+		{"dopri5", func(x []float32) error { return s.FixedSteps(Dopri5, f, x, 0, 1, 3, nil) }},
+		{"unknown method", func(x []float32) error { return s.FixedSteps(Method(-1), f, x, 0, 1, 3, nil) }},
+		{"grid of 1", func(x []float32) error { return s.Fixed(RK4, f, x, []float32{0}, nil) }},
+		{"grid nil", func(x []float32) error { return s.Fixed(RK4, f, x, nil, nil) }},
+		{"grid NaN", func(x []float32) error { return s.Fixed(RK4, f, x, []float32{0, nan, 1}, nil) }},
+		{"grid -Inf", func(x []float32) error { return s.Fixed(RK4, f, x, []float32{0, 1, float32(math.Inf(-1))}, nil) }},
+		{"grid repeats", func(x []float32) error { return s.Fixed(RK4, f, x, []float32{0, 0.5, 0.5, 1}, nil) }},
+		{"grid turns", func(x []float32) error { return s.Fixed(RK4, f, x, []float32{0, 0.5, 0.25}, nil) }},
+		{"grid turns down", func(x []float32) error { return s.Fixed(RK4, f, x, []float32{1, 0.5, 0.75}, nil) }},
+		{"grid constant", func(x []float32) error { return s.Fixed(RK4, f, x, []float32{1, 1}, nil) }},
+	}
+	for _, c := range cases {
+		x := []float32{1, 2, 3, 4}
+		if err := c.run(x); err == nil {
+			t.Errorf("%s: no error", c.name)
+		} else if !slices.Equal(x, []float32{1, 2, 3, 4}) {
+			t.Errorf("%s: x changed to %v", c.name, x)
+		} else {
+			t.Logf("%s: %v", c.name, err)
+		}
+	}
+	if s := NewSolver(-3); s.MaxLen() != 0 {
+		t.Errorf("NewSolver(-3).MaxLen() = %d, want 0", s.MaxLen())
+	}
+}
+
+// TestFixedNonFinite checks that a final state with NaN or Inf is reported, and that an empty
+// state integrates.
+func TestFixedNonFinite(t *testing.T) {
+	s := NewSolver(3)
+	blowUp := func(_ float32, x, dxdt []float32) {
+		for i, v := range x {
+			dxdt[i] = v * v
+		}
+	}
+	for _, m := range fixedMethods {
+		x := []float32{1, 0.5, 0.1}
+		err := s.FixedSteps(m, blowUp, x, 0, 3, 30, nil)
+		if !errors.Is(err, ErrNonFinite) {
+			t.Errorf("%v on dx/dt = x^2 past the blow-up: err = %v, want ErrNonFinite", m, err)
+		}
+		if err := s.FixedSteps(m, blowUp, nil, 0, 3, 10, nil); err != nil {
+			t.Errorf("%v on an empty state: %v", m, err)
 		}
 	}
 }

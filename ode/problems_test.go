@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strconv"
 )
 
 // span is the length of the interval every test problem is integrated over: 6*215040*2^-17,
@@ -153,3 +154,6 @@ func tolErr(got []float32, want []float64, rtol, atol float64) float64 {
 	}
 	return e
 }
+
+func ftoa(v float64) string { return strconv.FormatFloat(v, 'g', 3, 64) }
+func itoa(v int) string     { return strconv.Itoa(v) }
