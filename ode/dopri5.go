@@ -122,11 +122,12 @@ func (o *Options) controller() (controller, error) {
 // (Shampine's dense output, as in Hairer's dopri5), which costs no evaluations and does not
 // change the steps; an output time on a step boundary gets the step's state itself.
 //
-// Dopri5 returns an error, leaving in x the state at the last accepted time, when the field
-// returns NaN or Inf at an accepted state or the state becomes NaN or Inf (ErrNonFinite), when
-// the step becomes too small to move t (ErrStepUnderflow; a NaN or Inf at a trial stage first
-// shrinks the step, so a field that keeps returning one ends here too), or after opt.MaxSteps
-// steps tried (ErrMaxSteps). The returned Stats count the work done either way.
+// Dopri5 returns an error, leaving in x the state at the last accepted time, when the initial
+// state holds NaN or Inf, the field returns one at an accepted state, or the state becomes
+// NaN or Inf (ErrNonFinite); when the step becomes too small to move t (ErrStepUnderflow: a
+// NaN or Inf at a trial stage only shrinks the step, so a field that keeps returning one ends
+// here too); or after opt.MaxSteps steps tried (ErrMaxSteps). The returned Stats count the
+// work done either way. Dopri5 allocates nothing.
 func (s *Solver) Dopri5(f Field, x []float32, t0, t1 float32, opt Options, obs Observer) (Stats, error) {
 	var st Stats
 	if err := s.checkState(Dopri5, f, x); err != nil {
@@ -165,6 +166,9 @@ func (s *Solver) Dopri5(f Field, x []float32, t0, t1 float32, opt Options, obs O
 		return st, nil
 	}
 
+	if !allFinite(x) {
+		return st, fmt.Errorf("ode: dopri5: the initial state holds %w", ErrNonFinite)
+	}
 	k1 := s.k[0][:n:n]
 	f(t0, x, k1)
 	st.NFE++

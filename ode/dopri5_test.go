@@ -325,6 +325,12 @@ func TestDopri5Failures(t *testing.T) {
 		t.Errorf("NaN field: err = %v, %+v, x = %v; want ErrNonFinite after 1 evaluation, x unchanged", err, st, x)
 	}
 
+	x = []float32{1, nan, 3}
+	st, err = s.Dopri5(noopField, x, 0, 1, Options{Rtol: 1e-5, Atol: 1e-5}, nil)
+	if !errors.Is(err, ErrNonFinite) || st.NFE != 0 {
+		t.Errorf("NaN in x0: err = %v, %+v; want ErrNonFinite before any evaluation", err, st)
+	}
+
 	late := func(tt float32, x, dxdt []float32) {
 		for i, v := range x {
 			dxdt[i] = -v
