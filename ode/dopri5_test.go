@@ -26,56 +26,58 @@ const tolFactor = 10
 // backwards multiplies relative errors by up to 1 + 2 x0^2 t1 = 20.7, rounding's included, so
 // it is held to the tolerance from 1e-5 up.
 func TestDopri5Tolerance(t *testing.T) {
-	tols := []float64{1e-7, 1e-6, 1e-5, 1e-4, 1e-3}
-	for _, p := range problems() {
-		for _, run := range []struct {
-			name      string
-			backwards bool
-			atol      bool
-		}{{"forwards", false, true}, {"forwards/rel", false, false}, {"backwards/rel", true, false}} {
-			if p.name == "rotation" && !run.atol {
-				continue
+	forEachKernelSet(t, func(t *testing.T) {
+		tols := []float64{1e-7, 1e-6, 1e-5, 1e-4, 1e-3}
+		for _, p := range problems() {
+			for _, run := range []struct {
+				name      string
+				backwards bool
+				atol      bool
+			}{{"forwards", false, true}, {"forwards/rel", false, false}, {"backwards/rel", true, false}} {
+				if p.name == "rotation" && !run.atol {
+					continue
+				}
+				minTol := 1e-6
+				if p.name == "-x^3" && run.backwards {
+					minTol = 1e-5
+				}
+				ta, tb := 0.0, span
+				if run.backwards {
+					ta, tb = span, 0
+				}
+				x0, x064 := p.cluster(4, ta, 5)
+				want := make([]float64, len(x064))
+				p.exact(ta, tb, x064, want)
+				s := NewSolver(len(x0))
+				var line strings.Builder
+				prevNFE := math.MaxInt
+				for _, tol := range tols {
+					opt := Options{Rtol: tol}
+					if run.atol {
+						opt.Atol = tol
+					}
+					x := append([]float32(nil), x0...)
+					st, err := s.Dopri5(p.field, x, float32(ta), float32(tb), opt, nil)
+					if err != nil {
+						t.Fatalf("%s %s tol %g: %v", p.name, run.name, tol, err)
+					}
+					e := tolErr(x, want, opt.Rtol, opt.Atol)
+					line.WriteString(fmtDopri(tol, e, st))
+					if tol >= minTol && e > tolFactor {
+						t.Errorf("%s %s: error %.2f times the tolerance %g", p.name, run.name, e, tol)
+					}
+					if st.NFE != 6*(st.Accepted+st.Rejected)+2 {
+						t.Errorf("%s %s: %+v breaks NFE = 6*(accepted+rejected)+2", p.name, run.name, st)
+					}
+					if st.NFE > prevNFE {
+						t.Errorf("%s %s: tolerance %g cost %d evaluations, more than the tighter one's %d", p.name, run.name, tol, st.NFE, prevNFE)
+					}
+					prevNFE = st.NFE
+				}
+				t.Logf("%-10s %-13s%s", p.name, run.name, line.String())
 			}
-			minTol := 1e-6
-			if p.name == "-x^3" && run.backwards {
-				minTol = 1e-5
-			}
-			ta, tb := 0.0, span
-			if run.backwards {
-				ta, tb = span, 0
-			}
-			x0, x064 := p.cluster(4, ta, 5)
-			want := make([]float64, len(x064))
-			p.exact(ta, tb, x064, want)
-			s := NewSolver(len(x0))
-			var line strings.Builder
-			prevNFE := math.MaxInt
-			for _, tol := range tols {
-				opt := Options{Rtol: tol}
-				if run.atol {
-					opt.Atol = tol
-				}
-				x := append([]float32(nil), x0...)
-				st, err := s.Dopri5(p.field, x, float32(ta), float32(tb), opt, nil)
-				if err != nil {
-					t.Fatalf("%s %s tol %g: %v", p.name, run.name, tol, err)
-				}
-				e := tolErr(x, want, opt.Rtol, opt.Atol)
-				line.WriteString(fmtDopri(tol, e, st))
-				if tol >= minTol && e > tolFactor {
-					t.Errorf("%s %s: error %.2f times the tolerance %g", p.name, run.name, e, tol)
-				}
-				if st.NFE != 6*(st.Accepted+st.Rejected)+2 {
-					t.Errorf("%s %s: %+v breaks NFE = 6*(accepted+rejected)+2", p.name, run.name, st)
-				}
-				if st.NFE > prevNFE {
-					t.Errorf("%s %s: tolerance %g cost %d evaluations, more than the tighter one's %d", p.name, run.name, tol, st.NFE, prevNFE)
-				}
-				prevNFE = st.NFE
-			}
-			t.Logf("%-10s %-13s%s", p.name, run.name, line.String())
 		}
-	}
+	})
 }
 
 func fmtDopri(tol, e float64, st Stats) string {
@@ -87,51 +89,53 @@ func fmtDopri(tol, e float64, st Stats) string {
 // the new state, the FSAL stage, the error ratio, and the dense output against the
 // interpolant's published polynomial weights.
 func TestDopri5StepMatchesTableau(t *testing.T) {
-	for _, p := range problems() {
-		x, x64 := p.cluster(3, 0.5, 9)
-		n := len(x)
-		s := NewSolver(n)
-		ctl := controller{rtol: 1e-4, atol: 1e-4}
-		const t0, h = 0.5, 1.2
-		p.field(t0, x, s.k[0][:n])
-		yNew := make([]float32, n)
-		ratio, finiteNew := s.attempt(p.field, t0, t0+h, x, yNew, &ctl)
+	forEachKernelSet(t, func(t *testing.T) {
+		for _, p := range problems() {
+			x, x64 := p.cluster(3, 0.5, 9)
+			n := len(x)
+			s := NewSolver(n)
+			ctl := controller{rtol: 1e-4, atol: 1e-4}
+			const t0, h = 0.5, 1.2
+			p.field(t0, x, s.k[0][:n])
+			yNew := make([]float32, n)
+			ratio, finiteNew := s.attempt(p.field, t0, t0+h, x, yNew, &ctl)
 
-		y5, diff, k := refDopri5Step(p.field64, t0, h, x64)
-		var sum float64
-		for i := range y5 {
-			q := diff[i] / (ctl.atol + ctl.rtol*max(math.Abs(x64[i]), math.Abs(y5[i])))
-			sum += q * q
-		}
-		refRatio := math.Sqrt(sum / float64(n))
-		if !finiteNew {
-			t.Errorf("%s: new state reported non-finite", p.name)
-		}
-		if e := relErr(yNew, y5); e > 1e-6 {
-			t.Errorf("%s: new state differs from the tableau's by %.2e", p.name, e)
-		}
-		if e := relErr(s.k[6][:n], k[6]); e > 1e-6 {
-			t.Errorf("%s: FSAL stage differs from f(t+h, y5) by %.2e", p.name, e)
-		}
-		if math.Abs(ratio-refRatio) > 1e-3*refRatio || refRatio < 1e-2 {
-			t.Errorf("%s: error ratio %.6g, tableau's %.6g", p.name, ratio, refRatio)
-		}
-		for _, theta := range []float64{0.1, 0.25, 0.5, 0.8, 0.999} {
-			out := s.dense(x, t0, t0+h, t0+theta*h)
-			want := make([]float64, n)
-			w := publishedDenseWeights(theta)
-			for i := range want {
-				want[i] = x64[i]
-				for st := range 7 {
-					want[i] += h * w[st] * k[st][i]
+			y5, diff, k := refDopri5Step(p.field64, t0, h, x64)
+			var sum float64
+			for i := range y5 {
+				q := diff[i] / (ctl.atol + ctl.rtol*max(math.Abs(x64[i]), math.Abs(y5[i])))
+				sum += q * q
+			}
+			refRatio := math.Sqrt(sum / float64(n))
+			if !finiteNew {
+				t.Errorf("%s: new state reported non-finite", p.name)
+			}
+			if e := relErr(yNew, y5); e > 1e-6 {
+				t.Errorf("%s: new state differs from the tableau's by %.2e", p.name, e)
+			}
+			if e := relErr(s.k[6][:n], k[6]); e > 1e-6 {
+				t.Errorf("%s: FSAL stage differs from f(t+h, y5) by %.2e", p.name, e)
+			}
+			if math.Abs(ratio-refRatio) > 1e-3*refRatio || refRatio < 1e-2 {
+				t.Errorf("%s: error ratio %.6g, tableau's %.6g", p.name, ratio, refRatio)
+			}
+			for _, theta := range []float64{0.1, 0.25, 0.5, 0.8, 0.999} {
+				out := s.dense(x, t0, t0+h, t0+theta*h)
+				want := make([]float64, n)
+				w := publishedDenseWeights(theta)
+				for i := range want {
+					want[i] = x64[i]
+					for st := range 7 {
+						want[i] += h * w[st] * k[st][i]
+					}
+				}
+				if e := relErr(out, want); e > 1e-6 {
+					t.Errorf("%s: dense output at theta %v differs from the published interpolant by %.2e", p.name, theta, e)
 				}
 			}
-			if e := relErr(out, want); e > 1e-6 {
-				t.Errorf("%s: dense output at theta %v differs from the published interpolant by %.2e", p.name, theta, e)
-			}
+			t.Logf("%-10s error ratio %.4g (tableau %.4g)", p.name, ratio, refRatio)
 		}
-		t.Logf("%-10s error ratio %.4g (tableau %.4g)", p.name, ratio, refRatio)
-	}
+	})
 }
 
 // publishedDenseWeights evaluates Dopri5's continuous extension weights b_i(theta) from their

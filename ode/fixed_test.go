@@ -204,32 +204,34 @@ func TestFixedOrder(t *testing.T) {
 // formulas on an uneven grid, forwards and backwards, on every problem: they must agree to
 // float32 rounding.
 func TestFixedMatchesReference(t *testing.T) {
-	grid := []float32{0, 0.05, 0.125, 0.3, 0.31, 0.6, 0.875, 1.25, 1.5}
-	for _, p := range problems() {
-		for _, backwards := range []bool{false, true} {
-			g := append([]float32(nil), grid...)
-			if backwards {
-				slices.Reverse(g)
-			}
-			times := make([]float64, len(g))
-			for i, v := range g {
-				times[i] = float64(v)
-			}
-			x0, x064 := p.cluster(3, times[0], 11)
-			s := NewSolver(len(x0))
-			for _, m := range fixedMethods {
-				x := append([]float32(nil), x0...)
-				if err := s.Fixed(m, p.field, x, g, nil); err != nil {
-					t.Fatal(err)
+	forEachKernelSet(t, func(t *testing.T) {
+		grid := []float32{0, 0.05, 0.125, 0.3, 0.31, 0.6, 0.875, 1.25, 1.5}
+		for _, p := range problems() {
+			for _, backwards := range []bool{false, true} {
+				g := append([]float32(nil), grid...)
+				if backwards {
+					slices.Reverse(g)
 				}
-				ref := append([]float64(nil), x064...)
-				refGrid(m, p.field64, ref, times)
-				if e := relErr(x, ref); e > 1e-6 {
-					t.Errorf("%s/%v (backwards %v): relative difference %.2e from the float64 reference", p.name, m, backwards, e)
+				times := make([]float64, len(g))
+				for i, v := range g {
+					times[i] = float64(v)
+				}
+				x0, x064 := p.cluster(3, times[0], 11)
+				s := NewSolver(len(x0))
+				for _, m := range fixedMethods {
+					x := append([]float32(nil), x0...)
+					if err := s.Fixed(m, p.field, x, g, nil); err != nil {
+						t.Fatal(err)
+					}
+					ref := append([]float64(nil), x064...)
+					refGrid(m, p.field64, ref, times)
+					if e := relErr(x, ref); e > 1e-6 {
+						t.Errorf("%s/%v (backwards %v): relative difference %.2e from the float64 reference", p.name, m, backwards, e)
+					}
 				}
 			}
 		}
-	}
+	})
 }
 
 // TestFixedObserver checks that the observer sees every grid time once, in order, with the

@@ -5,6 +5,9 @@ import (
 	"math"
 	"math/rand/v2"
 	"strconv"
+	"testing"
+
+	"github.com/fmtiny/fmtiny/asm"
 )
 
 // span is the length of the interval every test problem is integrated over: 6*215040*2^-17,
@@ -157,3 +160,18 @@ func tolErr(got []float32, want []float64, rtol, atol float64) float64 {
 
 func ftoa(v float64) string { return strconv.FormatFloat(v, 'g', 3, 64) }
 func itoa(v int) string     { return strconv.Itoa(v) }
+
+// forEachKernelSet runs f once with every asm kernel set this CPU can run, so that the
+// solvers are checked on the SIMD stage combinations and on the Go ones alike.
+func forEachKernelSet(t *testing.T, f func(t *testing.T)) {
+	for _, set := range asm.Sets() {
+		t.Run(set.Name, func(t *testing.T) {
+			restore, err := asm.Use(set.Name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer restore()
+			f(t)
+		})
+	}
+}
