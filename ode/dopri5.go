@@ -349,7 +349,14 @@ func errorRatio(h float64, k1, k3, k4, k5, k6, k7, y, yNew []float32, rtol, atol
 			dpE5*float64(k5[i]) + dpE6*float64(k6[i]) + dpE7*float64(k7[i]))
 		w := float64(yNew[i])
 		probe += w * 0 // NaN once any yNew_i is NaN or Inf
-		tol := atol + rtol*max(math.Abs(float64(v)), math.Abs(w))
+		// max(|y_i|, |yNew_i|) without the builtin's NaN handling, which costs: a NaN in yNew
+		// either comes with one in e, which rejects the step, or fails the probe, which ends
+		// the integration.
+		scale, b := math.Abs(float64(v)), math.Abs(w)
+		if b > scale {
+			scale = b
+		}
+		tol := atol + rtol*scale
 		if tol == 0 {
 			if e != 0 {
 				sum = math.Inf(1)
