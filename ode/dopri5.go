@@ -47,21 +47,37 @@ type Stats struct {
 
 // The Dormand-Prince 5(4) tableau (Dormand and Prince 1980; Hairer, Norsett and Wanner,
 // Solving ODEs I, table 5.2). The fifth-order weights b are the last row of a, so the seventh
-// stage is f at the new state, which is the next step's first (FSAL); b2 = b7 = 0.
+// stage is f at the new state, which is the next step's first (FSAL); b2 = b7 = 0. The error
+// weights e are b minus the fourth-order weights; the dense-output weights d are Shampine's,
+// as in Hairer's dopri5 (contd5).
 const (
 	dpC2, dpC3, dpC4, dpC5 = 1.0 / 5, 3.0 / 10, 4.0 / 5, 8.0 / 9
 
-	dpA21                                = 1.0 / 5
-	dpA31, dpA32                         = 3.0 / 40, 9.0 / 40
-	dpA41, dpA42, dpA43                  = 44.0 / 45, -56.0 / 15, 32.0 / 9
-	dpA51, dpA52, dpA53, dpA54           = 19372.0 / 6561, -25360.0 / 2187, 64448.0 / 6561, -212.0 / 729
-	dpA61, dpA62, dpA63, dpA64, dpA65    = 9017.0 / 3168, -355.0 / 33, 46732.0 / 5247, 49.0 / 176, -5103.0 / 18656
-	dpB1, dpB3, dpB4, dpB5, dpB6         = 35.0 / 384, 500.0 / 1113, 125.0 / 192, -2187.0 / 6784, 11.0 / 84
-	dpE1, dpE3, dpE4, dpE5, dpE6, dpE7   = 71.0 / 57600, -71.0 / 16695, 71.0 / 1920, -17253.0 / 339200, 22.0 / 525, -1.0 / 40
-	dpD1, dpD3, dpD4, dpD5, dpD6, dpD7   = -12715105075.0 / 11282082432, 87487479700.0 / 32700410799, -10690763975.0 / 1880347072, 701980252875.0 / 199316789632, -1453857185.0 / 822651844, 69997945.0 / 29380423
-	dpErrorExponent                      = 1.0 / 5 // the error estimate is O(h^5)
-	dpUnderflow                          = 10 * 0x1p-52
-	dpDefaultSafety, dpDefaultMin, dpMax = 0.9, 0.2, 10.0
+	dpA21                             = 1.0 / 5
+	dpA31, dpA32                      = 3.0 / 40, 9.0 / 40
+	dpA41, dpA42, dpA43               = 44.0 / 45, -56.0 / 15, 32.0 / 9
+	dpA51, dpA52, dpA53, dpA54        = 19372.0 / 6561, -25360.0 / 2187, 64448.0 / 6561, -212.0 / 729
+	dpA61, dpA62, dpA63, dpA64, dpA65 = 9017.0 / 3168, -355.0 / 33, 46732.0 / 5247, 49.0 / 176, -5103.0 / 18656
+
+	dpB1, dpB3, dpB4, dpB5, dpB6       = 35.0 / 384, 500.0 / 1113, 125.0 / 192, -2187.0 / 6784, 11.0 / 84
+	dpE1, dpE3, dpE4, dpE5, dpE6, dpE7 = 71.0 / 57600, -71.0 / 16695, 71.0 / 1920, -17253.0 / 339200, 22.0 / 525, -1.0 / 40
+
+	dpD1 = -12715105075.0 / 11282082432
+	dpD3 = 87487479700.0 / 32700410799
+	dpD4 = -10690763975.0 / 1880347072
+	dpD5 = 701980252875.0 / 199316789632
+	dpD6 = -1453857185.0 / 822651844
+	dpD7 = 69997945.0 / 29380423
+)
+
+// Step-size control constants.
+const (
+	dpErrorExponent = 1.0 / 5 // the error estimate is O(h^5): h_new = h*(1/ratio)^(1/5)
+	// dpUnderflow: a step of at most 10 float64 ulps of t (Hairer's criterion) no longer moves
+	// t reliably, so Dopri5 gives up with ErrStepUnderflow.
+	dpUnderflow = 10 * 0x1p-52
+	// The defaults of Options.Safety, MinFactor and MaxFactor, as in torchdiffeq and Hairer.
+	dpDefaultSafety, dpDefaultMinFactor, dpDefaultMaxFactor = 0.9, 0.2, 10.0
 )
 
 // controller holds the validated step-size control parameters.
@@ -100,10 +116,10 @@ func (o *Options) controller() (controller, error) {
 		c.safety = dpDefaultSafety
 	}
 	if c.minFactor == 0 {
-		c.minFactor = dpDefaultMin
+		c.minFactor = dpDefaultMinFactor
 	}
 	if c.maxFactor == 0 {
-		c.maxFactor = dpMax
+		c.maxFactor = dpDefaultMaxFactor
 	}
 	c.expo = dpErrorExponent - 0.75*c.beta
 	return c, nil
@@ -149,6 +165,9 @@ func (s *Solver) Dopri5(f Field, x []float32, t0, t1 float32, opt Options, obs O
 	}
 	n := len(x)
 	x = x[:n:n]
+	if !allFinite(x) {
+		return st, fmt.Errorf("ode: dopri5: the initial state holds %w", ErrNonFinite)
+	}
 	tStart, tStop := float64(t0), float64(t1)
 	dir := 1.0
 	if tStop < tStart {
@@ -166,9 +185,6 @@ func (s *Solver) Dopri5(f Field, x []float32, t0, t1 float32, opt Options, obs O
 		return st, nil
 	}
 
-	if !allFinite(x) {
-		return st, fmt.Errorf("ode: dopri5: the initial state holds %w", ErrNonFinite)
-	}
 	k1 := s.k[0][:n:n]
 	f(t0, x, k1)
 	st.NFE++

@@ -13,7 +13,7 @@ import (
 // (grid[0], x) before any step, then (grid[i], x) after step i, len(grid) times in all.
 //
 // Fixed checks no NaN or Inf during the steps (that would cost a pass over x per step); it
-// returns an error wrapping ErrNonFinite if the final state holds one.
+// returns an error wrapping ErrNonFinite if the final state holds one. It allocates nothing.
 func (s *Solver) Fixed(m Method, f Field, x []float32, grid []float32, obs Observer) error {
 	if err := s.checkFixed(m, f, x); err != nil {
 		return err
@@ -35,7 +35,8 @@ func (s *Solver) Fixed(m Method, f Field, x []float32, grid []float32, obs Obser
 	return s.integrate(m, f, x, timeGrid{grid: grid, steps: len(grid) - 1}, obs)
 }
 
-// FixedSteps integrates x in place from t0 to t1 with steps equal steps of a fixed-step method;
+// FixedSteps integrates x in place from t0 to t1 in steps steps of equal length with a
+// fixed-step method;
 // t1 < t0 integrates backwards. The i-th grid time is t0 + i*(t1-t0)/steps, computed from i in
 // float64 (not accumulated), and the last is exactly t1. The observer, if not nil, sees the
 // state at every grid time, steps+1 times in all, starting with (t0, x). t0 == t1 is allowed:
@@ -55,6 +56,7 @@ func (s *Solver) FixedSteps(m Method, f Field, x []float32, t0, t1 float32, step
 	return s.integrate(m, f, x, timeGrid{t0: float64(t0), t1: float64(t1), steps: steps}, obs)
 }
 
+// checkFixed rejects an unknown or adaptive method and what checkState rejects.
 func (s *Solver) checkFixed(m Method, f Field, x []float32) error {
 	if !m.valid() {
 		return fmt.Errorf("ode: unknown method %v", m)
