@@ -3,8 +3,6 @@ package ode
 import (
 	"fmt"
 	"math"
-
-	"github.com/fmtiny/fmtiny/asm"
 )
 
 // Options controls Dopri5. Rtol must be set; every other zero field means its default.
@@ -311,38 +309,38 @@ func (s *Solver) attempt(f Field, t, tEnd float64, y, yNew []float32, ctl *contr
 	k5, k6, k7 := s.k[4][:n:n], s.k[5][:n:n], s.k[6][:n:n]
 	tmp, sum := s.tmp[:n:n], s.out[:n:n]
 
-	asm.AxpyTo(tmp, float32(h*dpA21), k1, y)
+	axpyTo(tmp, float32(h*dpA21), k1, y)
 	f(float32(t+dpC2*h), tmp, k2)
 
-	asm.AxpyTo(tmp, float32(h*dpA31), k1, y)
-	asm.Axpy(float32(h*dpA32), k2, tmp)
+	axpyTo(tmp, float32(h*dpA31), k1, y)
+	axpy(float32(h*dpA32), k2, tmp)
 	f(float32(t+dpC3*h), tmp, k3)
 
-	asm.AxpyTo(tmp, float32(h*dpA41), k1, y)
-	asm.Axpy(float32(h*dpA42), k2, tmp)
-	asm.Axpy(float32(h*dpA43), k3, tmp)
+	axpyTo(tmp, float32(h*dpA41), k1, y)
+	axpy(float32(h*dpA42), k2, tmp)
+	axpy(float32(h*dpA43), k3, tmp)
 	f(float32(t+dpC4*h), tmp, k4)
 
-	asm.AxpyTo(tmp, float32(h*dpA51), k1, y)
-	asm.Axpy(float32(h*dpA52), k2, tmp)
-	asm.Axpy(float32(h*dpA53), k3, tmp)
-	asm.Axpy(float32(h*dpA54), k4, tmp)
+	axpyTo(tmp, float32(h*dpA51), k1, y)
+	axpy(float32(h*dpA52), k2, tmp)
+	axpy(float32(h*dpA53), k3, tmp)
+	axpy(float32(h*dpA54), k4, tmp)
 	f(float32(t+dpC5*h), tmp, k5)
 
-	asm.AxpyTo(tmp, float32(h*dpA61), k1, y)
-	asm.Axpy(float32(h*dpA62), k2, tmp)
-	asm.Axpy(float32(h*dpA63), k3, tmp)
-	asm.Axpy(float32(h*dpA64), k4, tmp)
-	asm.Axpy(float32(h*dpA65), k5, tmp)
+	axpyTo(tmp, float32(h*dpA61), k1, y)
+	axpy(float32(h*dpA62), k2, tmp)
+	axpy(float32(h*dpA63), k3, tmp)
+	axpy(float32(h*dpA64), k4, tmp)
+	axpy(float32(h*dpA65), k5, tmp)
 	f(float32(tEnd), tmp, k6)
 
 	// yNew = y + h*b1*(k1 + b3/b1 k3 + ... + b6/b1 k6): the stages are summed first so that the
 	// state is rounded once per step, not once per stage.
-	asm.AxpyTo(sum, float32(dpB3/dpB1), k3, k1)
-	asm.Axpy(float32(dpB4/dpB1), k4, sum)
-	asm.Axpy(float32(dpB5/dpB1), k5, sum)
-	asm.Axpy(float32(dpB6/dpB1), k6, sum)
-	asm.AxpyTo(yNew, float32(h*dpB1), sum, y)
+	axpyTo(sum, float32(dpB3/dpB1), k3, k1)
+	axpy(float32(dpB4/dpB1), k4, sum)
+	axpy(float32(dpB5/dpB1), k5, sum)
+	axpy(float32(dpB6/dpB1), k6, sum)
+	axpyTo(yNew, float32(h*dpB1), sum, y)
 	f(float32(tEnd), yNew, k7)
 
 	return errorRatio(h, k1, k3, k4, k5, k6, k7, y, yNew, ctl.rtol, ctl.atol)
@@ -409,7 +407,7 @@ func (s *Solver) initialStep(f Field, y []float32, t0, dir, span float64, ctl *c
 	}
 	h0 = min(h0, span)
 
-	asm.AxpyTo(tmp, float32(dir*h0), f0, y)
+	axpyTo(tmp, float32(dir*h0), f0, y)
 	f(float32(t0+dir*h0), tmp, f1)
 	var d2 float64
 	for i, v := range y {

@@ -1,10 +1,6 @@
 package ode
 
-import (
-	"fmt"
-
-	"github.com/fmtiny/fmtiny/asm"
-)
+import "fmt"
 
 // Fixed integrates x in place with a fixed-step method over the time grid grid[0], grid[1],
 // ..., taking one step from each grid point to the next. The grid must have at least two
@@ -118,31 +114,31 @@ func (s *Solver) step(m Method, f Field, x []float32, t, tNext float64) {
 	switch m {
 	case Euler:
 		f(float32(t), x, k1)
-		asm.Axpy(float32(h), k1, x)
+		axpy(float32(h), k1, x)
 	case Midpoint:
 		f(float32(t), x, k1)
-		asm.AxpyTo(tmp, float32(h/2), k1, x)
+		axpyTo(tmp, float32(h/2), k1, x)
 		f(mid, tmp, k2)
-		asm.Axpy(float32(h), k2, x)
+		axpy(float32(h), k2, x)
 	case Heun:
 		f(float32(t), x, k1)
-		asm.AxpyTo(tmp, float32(h), k1, x)
+		axpyTo(tmp, float32(h), k1, x)
 		f(float32(tNext), tmp, k2)
 		// Sum the stages first so that x is rounded once per step, not once per stage.
-		asm.AxpyTo(tmp, 1, k2, k1)
-		asm.Axpy(float32(h/2), tmp, x)
+		axpyTo(tmp, 1, k2, k1)
+		axpy(float32(h/2), tmp, x)
 	case RK4:
 		f(float32(t), x, k1)
-		asm.AxpyTo(tmp, float32(h/2), k1, x)
+		axpyTo(tmp, float32(h/2), k1, x)
 		f(mid, tmp, k2)
-		asm.AxpyTo(tmp, float32(h/2), k2, x)
+		axpyTo(tmp, float32(h/2), k2, x)
 		f(mid, tmp, k3)
-		asm.AxpyTo(tmp, float32(h), k3, x)
+		axpyTo(tmp, float32(h), k3, x)
 		f(float32(tNext), tmp, k4)
-		asm.AxpyTo(tmp, 2, k2, k1) // k1 + 2 k2 + 2 k3 + k4, then x rounded once
-		asm.Axpy(2, k3, tmp)
-		asm.Axpy(1, k4, tmp)
-		asm.Axpy(float32(h/6), tmp, x)
+		axpyTo(tmp, 2, k2, k1) // k1 + 2 k2 + 2 k3 + k4, then x rounded once
+		axpy(2, k3, tmp)
+		axpy(1, k4, tmp)
+		axpy(float32(h/6), tmp, x)
 	default:
 		panic("ode: step called with " + m.String()) // unreachable: checkFixed rejects it
 	}
