@@ -249,18 +249,21 @@ func (g *gemmCall) rowsDot(ws *workspace, i0, i1, j0, j1 int) {
 
 // blocked computes C[i0:i1, j0:j1] with the BLIS loop nest: for each nc-wide block of columns
 // and kc-deep pass, pack op(B) once; for each mc-tall block of rows, pack alpha*op(A); then
-// run the micro-kernel over every MR x NR tile, each B panel staying in L1 while the A panels
-// stream past it. Tiles on the edges of C go through a scratch tile.
+// run the micro-kernel over every MR x NR tile of the block.
 func (g *gemmCall) blocked(ws *workspace, i0, i1, j0, j1 int) {
 	set := g.set
 	mr, nr := set.MR, set.NR
-	tile := grow(&ws.tile, mr*nr)
 	for jc := j0; jc < j1; jc += g.nc {
 		nc := min(g.nc, j1-jc)
 		for pc := 0; pc < g.k; pc += g.kc {
 			kc := min(g.kc, g.k-pc)
 			bp := grow(&ws.bpack, roundUp(nc, nr)*kc)
 			packB(bp, g, pc, kc, jc, nc, nr)
+			// A packed block of B that fits in L1 with room to spare (a shallow pass: the
+			// input layer's k = 3, or a narrow layer) is swept once per row strip, so C is
+			// written row strip by row strip, in order. Otherwise each kc x NR panel of B
+			// stays in L1 while all the A panels of the block stream past it from L2.
+			rowsOuter := len(bp)*4 <= l1Budget
 			acc := pc > 0 || g.beta != 0
 			for ic := i0; ic < i1; ic += g.mc {
 				mc := min(g.mc, i1-ic)
@@ -271,32 +274,54 @@ func (g *gemmCall) blocked(ws *workspace, i0, i1, j0, j1 int) {
 				}
 				ap := grow(&ws.apack, roundUp(mc, mr)*kc)
 				packA(ap, g, ic, mc, pc, kc, mr)
-				for jr := 0; jr < nc; jr += nr {
-					bpanel := bp[jr*kc : (jr+nr)*kc]
-					cols := min(nr, nc-jr)
+				if rowsOuter {
 					for ir := 0; ir < mc; ir += mr {
 						apanel := ap[ir*kc : (ir+mr)*kc]
-						rows := min(mr, mc-ir)
-						off := (ic+ir)*g.ldc + jc + jr
-						if rows == mr && cols == nr {
-							set.MicroKernel(kc, apanel, bpanel, g.c[off:], g.ldc, acc)
-							continue
-						}
-						set.MicroKernel(kc, apanel, bpanel, tile, nr, false)
-						for i := 0; i < rows; i++ {
-							cr := g.c[off+i*g.ldc : off+i*g.ldc+cols]
-							tr := tile[i*nr : i*nr+cols]
-							if acc {
-								for j, v := range tr {
-									cr[j] += v
-								}
+						for jr := 0; jr < nc; jr += nr {
+							if ir+mr <= mc && jr+nr <= nc {
+								set.MicroKernel(kc, apanel, bp[jr*kc:(jr+nr)*kc], g.c[(ic+ir)*g.ldc+jc+jr:], g.ldc, acc)
 							} else {
-								copy(cr, tr)
+								g.edgeTile(ws, apanel, bp[jr*kc:(jr+nr)*kc], ic+ir, jc+jr, min(mr, mc-ir), min(nr, nc-jr), kc, acc)
 							}
+						}
+					}
+					continue
+				}
+				for jr := 0; jr < nc; jr += nr {
+					bpanel := bp[jr*kc : (jr+nr)*kc]
+					for ir := 0; ir < mc; ir += mr {
+						if ir+mr <= mc && jr+nr <= nc {
+							set.MicroKernel(kc, ap[ir*kc:(ir+mr)*kc], bpanel, g.c[(ic+ir)*g.ldc+jc+jr:], g.ldc, acc)
+						} else {
+							g.edgeTile(ws, ap[ir*kc:(ir+mr)*kc], bpanel, ic+ir, jc+jr, min(mr, mc-ir), min(nr, nc-jr), kc, acc)
 						}
 					}
 				}
 			}
+		}
+	}
+}
+
+// l1Budget is the most packed B, in bytes, that blocked sweeps whole for each row strip:
+// two thirds of a 48 KiB L1d, the rest left to the A panel and C.
+const l1Budget = 32 << 10
+
+// edgeTile computes the rows x cols corner of a tile cut by the edge of C (at row i, column
+// j) in a scratch tile, so that the kernel never writes outside C; its elements come out
+// exactly as a full tile's would.
+func (g *gemmCall) edgeTile(ws *workspace, apanel, bpanel []float32, i, j, rows, cols, kc int, acc bool) {
+	nr := g.set.NR
+	t := grow(&ws.tile, g.set.MR*nr)
+	g.set.MicroKernel(kc, apanel, bpanel, t, nr, false)
+	for r := 0; r < rows; r++ {
+		cr := g.c[(i+r)*g.ldc+j : (i+r)*g.ldc+j+cols]
+		tr := t[r*nr : r*nr+cols]
+		if acc {
+			for q, v := range tr {
+				cr[q] += v
+			}
+		} else {
+			copy(cr, tr)
 		}
 	}
 }
