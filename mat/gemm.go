@@ -18,9 +18,9 @@ import (
 //
 // They are rounded down to multiples of the kernel's MR and NR, and k is cut into equal
 // blocks of at most blockKC so that no pass is much shorter than the others.
-const (
+var (
 	blockKC = 384
-	blockMC = 192
+	blockMC = 288
 	blockNC = 4096
 )
 
