@@ -258,7 +258,7 @@ func (g *gemmCall) blocked(ws *workspace, i0, i1, j0, j1 int) {
 		for pc := 0; pc < g.k; pc += g.kc {
 			kc := min(g.kc, g.k-pc)
 			bp := grow(&ws.bpack, roundUp(nc, nr)*kc)
-			packB(bp, g, pc, kc, jc, nc, nr)
+			packB(bp, g.b, g.ldb, g.transB, pc, kc, jc, nc, nr)
 			// A packed block of B that fits in L1 with room to spare (a shallow pass: the
 			// input layer's k = 3, or a narrow layer) is swept once per row strip, so C is
 			// written row strip by row strip, in order. Otherwise each kc x NR panel of B
@@ -273,7 +273,7 @@ func (g *gemmCall) blocked(ws *workspace, i0, i1, j0, j1 int) {
 					}
 				}
 				ap := grow(&ws.apack, roundUp(mc, mr)*kc)
-				packA(ap, g, ic, mc, pc, kc, mr)
+				packA(ap, g.a, g.lda, g.transA, g.alpha, ic, mc, pc, kc, mr)
 				if rowsOuter {
 					for ir := 0; ir < mc; ir += mr {
 						apanel := ap[ir*kc : (ir+mr)*kc]

@@ -11,41 +11,25 @@ import (
 // so the kernel computes zeros there instead of reading stale values (NaN, subnormals).
 
 // packA packs rows [i0, i0+mc) and columns [p0, p0+kc) of alpha*op(A) into dst, in
-// ceil(mc/mr) panels of mr*kc values.
-func packA(dst []float32, g *gemmCall, i0, mc, p0, kc, mr int) {
-	full := mc / mr * mr // rows in full panels
-	if g.transA {
-		// op(A)[i][p] = a[p*lda+i]: row p0+p of the stored matrix holds step p of every
-		// panel, so read it once, in order, and deal it out to the panels.
-		for p := 0; p < kc; p++ {
-			src := g.a[(p0+p)*g.lda+i0:][:mc]
-			switch {
-			case mr == 6 && g.alpha == 1:
-				for ir := 0; ir < full; ir += 6 {
-					*(*[6]float32)(dst[ir*kc+6*p:]) = [6]float32(src[ir:])
-				}
-			case mr == 6:
-				for ir := 0; ir < full; ir += 6 {
-					s := src[ir : ir+6 : ir+6]
-					q := dst[ir*kc+6*p : ir*kc+6*p+6 : ir*kc+6*p+6]
-					q[0], q[1], q[2] = g.alpha*s[0], g.alpha*s[1], g.alpha*s[2]
-					q[3], q[4], q[5] = g.alpha*s[3], g.alpha*s[4], g.alpha*s[5]
-				}
-			default:
-				for ir := 0; ir < full; ir += mr {
-					s := src[ir : ir+mr]
-					q := dst[ir*kc+mr*p:][:len(s)]
-					for i, v := range s {
-						q[i] = g.alpha * v
-					}
-				}
+// ceil(mc/mr) panels of mr*kc values; op(A) is the matrix a (leading dimension lda) or, when
+// trans, its transpose.
+func packA(dst, a []float32, lda int, trans bool, alpha float32, i0, mc, p0, kc, mr int) {
+	if trans {
+		// op(A)[i][p] = a[p*lda+i]: step p of a panel is mr consecutive values of row p0+p.
+		for ir := 0; ir < mc; ir += mr {
+			rows := min(mr, mc-ir)
+			d := dst[ir*kc : ir*kc+mr*kc]
+			src := a[p0*lda+i0+ir:]
+			if mr == 6 && rows == 6 {
+				copySteps6(d, src, lda, kc, alpha)
+				continue
 			}
-			if full < mc {
-				q := dst[full*kc+mr*p:][:mr]
-				for i, v := range src[full:] {
-					q[i] = g.alpha * v
+			for p := 0; p < kc; p++ {
+				q := d[p*mr : p*mr+mr]
+				for i, v := range src[p*lda:][:rows] {
+					q[i] = alpha * v
 				}
-				clear(q[mc-full:])
+				clear(q[rows:])
 			}
 		}
 		return
@@ -54,15 +38,15 @@ func packA(dst []float32, g *gemmCall, i0, mc, p0, kc, mr int) {
 	for ir := 0; ir < mc; ir += mr {
 		rows := min(mr, mc-ir)
 		d := dst[ir*kc : ir*kc+mr*kc]
-		base := (i0+ir)*g.lda + p0
+		base := (i0+ir)*lda + p0
 		if mr == 6 && rows == 6 {
-			packA6(d, g.a, base, g.lda, kc, g.alpha)
+			packA6(d, a, base, lda, kc, alpha)
 			continue
 		}
 		for i := 0; i < rows; i++ {
-			src := g.a[base+i*g.lda:][:kc]
+			src := a[base+i*lda:][:kc]
 			for p, v := range src {
-				d[p*mr+i] = g.alpha * v
+				d[p*mr+i] = alpha * v
 			}
 		}
 		for i := rows; i < mr; i++ {
@@ -102,6 +86,34 @@ func packA6(d, a []float32, base, lda, kc int, alpha float32) {
 	}
 }
 
+// copyRows16 copies kc rows of 16 values, from src with stride ldb into d without gaps. It is
+// a leaf of its own so that the compiler keeps its loop in registers; each row is four vector
+// moves, no call to memmove.
+func copyRows16(d, src []float32, ldb, kc int) {
+	for p := 0; p < kc; p++ {
+		row := [16]float32(src[p*ldb:]) // through a local: vector moves, not memmove
+		*(*[16]float32)(d[16*p:]) = row
+	}
+}
+
+// copySteps6 packs one full panel of a transposed A: kc steps of six consecutive values,
+// from src with stride lda, scaled by alpha, into d. Each step is stored as three 8-byte
+// words (panels start on 8-byte boundaries) so that the store port is not the bottleneck.
+func copySteps6(d, src []float32, lda, kc int, alpha float32) {
+	w := words(d[:6*kc])
+	for p := 0; p < kc; p++ {
+		s := src[p*lda : p*lda+6 : p*lda+6]
+		q := w[3*p : 3*p+3 : 3*p+3]
+		if alpha == 1 {
+			q[0], q[1], q[2] = pair(s[0], s[1]), pair(s[2], s[3]), pair(s[4], s[5])
+		} else {
+			q[0] = pair(alpha*s[0], alpha*s[1])
+			q[1] = pair(alpha*s[2], alpha*s[3])
+			q[2] = pair(alpha*s[4], alpha*s[5])
+		}
+	}
+}
+
 // words returns x's memory as len(x)/2 words; x must start on an 8-byte boundary, which the
 // packed buffers (64-byte aligned, panels of an even number of values) always do.
 func words(x []float32) []uint64 {
@@ -123,21 +135,22 @@ var bigEndian = func() bool {
 }()
 
 // packB packs rows [p0, p0+kc) and columns [j0, j0+nc) of op(B) into dst, in ceil(nc/nr)
-// panels of kc*nr values.
-func packB(dst []float32, g *gemmCall, p0, kc, j0, nc, nr int) {
+// panels of kc*nr values; op(B) is the matrix b (leading dimension ldb) or, when trans, its
+// transpose.
+func packB(dst, b []float32, ldb int, trans bool, p0, kc, j0, nc, nr int) {
 	for jr := 0; jr < nc; jr += nr {
 		cols := min(nr, nc-jr)
 		d := dst[jr*kc : jr*kc+nr*kc]
-		if !g.transB {
+		if !trans {
 			// op(B)[p][j] = b[p*ldb+j]: each step copies cols consecutive values.
+			src := b[p0*ldb+j0+jr:]
+			if nr == 16 && cols == 16 {
+				copyRows16(d, src, ldb, kc)
+				continue
+			}
 			for p := 0; p < kc; p++ {
 				q := d[p*nr : p*nr+nr]
-				src := g.b[(p0+p)*g.ldb+j0+jr:][:cols]
-				if nr == 16 && cols == 16 {
-					*(*[16]float32)(q) = [16]float32(src) // four vector moves, no call
-					continue
-				}
-				copy(q, src)
+				copy(q, src[p*ldb:][:cols])
 				clear(q[cols:])
 			}
 			continue
@@ -148,8 +161,8 @@ func packB(dst []float32, g *gemmCall, p0, kc, j0, nc, nr int) {
 		if nr%2 == 0 {
 			w := words(d)
 			for ; j+2 <= cols; j += 2 {
-				r0 := g.b[(j0+jr+j)*g.ldb+p0:][:kc]
-				r1 := g.b[(j0+jr+j+1)*g.ldb+p0:][:len(r0)]
+				r0 := b[(j0+jr+j)*ldb+p0:][:kc]
+				r1 := b[(j0+jr+j+1)*ldb+p0:][:len(r0)]
 				q := w[j/2:]
 				for p, v := range r0 {
 					q[p*(nr/2)] = pair(v, r1[p])
@@ -157,7 +170,7 @@ func packB(dst []float32, g *gemmCall, p0, kc, j0, nc, nr int) {
 			}
 		}
 		for ; j < cols; j++ {
-			src := g.b[(j0+jr+j)*g.ldb+p0:][:kc]
+			src := b[(j0+jr+j)*ldb+p0:][:kc]
 			for p, v := range src {
 				d[p*nr+j] = v
 			}
