@@ -18,7 +18,7 @@ import (
 //
 // They are rounded down to multiples of the kernel's MR and NR, and k is cut into equal
 // blocks of at most blockKC so that no pass is much shorter than the others.
-var (
+const (
 	blockKC = 384
 	blockMC = 288
 	blockNC = 4096
@@ -217,14 +217,14 @@ func (g *gemmCall) rowsAxpy(ws *workspace, i0, i1, j0, j1 int) {
 // op(B)) + beta*C. Columns of op(B) are rows of B when B is transposed; otherwise they are
 // gathered once into ws.bcols.
 func (g *gemmCall) rowsDot(ws *workspace, i0, i1, j0, j1 int) {
-	k := g.k
-	var cols []float32
+	k, b, ldb, alpha, beta, set := g.k, g.b, g.ldb, g.alpha, g.beta, g.set
+	cols, ldcol := b[j0*ldb:], ldb // column j of op(B) is cols[(j-j0)*ldcol:][:k]
 	if !g.transB {
-		cols = grow(&ws.bcols, (j1-j0)*k)
+		cols, ldcol = grow(&ws.bcols, (j1-j0)*k), k
 		for j := j0; j < j1; j++ {
 			col := cols[(j-j0)*k : (j-j0+1)*k]
 			for p := range col {
-				col[p] = g.b[p*g.ldb+j]
+				col[p] = b[p*ldb+j]
 			}
 		}
 	}
@@ -232,15 +232,19 @@ func (g *gemmCall) rowsDot(ws *workspace, i0, i1, j0, j1 int) {
 		ar := g.rowA(ws, i)
 		cr := g.c[i*g.ldc+j0 : i*g.ldc+j1]
 		for j := range cr {
-			var col []float32
-			if g.transB {
-				col = g.b[(j0+j)*g.ldb : (j0+j)*g.ldb+k]
+			col := cols[j*ldcol:][:len(ar)]
+			var s float32
+			if len(ar) < 16 {
+				// A call to Dot costs more than a few multiply-adds: the input layer's k = 3.
+				for p, v := range ar {
+					s += v * col[p]
+				}
 			} else {
-				col = cols[j*k : (j+1)*k]
+				s = set.Dot(ar, col)
 			}
-			s := g.alpha * g.set.Dot(ar, col)
-			if g.beta != 0 {
-				s += g.beta * cr[j]
+			s *= alpha
+			if beta != 0 {
+				s += beta * cr[j]
 			}
 			cr[j] = s
 		}
