@@ -79,7 +79,8 @@ func BenchmarkGemm(b *testing.B) {
 	}
 }
 
-// BenchmarkGemmGoSet measures Gemm on the plain Go kernel set, to compare with BenchmarkNaive.
+// BenchmarkGemmGoSet measures Gemm on the plain Go kernel set, to compare with BenchmarkNaive
+// on the same products, C = A B with square matrices.
 func BenchmarkGemmGoSet(b *testing.B) {
 	restore, err := asm.Use("go")
 	if err != nil {
@@ -87,34 +88,35 @@ func BenchmarkGemmGoSet(b *testing.B) {
 	}
 	defer restore()
 	for _, sz := range []int{64, 256, 512} {
-		b.Run(fmt.Sprintf("hid_fwd/B=%d/H=%d/t=1", sz, sz), func(b *testing.B) { benchGemm(b, false, true, sz, sz, sz, 1) })
+		b.Run(fmt.Sprintf("NN/%d/t=1", sz), func(b *testing.B) { benchGemm(b, false, false, sz, sz, sz, 1) })
 	}
 }
 
-// BenchmarkNaive measures the textbook i-j-k loop on the shapes of BenchmarkGemmGoSet.
+// BenchmarkNaive measures the textbook loop for C = A B, i over rows of C, j over its columns
+// and p innermost, on the products of BenchmarkGemmGoSet.
 func BenchmarkNaive(b *testing.B) {
 	for _, sz := range []int{64, 256, 512} {
-		b.Run(fmt.Sprintf("hid_fwd/B=%d/H=%d/t=1", sz, sz), func(b *testing.B) {
+		b.Run(fmt.Sprintf("NN/%d/t=1", sz), func(b *testing.B) {
 			r := rand.New(rand.NewPCG(1, 2))
-			x, w, c := make([]float32, sz*sz), make([]float32, sz*sz), make([]float32, sz*sz)
+			x, y, c := make([]float32, sz*sz), make([]float32, sz*sz), make([]float32, sz*sz)
 			for i := range x {
-				x[i], w[i] = r.Float32(), r.Float32()
+				x[i], y[i] = r.Float32(), r.Float32()
 			}
 			for b.Loop() {
-				naiveNT(sz, sz, sz, x, w, c)
+				naiveNN(sz, sz, sz, x, y, c)
 			}
 			b.ReportMetric(2*float64(sz*sz*sz)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})
 	}
 }
 
-// naiveNT is C = A B^T as three nested loops, i over rows of C, j over columns, k innermost.
-func naiveNT(m, n, k int, a, b, c []float32) {
+// naiveNN is C = A B as three nested loops.
+func naiveNN(m, n, k int, a, b, c []float32) {
 	for i := 0; i < m; i++ {
 		for j := 0; j < n; j++ {
 			var s float32
 			for p := 0; p < k; p++ {
-				s += a[i*k+p] * b[j*k+p]
+				s += a[i*k+p] * b[p*n+j]
 			}
 			c[i*n+j] = s
 		}
