@@ -43,7 +43,7 @@ var avx2Set = Set{
 }
 
 // microKernel6x16 computes the 6x16 tile of C at c (row stride ldc) from packed panels, a
-// holding k*6 values and b k*16:
+// holding k*6 values and b k*16, where fma(x, y, s) is x*y + s rounded once:
 //
 //	for i := 0; i < 6; i++ {
 //		for j := 0; j < 16; j++ {
