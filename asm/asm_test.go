@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sync"
 	"testing"
 )
 
@@ -189,6 +190,47 @@ func TestActivationSpecialValues(t *testing.T) {
 	})
 }
 
+// TestActivationNonFinite checks that NaN and infinities come out of every set's activations
+// as they do out of the Go set's: a diverging training run must show NaN, not garbage.
+func TestActivationNonFinite(t *testing.T) {
+	nan, inf := float32(math.NaN()), float32(math.Inf(1))
+	z := []float32{nan, inf, -inf, 0, 1, -1, nan, inf, -inf}
+	dh := []float32{1, 1, 1, nan, inf, -inf, 2, 2, 2}
+	type outputs struct{ silu, siluGrad, relu, reluGrad []float32 }
+	run := func(s *Set) outputs {
+		var o outputs
+		zz := append([]float32(nil), z...)
+		o.silu = make([]float32, len(z))
+		s.BiasSiLU(zz, o.silu, make([]float32, len(z)))
+		o.siluGrad = make([]float32, len(z))
+		s.SiLUGrad(o.siluGrad, dh, z)
+		zz = append(zz[:0], z...)
+		o.relu = make([]float32, len(z))
+		s.BiasReLU(zz, o.relu, make([]float32, len(z)))
+		o.reluGrad = make([]float32, len(z))
+		s.ReLUGrad(o.reluGrad, dh, z)
+		return o
+	}
+	want := run(&goSet)
+	same := func(a, b float32) bool { return a == b || (a != a && b != b) }
+	forEachSet(t, func(t *testing.T, s *Set) {
+		got := run(s)
+		for i := range z {
+			for _, c := range []struct {
+				name      string
+				got, want float32
+			}{
+				{"silu", got.silu[i], want.silu[i]}, {"silu'", got.siluGrad[i], want.siluGrad[i]},
+				{"relu", got.relu[i], want.relu[i]}, {"relu'", got.reluGrad[i], want.reluGrad[i]},
+			} {
+				if !same(c.got, c.want) {
+					t.Errorf("%s at z=%v, dh=%v: %v, want %v", c.name, z[i], dh[i], c.got, c.want)
+				}
+			}
+		}
+	})
+}
+
 func TestMicroKernel(t *testing.T) {
 	forEachSet(t, func(t *testing.T, s *Set) {
 		r := rand.New(rand.NewPCG(5, 6))
@@ -243,14 +285,25 @@ func TestPeak(t *testing.T) {
 	})
 }
 
+// BenchmarkPeak measures the arithmetic ceiling of every set on one thread and on two (two
+// goroutines each running Peak), reporting the total GFLOP/s; GEMM's efficiency is measured
+// against it.
 func BenchmarkPeak(b *testing.B) {
 	for _, s := range Sets() {
-		b.Run(s.Name, func(b *testing.B) {
-			var flops float64
-			for b.Loop() {
-				flops += s.Peak(1 << 16)
-			}
-			b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-		})
+		for _, threads := range []int{1, 2} {
+			b.Run(fmt.Sprintf("%s/t=%d", s.Name, threads), func(b *testing.B) {
+				const n = 1 << 16
+				var flops float64
+				for b.Loop() {
+					var wg sync.WaitGroup
+					for range threads - 1 {
+						wg.Go(func() { s.Peak(n) })
+					}
+					flops += float64(threads) * s.Peak(n)
+					wg.Wait()
+				}
+				b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
 	}
 }

@@ -1,0 +1,124 @@
+package mat
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/fmtiny/fmtiny/asm"
+)
+
+// mlpShape is one matrix product of an MLP training step in nn's layout (nn.Linear's weight W
+// stored [out, in], Y = X W^T), as /work/shared/bench/bench_gemm.py measures it for OpenBLAS.
+type mlpShape struct {
+	name           string
+	transA, transB bool
+	m, n, k        func(batch, hidden int) int
+}
+
+var mlpShapes = []mlpShape{
+	// in_fwd: (B x 3)(3 x H), X W1^T.
+	{"in_fwd", false, true, func(b, h int) int { return b }, func(b, h int) int { return h }, func(b, h int) int { return 3 }},
+	// hid_fwd: (B x H)(H x H), H W^T.
+	{"hid_fwd", false, true, func(b, h int) int { return b }, func(b, h int) int { return h }, func(b, h int) int { return h }},
+	// hid_dW: (H x B)(B x H), dY^T H.
+	{"hid_dW", true, false, func(b, h int) int { return h }, func(b, h int) int { return h }, func(b, h int) int { return b }},
+	// hid_dX: (B x H)(H x H), dY W.
+	{"hid_dX", false, false, func(b, h int) int { return b }, func(b, h int) int { return h }, func(b, h int) int { return h }},
+	// out_fwd: (B x H)(H x 2), H W_out^T.
+	{"out_fwd", false, true, func(b, h int) int { return b }, func(b, h int) int { return 2 }, func(b, h int) int { return h }},
+}
+
+// benchGemm times one product and reports GFLOP/s.
+func benchGemm(b *testing.B, transA, transB bool, m, n, k, threads int) {
+	r := rand.New(rand.NewPCG(1, 2))
+	rowsA, colsA := m, k
+	if transA {
+		rowsA, colsA = k, m
+	}
+	rowsB, colsB := k, n
+	if transB {
+		rowsB, colsB = n, k
+	}
+	fill := func(n int) []float32 {
+		x := make([]float32, n)
+		for i := range x {
+			x[i] = 2*r.Float32() - 1
+		}
+		return x
+	}
+	x, y, c := fill(rowsA*colsA), fill(rowsB*colsB), make([]float32, m*n)
+	withThreads(threads, func() {
+		Gemm(transA, transB, m, n, k, 1, x, colsA, y, colsB, 0, c, n)
+		for b.Loop() {
+			Gemm(transA, transB, m, n, k, 1, x, colsA, y, colsB, 0, c, n)
+		}
+	})
+	b.ReportMetric(2*float64(m)*float64(n)*float64(k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}
+
+// BenchmarkGemm measures the current kernel set on the products of an MLP training step, for
+// batches B and widths H, on 1 and 2 threads, and on one point (m = 1).
+func BenchmarkGemm(b *testing.B) {
+	for _, s := range mlpShapes {
+		for _, batch := range []int{256, 1024, 4096} {
+			for _, hidden := range []int{64, 128, 512} {
+				for _, th := range []int{1, 2} {
+					b.Run(fmt.Sprintf("%s/B=%d/H=%d/t=%d", s.name, batch, hidden, th), func(b *testing.B) {
+						benchGemm(b, s.transA, s.transB, s.m(batch, hidden), s.n(batch, hidden), s.k(batch, hidden), th)
+					})
+				}
+			}
+		}
+	}
+	// One point through the network: the input layer, a hidden layer forward and backward.
+	for _, hidden := range []int{64, 128, 512} {
+		b.Run(fmt.Sprintf("in_fwd/B=1/H=%d/t=1", hidden), func(b *testing.B) { benchGemm(b, false, true, 1, hidden, 3, 1) })
+		b.Run(fmt.Sprintf("hid_fwd/B=1/H=%d/t=1", hidden), func(b *testing.B) { benchGemm(b, false, true, 1, hidden, hidden, 1) })
+		b.Run(fmt.Sprintf("hid_dX/B=1/H=%d/t=1", hidden), func(b *testing.B) { benchGemm(b, false, false, 1, hidden, hidden, 1) })
+	}
+}
+
+// BenchmarkGemmGoSet measures Gemm on the plain Go kernel set, to compare with BenchmarkNaive
+// on the same products, C = A B with square matrices.
+func BenchmarkGemmGoSet(b *testing.B) {
+	restore, err := asm.Use("go")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer restore()
+	for _, sz := range []int{64, 256, 512} {
+		b.Run(fmt.Sprintf("NN/%d/t=1", sz), func(b *testing.B) { benchGemm(b, false, false, sz, sz, sz, 1) })
+	}
+}
+
+// BenchmarkNaive measures the textbook loop for C = A B, i over rows of C, j over its columns
+// and p innermost, on the products of BenchmarkGemmGoSet.
+func BenchmarkNaive(b *testing.B) {
+	for _, sz := range []int{64, 256, 512} {
+		b.Run(fmt.Sprintf("NN/%d/t=1", sz), func(b *testing.B) {
+			r := rand.New(rand.NewPCG(1, 2))
+			x, y, c := make([]float32, sz*sz), make([]float32, sz*sz), make([]float32, sz*sz)
+			for i := range x {
+				x[i], y[i] = r.Float32(), r.Float32()
+			}
+			for b.Loop() {
+				naiveNN(sz, sz, sz, x, y, c)
+			}
+			b.ReportMetric(2*float64(sz*sz*sz)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
+
+// naiveNN is C = A B as three nested loops.
+func naiveNN(m, n, k int, a, b, c []float32) {
+	for i := 0; i < m; i++ {
+		for j := 0; j < n; j++ {
+			var s float32
+			for p := 0; p < k; p++ {
+				s += a[i*k+p] * b[p*n+j]
+			}
+			c[i*n+j] = s
+		}
+	}
+}

@@ -1,0 +1,109 @@
+package mat
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// threads is the number of goroutines Gemm and Parallel may use, the caller's included.
+var threads atomic.Int32
+
+func init() { threads.Store(int32(runtime.GOMAXPROCS(0))) }
+
+// SetThreads sets how many goroutines Gemm may use; n < 1 means GOMAXPROCS. The result of Gemm
+// does not depend on it: work is split over rows and columns of C, never over k.
+func SetThreads(n int) {
+	if n < 1 {
+		n = runtime.GOMAXPROCS(0)
+	}
+	threads.Store(int32(n))
+}
+
+// Threads returns how many goroutines Gemm may use.
+func Threads() int { return int(threads.Load()) }
+
+// The pool is a fixed set of worker goroutines, started the first time a call needs them and
+// then parked on their channels. One call runs at a time (mu): the caller fills job, sends each
+// worker the index of its part, runs part 0 itself and waits for the others. Passing plain
+// values through channels and keeping the job in a package variable is what keeps a call free
+// of allocations.
+var pool struct {
+	mu      sync.Mutex
+	workers []*worker
+	wg      sync.WaitGroup
+	job     job
+	ws      workspace // the calling goroutine's buffers, for part 0
+	call    gemmCall  // the running Gemm
+}
+
+// worker is one parked goroutine with buffers of its own.
+type worker struct {
+	parts chan int
+	ws    workspace
+}
+
+// job is what the parts of one call share: either a GEMM split into rectangles of C or a
+// Parallel loop split into ranges.
+type job struct {
+	gemm  *gemmCall
+	f     func(lo, hi int)
+	n     int // Parallel's range [0, n)
+	parts int
+}
+
+// runPart runs part p of the current job on the buffers ws.
+func (j *job) runPart(ws *workspace, p int) {
+	if j.gemm != nil {
+		j.gemm.runPart(ws, p)
+		return
+	}
+	lo, hi := p*j.n/j.parts, (p+1)*j.n/j.parts
+	if lo < hi {
+		j.f(lo, hi)
+	}
+}
+
+// run executes pool.job in pool.job.parts parts, part 0 on the calling goroutine; pool.mu must
+// be held.
+func run() {
+	j := &pool.job
+	for len(pool.workers) < j.parts-1 {
+		w := &worker{parts: make(chan int)}
+		pool.workers = append(pool.workers, w)
+		go w.loop()
+	}
+	pool.wg.Add(j.parts - 1)
+	for p := 1; p < j.parts; p++ {
+		pool.workers[p-1].parts <- p
+	}
+	j.runPart(&pool.ws, 0)
+	pool.wg.Wait()
+}
+
+func (w *worker) loop() {
+	for p := range w.parts {
+		pool.job.runPart(&w.ws, p)
+		pool.wg.Done()
+	}
+}
+
+// Parallel calls f(lo, hi) on consecutive ranges that cover [0, n), at most Threads() of them
+// at once, on Gemm's pool of goroutines, and returns when all have returned. It allocates
+// nothing when f is not a fresh closure. Calls to Parallel and Gemm are serialised, so f must
+// not call either.
+func Parallel(n int, f func(lo, hi int)) {
+	if n <= 0 {
+		return
+	}
+	parts := min(Threads(), n)
+	if parts == 1 {
+		f(0, n)
+		return
+	}
+	pool.mu.Lock()
+	defer pool.mu.Unlock()
+	pool.job = job{f: f, n: n, parts: parts}
+	run()
+	pool.job = job{}
+}
