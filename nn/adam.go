@@ -3,6 +3,7 @@ package nn
 import (
 	"fmt"
 	"math"
+	"sync"
 
 	"github.com/fmtiny/fmtiny/asm"
 )
@@ -17,6 +18,21 @@ type Adam struct {
 	ClipNorm              float32 // > 0: clip the global gradient norm to this first
 	Steps                 int64   // bias correction counter
 	M, V                  []float32
+
+	par *adamPar // made by the first Update
+}
+
+// adamPar is the state of Update's pass split among threads.
+type adamPar struct {
+	wg   sync.WaitGroup
+	task adamTask
+}
+
+// adamTask is one Adam step over the parameters [lo, hi), with the step's scalars.
+type adamTask struct {
+	p, g, m, v                                     []float32
+	clip, l2, decay, beta1, beta2, eps             float32
+	oneMinusBeta1, oneMinusBeta2, negStep, bc2Sqrt float32
 }
 
 // NewAdam returns an Adam optimizer for n parameters with PyTorch's defaults and zero moments.
@@ -64,7 +80,23 @@ func (o *Adam) Update(params, grads []float32) (gradNorm float32) {
 		l2 = o.WeightDecay
 	}
 
-	p, g, m, v := params, grads[:n], o.M[:n], o.V[:n]
+	if o.par == nil {
+		o.par = new(adamPar)
+	}
+	o.par.task = adamTask{p: params, g: grads, m: o.M, v: o.V,
+		clip: clip, l2: l2, decay: decay, beta1: beta1, beta2: beta2, eps: eps,
+		oneMinusBeta1: oneMinusBeta1, oneMinusBeta2: oneMinusBeta2, negStep: negStep, bc2Sqrt: bc2Sqrt}
+	parallelFor(&o.par.task, n, 8, &o.par.wg)
+	o.par.task = adamTask{}
+	return float32(norm)
+}
+
+func (t *adamTask) run(lo, hi int) {
+	p, g, m, v := t.p[lo:hi], t.g[lo:hi], t.m[lo:hi], t.v[lo:hi]
+	clip, l2, decay := t.clip, t.l2, t.decay
+	beta1, beta2, eps := t.beta1, t.beta2, t.eps
+	oneMinusBeta1, oneMinusBeta2, negStep, bc2Sqrt := t.oneMinusBeta1, t.oneMinusBeta2, t.negStep, t.bc2Sqrt
+	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
 	for i := range p {
 		gi := g[i]
 		if clip != 1 {
@@ -83,7 +115,6 @@ func (o *Adam) Update(params, grads []float32) (gradNorm float32) {
 		denom := float32(math.Sqrt(float64(vi)))/bc2Sqrt + eps
 		p[i] = pi + negStep*mi/denom
 	}
-	return float32(norm)
 }
 
 // l2Norm returns the Euclidean norm of x, summing squares in float32 blocks (SIMD dot

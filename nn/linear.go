@@ -15,13 +15,40 @@ func linearForward(L *linear, z, x []float32, n int) {
 }
 
 // activateRows adds the bias to every row of z [n x out] and writes the activation into h,
-// one fused pass over each row.
-func activateRows(act Activation, L *linear, z, h []float32, n int) {
-	for i := 0; i < n; i++ {
-		row := z[i*L.out : (i+1)*L.out]
-		biasActivate(act, row, h[i*L.out:(i+1)*L.out], L.b)
+// one fused pass over each row, the rows split among threads.
+func activateRows(ws *Workspace, act Activation, L *linear, z, h []float32, n int) {
+	ws.activate = activateTask{act: act, out: L.out, b: L.b, z: z, h: h}
+	parallelFor(&ws.activate, n, L.out, &ws.wg)
+	ws.activate = activateTask{}
+}
+
+// activateTask is activateRows over rows [lo, hi).
+type activateTask struct {
+	act     Activation
+	out     int
+	b, z, h []float32
+}
+
+func (t *activateTask) run(lo, hi int) {
+	for i := lo; i < hi; i++ {
+		biasActivate(t.act, t.z[i*t.out:(i+1)*t.out], t.h[i*t.out:(i+1)*t.out], t.b)
 	}
 }
+
+// activationGradAll turns dL/dh into dL/dz in place over a whole layer, split among threads.
+func activationGradAll(ws *Workspace, act Activation, dh, z, h []float32) {
+	ws.actGrad = actGradTask{act: act, dh: dh, z: z, h: h}
+	parallelFor(&ws.actGrad, len(dh), 1, &ws.wg)
+	ws.actGrad = actGradTask{}
+}
+
+// actGradTask is activationGrad over elements [lo, hi).
+type actGradTask struct {
+	act      Activation
+	dh, z, h []float32
+}
+
+func (t *actGradTask) run(lo, hi int) { activationGrad(t.act, t.dh[lo:hi], t.z[lo:hi], t.h[lo:hi]) }
 
 // addBiasRows adds the bias to every row of z [n x out] (the output layer has no activation).
 func addBiasRows(L *linear, z []float32, n int) {
@@ -43,27 +70,35 @@ func addBiasRows(L *linear, z []float32, n int) {
 // linearBackward takes dz = dL/dz [n x out] and the layer's input x [n x in] and writes
 // dW = dz^T x and db = column sums of dz into the layer's gradients, overwriting them, and,
 // when dx is not nil, dL/dx = dz W into dx [n x in].
-func linearBackward(L *linear, dz, x, dx []float32, n int) {
+func linearBackward(ws *Workspace, L *linear, dz, x, dx []float32, n int) {
 	mat.Gemm(true, false, L.out, L.in, n, 1, dz, L.out, x, L.in, 0, L.dw, L.in)
-	columnSums(L.db, dz, n, L.out)
+	ws.colSums = colSumTask{dst: L.db, a: dz, n: n, cols: L.out}
+	parallelFor(&ws.colSums, L.out, n, &ws.wg)
+	ws.colSums = colSumTask{}
 	if dx != nil {
 		mat.Gemm(false, false, n, L.in, L.out, 1, dz, L.out, L.w, L.in, 0, dx, L.in)
 	}
 }
 
-// columnSums writes the sum of the n rows of a [n x cols] into dst [cols].
-func columnSums(dst, a []float32, n, cols int) {
+// colSumTask writes the sums of the n rows of a [n x cols] into dst [cols], for the columns
+// [lo, hi).
+type colSumTask struct {
+	dst, a  []float32
+	n, cols int
+}
+
+func (t *colSumTask) run(lo, hi int) {
+	dst := t.dst[lo:hi]
 	clear(dst)
-	if cols < 8 {
-		for i := 0; i < n; i++ {
-			row := a[i*cols : (i+1)*cols]
-			for j, v := range row {
+	if hi-lo < 8 {
+		for i := 0; i < t.n; i++ {
+			for j, v := range t.a[i*t.cols+lo : i*t.cols+hi] {
 				dst[j] += v
 			}
 		}
 		return
 	}
-	for i := 0; i < n; i++ {
-		asm.Axpy(1, a[i*cols:(i+1)*cols], dst)
+	for i := 0; i < t.n; i++ {
+		asm.Axpy(1, t.a[i*t.cols+lo:i*t.cols+hi], dst)
 	}
 }

@@ -1,6 +1,9 @@
 package nn
 
-import "fmt"
+import (
+	"fmt"
+	"sync"
+)
 
 // Workspace holds the activations of one forward pass of up to maxBatch rows, kept for the
 // backward pass. It is made once; Forward and Backward allocate nothing.
@@ -13,6 +16,12 @@ type Workspace struct {
 	z    [][]float32  // per layer: its Linear output plus bias [n x out]; the last one is the output
 	h    [][]float32  // per hidden layer: the activation of z [n x out]
 	grad [2][]float32 // dL/dh of two consecutive hidden layers, used in turn by Backward
+
+	// The element-wise passes' work, handed to parallelFor by pointer so that nothing allocates.
+	wg       sync.WaitGroup
+	activate activateTask
+	actGrad  actGradTask
+	colSums  colSumTask
 }
 
 // NewWorkspace returns a workspace for batches of up to maxBatch rows through m (or through any
@@ -101,7 +110,7 @@ func (m *MLP) Forward(ws *Workspace, x, t []float32, n int) []float32 {
 			return z
 		}
 		h := ws.h[l][:n*L.out]
-		activateRows(m.Act, L, z, h, n)
+		activateRows(ws, m.Act, L, z, h, n)
 		in = h
 	}
 	panic("unreachable")
@@ -130,12 +139,12 @@ func (m *MLP) Backward(ws *Workspace, dy, dx []float32) {
 			if dx != nil {
 				dx = dx[:n*L.in]
 			}
-			linearBackward(L, dz, ws.x[:n*L.in], dx, n)
+			linearBackward(ws, L, dz, ws.x[:n*L.in], dx, n)
 			return
 		}
 		dh := ws.grad[l%2][:n*L.in]
-		linearBackward(L, dz, ws.h[l-1][:n*L.in], dh, n)
-		activationGrad(m.Act, dh, ws.z[l-1][:n*L.in], ws.h[l-1][:n*L.in])
+		linearBackward(ws, L, dz, ws.h[l-1][:n*L.in], dh, n)
+		activationGradAll(ws, m.Act, dh, ws.z[l-1][:n*L.in], ws.h[l-1][:n*L.in])
 		dz = dh
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/fmtiny/fmtiny/mat"
 )
 
 // TestGradients compares Backward's float32 gradients, of the parameters and of the input,
@@ -370,4 +372,45 @@ func TestTrainingLearns(t *testing.T) {
 		t.Fatalf("loss went from %v to %v", first, last)
 	}
 	t.Logf("loss went from %v to %v", first, last)
+}
+
+// TestThreadsAgree runs a training step with nn's element-wise passes and Adam split among
+// goroutines (the grain lowered so that small layers split too, in uneven pieces), with 1, 2
+// and 3 threads, and checks that the gradients and updated parameters are the same bits, and
+// that the split step allocates nothing.
+func TestThreadsAgree(t *testing.T) {
+	defer mat.SetThreads(mat.Threads())
+	defer func(g int) { minGrain = g }(minGrain)
+	minGrain = 500
+	const n = 37
+	var first []float32
+	for _, threads := range []int{1, 2, 3} {
+		mat.SetThreads(threads)
+		m := newTestMLP(t, 3, []int{64, 64}, 2, SiLU, false, 4)
+		rng := rand.New(rand.NewPCG(8, 9))
+		x, ts, target := randSlice(rng, n*2, 2), randSlice(rng, n, 1), randSlice(rng, n*2, 1)
+		ws := m.NewWorkspace(n)
+		dy := make([]float32, n*2)
+		opt := NewAdam(m.NumParams())
+		step := func() {
+			y := m.Forward(ws, x, ts, n)
+			MSE(dy, y, target)
+			m.Backward(ws, dy, nil)
+			opt.Update(m.Params, m.Grads)
+		}
+		step()
+		got := append(append([]float32(nil), m.Grads...), m.Params...)
+		if first == nil {
+			first = got
+		} else {
+			for i := range got {
+				if math.Float32bits(got[i]) != math.Float32bits(first[i]) {
+					t.Fatalf("threads=%d: value %d is %v, with one thread %v", threads, i, got[i], first[i])
+				}
+			}
+		}
+		if a := testing.AllocsPerRun(5, step); a != 0 {
+			t.Errorf("threads=%d: training step allocates %v times", threads, a)
+		}
+	}
 }
