@@ -92,37 +92,41 @@ const (
 	geluA = 0.044715
 )
 
-// tanh64 is tanh(u) = expm1(2u)/(expm1(2u) + 2), accurate to a few float64 ulps near 0 too and
-// faster than math.Tanh; the callers round it to float32.
-func tanh64(u float64) float64 {
-	if u > 20 {
-		return 1
+// The Go loops below work in float64 through math.Exp, which has assembly versions on amd64 and
+// arm64, and round once to float32. They rewrite tanh through the logistic function,
+// 1 + tanh(u) = 2*sigmoid(2u), which keeps full relative accuracy where tanh is near -1.
+
+// sigmoid64 is 1/(1 + exp(-x)).
+func sigmoid64(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
+
+// tanh64 is tanh(x): 2*sigmoid(2x) - 1, or its Taylor series where that would cancel.
+func tanh64(x float64) float64 {
+	if math.Abs(x) < 1.0/64 {
+		x2 := x * x
+		return x * (1 - x2*(1.0/3-x2*(2.0/15)))
 	}
-	if u < -20 {
-		return -1
-	}
-	e := math.Expm1(2 * u)
-	return e / (e + 2)
+	return 2*sigmoid64(2*x) - 1
 }
 
+// biasGELU: z += b; h = 0.5 z (1 + tanh u) = z sigmoid(2u), u = c(z + a z^3).
 func biasGELU(z, h, b []float32) {
 	h, b = h[:len(z)], b[:len(z)]
 	for i := range z {
 		v := z[i] + b[i]
 		z[i] = v
 		x := float64(v)
-		h[i] = float32(0.5 * x * (1 + tanh64(geluC*(x+geluA*x*x*x))))
+		h[i] = float32(x * sigmoid64(2*geluC*(x+geluA*x*x*x)))
 	}
 }
 
-// geluGrad multiplies by d/dz [0.5 z (1 + tanh u)], u = c(z + a z^3):
-// 0.5(1 + tanh u) + 0.5 z (1 - tanh^2 u) c (1 + 3a z^2).
+// geluGrad multiplies by d/dz [0.5 z (1 + tanh u)] = 0.5(1 + tanh u) + 0.5 z (1 - tanh^2 u) u',
+// which with s = sigmoid(2u) is s + 2 z s (1-s) c (1 + 3a z^2).
 func geluGrad(dh, z []float32) {
 	z = z[:len(dh)]
 	for i := range dh {
 		x := float64(z[i])
-		th := tanh64(geluC * (x + geluA*x*x*x))
-		d := 0.5*(1+th) + 0.5*x*(1-th*th)*geluC*(1+3*geluA*x*x)
+		s := sigmoid64(2 * geluC * (x + geluA*x*x*x))
+		d := s + 2*x*s*(1-s)*geluC*(1+3*geluA*x*x)
 		dh[i] = float32(float64(dh[i]) * d)
 	}
 }
@@ -132,10 +136,13 @@ func biasELU(z, h, b []float32) {
 	for i := range z {
 		v := z[i] + b[i]
 		z[i] = v
-		if v > 0 {
+		switch {
+		case v > 0:
 			h[i] = v
-		} else {
+		case v > -1.0/64: // exp(v) - 1 would cancel
 			h[i] = float32(math.Expm1(float64(v)))
+		default:
+			h[i] = float32(math.Exp(float64(v)) - 1)
 		}
 	}
 }
