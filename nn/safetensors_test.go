@@ -3,9 +3,11 @@ package nn
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -281,8 +283,8 @@ func TestReadSafetensorsErrors(t *testing.T) {
 		{"empty header", "invalid JSON", file(``, nil)},
 		{"trailing garbage", "invalid JSON", file(`{} x`, nil)},
 		{"two objects", "after the JSON object", file(`{}{}`, nil)},
-		{"duplicate tensor", "duplicate entry \"a\"", file(`{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}`, two)},
-		{"duplicate metadata", "duplicate entry", file(`{"__metadata__":{},"__metadata__":{}}`, nil)},
+		{"duplicate tensor", "duplicate key \"a\"", file(`{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}`, two)},
+		{"duplicate metadata", "duplicate key \"__metadata__\"", file(`{"__metadata__":{},"__metadata__":{}}`, nil)},
 		{"duplicate metadata key", "duplicate key \"k\"", file(`{"__metadata__":{"k":"1","k":"2"}}`, nil)},
 		{"metadata value", "not a string", file(`{"__metadata__":{"k":1}}`, nil)},
 		{"metadata array", "not an object of strings", file(`{"__metadata__":["k"]}`, nil)},
@@ -290,7 +292,7 @@ func TestReadSafetensorsErrors(t *testing.T) {
 		{"missing dtype", "missing field dtype", file(`{"a":{"shape":[2],"data_offsets":[0,8]}}`, two)},
 		{"missing shape", "missing field shape", file(`{"a":{"dtype":"F32","data_offsets":[0,8]}}`, two)},
 		{"missing offsets", "missing field data_offsets", file(`{"a":{"dtype":"F32","shape":[2]}}`, two)},
-		{"duplicate field", "duplicate field dtype", file(`{"a":{"dtype":"F32","dtype":"F32","shape":[2],"data_offsets":[0,8]}}`, two)},
+		{"duplicate field", "duplicate key \"dtype\"", file(`{"a":{"dtype":"F32","dtype":"F32","shape":[2],"data_offsets":[0,8]}}`, two)},
 		{"unknown dtype", "unknown dtype \"F17\"", file(`{"a":{"dtype":"F17","shape":[2],"data_offsets":[0,8]}}`, two)},
 		{"dtype not string", "dtype is not a string", file(`{"a":{"dtype":32,"shape":[2],"data_offsets":[0,8]}}`, two)},
 		{"I64", `tensor "a": dtype I64 is not supported`, file(`{"a":{"dtype":"I64","shape":[1],"data_offsets":[0,8]}}`, two)},
@@ -413,5 +415,88 @@ func TestFromStateDictErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("got error %v, want one containing %q", err, c.want)
 		}
+	}
+}
+
+// TestReadSafetensorsMemory reads hostile but valid files, one with 20000 scalar tensors and one
+// with a shape of a million dimensions, and checks that ReadSafetensors allocates (in all,
+// garbage included) no more than 12 times the file's size.
+func TestReadSafetensorsMemory(t *testing.T) {
+	var many strings.Builder
+	many.WriteString("{")
+	const k = 20000
+	for i := 0; i < k; i++ {
+		if i > 0 {
+			many.WriteString(",")
+		}
+		fmt.Fprintf(&many, `"%d":{"dtype":"F32","shape":[],"data_offsets":[%d,%d]}`, i, 4*i, 4*i+4)
+	}
+	many.WriteString("}")
+	deep := `{"a":{"dtype":"F32","shape":[` + strings.Repeat("1,", 1000000) + `1],"data_offsets":[0,4]}}`
+	for _, data := range [][]byte{file(many.String(), make([]byte, 4*k)), file(deep, make([]byte, 4))} {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		tensors, _, err := ReadSafetensors(data)
+		runtime.ReadMemStats(&after)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ratio := float64(after.TotalAlloc-before.TotalAlloc) / float64(len(data)); ratio > 12 {
+			t.Errorf("reading %d tensors from %d bytes allocated %.1f times the file", len(tensors), len(data), ratio)
+		}
+	}
+}
+
+// TestHeaderJSON checks the header reader's JSON against RFC 8259 and serde_json's limits, in
+// the names and metadata it keeps and in the unknown fields it skips.
+func TestHeaderJSON(t *testing.T) {
+	entry := func(extra string) []byte {
+		return file(`{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]`+extra+`}}`, f32bytes(1))
+	}
+	good := map[string]string{
+		"literals":       `,"x":[true,false,null]`,
+		"numbers":        `,"x":[-0,0,1.5e3,-2E-7,123456789012345678901234567890]`,
+		"strings":        `,"x":"\"\\\/\b\f\n\r\t\u00e9\ud83d\ude00"`,
+		"nested 127":     `,"x":` + strings.Repeat("[", 126) + strings.Repeat("]", 126),
+		"white space":    " ,\n\t\"x\" :\r {} ",
+		"empty object":   `,"x":{}`,
+		"object members": `,"x":{"p":1,"q":{"r":[]}}`,
+	}
+	for name, extra := range good {
+		if _, _, err := ReadSafetensors(entry(extra)); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	bad := map[string]string{
+		"nested 129":        `,"x":` + strings.Repeat("[", 128) + strings.Repeat("]", 128),
+		"leading zero":      `,"x":01`,
+		"bare minus":        `,"x":-`,
+		"dot without digit": `,"x":1.`,
+		"exponent":          `,"x":1e`,
+		"plus":              `,"x":+1`,
+		"literal":           `,"x":tru`,
+		"bad escape":        `,"x":"\x"`,
+		"short escape":      `,"x":"\u12"`,
+		"hex escape":        `,"x":"\u12g4"`,
+		"lone high":         `,"x":"\ud83d"`,
+		"lone low":          `,"x":"\ude00"`,
+		"high then other":   `,"x":"\ud83d\u0041"`,
+		"control character": ",\"x\":\"a\tb\"",
+		"trailing comma":    `,"x":[1,]`,
+		"missing colon":     `,"x" 1`,
+		"missing comma":     `,"x":[1 2]`,
+		"unterminated":      `,"x":"abc`,
+		"single quotes":     `,'x':1`,
+	}
+	for name, extra := range bad {
+		if _, _, err := ReadSafetensors(entry(extra)); err == nil || !strings.Contains(err.Error(), "invalid JSON") {
+			t.Errorf("%s: error %v, want invalid JSON", name, err)
+		}
+	}
+	// Escapes in names and metadata are decoded.
+	data := file(`{"__metadata__":{"k\u00e9":"v\n\ud83d\ude00"},"a\"b":{"dtype":"F32","shape":[],"data_offsets":[0,4]}}`, f32bytes(7))
+	tensors, meta, err := ReadSafetensors(data)
+	if err != nil || tensors[0].Name != `a"b` || meta["ké"] != "v\n😀" {
+		t.Fatalf("got %v, %q, %v", tensors, meta, err)
 	}
 }
