@@ -1,0 +1,238 @@
+//go:build arm64 && gc && !purego && !noasm
+
+package asm
+
+import "github.com/klauspost/cpuid/v2"
+
+// The NEON micro-kernel's tile. AArch64 has 32 vector registers of four float32: an 8x12 tile
+// keeps its 96 sums in 24 of them and one k step of A (8 values, 2 registers) and B (12 values,
+// 3 registers) in 5 more. That is the largest MR*NR/(MR+NR), the flops per value loaded, that
+// fits (12x8 ties; 8x16 would need all 32 registers for the sums alone).
+const neonMR, neonNR = 8, 12
+
+// siluBlock is how many values the sigmoid kernels take per iteration: two vectors, so the two
+// dependency chains of exp's polynomial overlap on in-order cores.
+const siluBlock = 8
+
+// neonSet is the AArch64 Advanced SIMD implementation of every kernel.
+var neonSet = Set{
+	Name: "neon", MR: neonMR, NR: neonNR,
+	MicroKernel: microKernelNEON,
+	Axpy:        axpyNEON,
+	AxpyTo:      axpyToNEON,
+	Scale:       scaleNEON,
+	Dot:         dotNEON,
+	AddBias:     addBiasNEON,
+	BiasSiLU:    biasSiLUNEON,
+	SiLUGrad:    siluGradNEON,
+	BiasReLU:    biasReLUNEON,
+	ReLUGrad:    reluGradNEON,
+	Peak:        peakNEON,
+}
+
+func init() {
+	// On Linux cpuid takes ASIMD from the HWCAP word of the auxiliary vector (which qemu-user
+	// fills in too) and, where HWCAP_CPUID allows, from ID_AA64PFR0_EL1. Cores without
+	// Advanced SIMD, which Go's own runtime would not run on, keep the Go set.
+	if cpuid.CPU.Supports(cpuid.ASIMD) {
+		register(&neonSet)
+	}
+}
+
+// The wrappers below slice their arguments to the lengths the assembly will touch, so a caller
+// that hands over too little gets the same panic as from the Go set instead of a stray write.
+
+func microKernelNEON(k int, a, b, c []float32, ldc int, acc bool) {
+	if ldc < 0 {
+		panic("asm: negative ldc")
+	}
+	a, b = a[:k*neonMR], b[:k*neonNR]
+	c = c[:(neonMR-1)*ldc+neonNR]
+	microKernelNEONAsm(k, a, b, c, ldc, acc)
+}
+
+func axpyNEON(alpha float32, x, y []float32) { axpyNEONAsm(alpha, x, y[:len(x)]) }
+
+func axpyToNEON(dst []float32, alpha float32, x, y []float32) {
+	axpyToNEONAsm(dst, alpha, x[:len(dst)], y[:len(dst)])
+}
+
+func scaleNEON(alpha float32, x []float32) { scaleNEONAsm(alpha, x) }
+
+func dotNEON(x, y []float32) float32 { return dotNEONAsm(x, y[:len(x)]) }
+
+func addBiasNEON(z, b []float32) { addBiasNEONAsm(z, b[:len(z)]) }
+
+func biasReLUNEON(z, h, b []float32) { biasReLUNEONAsm(z, h[:len(z)], b[:len(z)]) }
+
+func reluGradNEON(dz, dh, z []float32) { reluGradNEONAsm(dz, dh[:len(dz)], z[:len(dz)]) }
+
+// biasSiLUNEON runs the assembly on whole blocks and the last len(z)%siluBlock values through
+// a zero-padded block on the stack, so every value goes through the same vector code.
+func biasSiLUNEON(z, h, b []float32) {
+	h, b = h[:len(z)], b[:len(z)]
+	n := len(z) &^ (siluBlock - 1)
+	biasSiLUNEONAsm(z[:n], h[:n], b[:n])
+	if n == len(z) {
+		return
+	}
+	var zt, ht, bt [siluBlock]float32
+	copy(zt[:], z[n:])
+	copy(bt[:], b[n:])
+	biasSiLUNEONAsm(zt[:], ht[:], bt[:])
+	copy(z[n:], zt[:])
+	copy(h[n:], ht[:])
+}
+
+// siluGradNEON is to siluGradNEONAsm what biasSiLUNEON is to biasSiLUNEONAsm.
+func siluGradNEON(dz, dh, z []float32) {
+	dh, z = dh[:len(dz)], z[:len(dz)]
+	n := len(dz) &^ (siluBlock - 1)
+	siluGradNEONAsm(dz[:n], dh[:n], z[:n])
+	if n == len(dz) {
+		return
+	}
+	var dzt, dht, zt [siluBlock]float32
+	copy(dht[:], dh[n:])
+	copy(zt[:], z[n:])
+	siluGradNEONAsm(dzt[:], dht[:], zt[:])
+	copy(dz[n:], dzt[:])
+}
+
+// peakFlopsPerIter is what one iteration of peakNEONAsm computes: 24 fmla of 4 lanes, 2 flops each.
+const peakFlopsPerIter = 24 * 4 * 2
+
+func peakNEON(n int) float64 {
+	if n <= 0 {
+		return 0
+	}
+	peakNEONAsm(n)
+	return peakFlopsPerIter * float64(n)
+}
+
+// microKernelNEONAsm computes the 8x12 tile of C over k packed steps of A and B:
+//
+//	for i := 0; i < 8; i++ {
+//		for j := 0; j < 12; j++ {
+//			var s float32
+//			if acc {
+//				s = c[i*ldc+j]
+//			}
+//			for p := 0; p < k; p++ {
+//				s += a[p*8+i] * b[p*12+j]
+//			}
+//			c[i*ldc+j] = s
+//		}
+//	}
+//
+// It reads a[:k*8] and b[:k*12] and, only when acc is true, the tile of C.
+//
+//go:noescape
+func microKernelNEONAsm(k int, a, b, c []float32, ldc int, acc bool)
+
+// axpyNEONAsm computes, with len(y) >= len(x),
+//
+//	for i, v := range x {
+//		y[i] += alpha * v
+//	}
+//
+//go:noescape
+func axpyNEONAsm(alpha float32, x, y []float32)
+
+// axpyToNEONAsm computes, with len(x), len(y) >= len(dst),
+//
+//	for i := range dst {
+//		dst[i] = alpha*x[i] + y[i]
+//	}
+//
+//go:noescape
+func axpyToNEONAsm(dst []float32, alpha float32, x, y []float32)
+
+// scaleNEONAsm computes
+//
+//	for i := range x {
+//		x[i] *= alpha
+//	}
+//
+//go:noescape
+func scaleNEONAsm(alpha float32, x []float32)
+
+// dotNEONAsm returns, with len(y) >= len(x) and in a different order of summation,
+//
+//	var s float32
+//	for i, v := range x {
+//		s += v * y[i]
+//	}
+//	return s
+//
+//go:noescape
+func dotNEONAsm(x, y []float32) float32
+
+// addBiasNEONAsm computes, with len(b) >= len(z),
+//
+//	for i := range z {
+//		z[i] += b[i]
+//	}
+//
+//go:noescape
+func addBiasNEONAsm(z, b []float32)
+
+// biasReLUNEONAsm computes, with len(h), len(b) >= len(z),
+//
+//	for i := range z {
+//		z[i] += b[i]
+//		h[i] = max(z[i], 0)
+//	}
+//
+//go:noescape
+func biasReLUNEONAsm(z, h, b []float32)
+
+// reluGradNEONAsm computes, with len(dh), len(z) >= len(dz) and dz possibly aliasing dh,
+//
+//	for i := range dz {
+//		if z[i] > 0 {
+//			dz[i] = dh[i]
+//		} else {
+//			dz[i] = 0
+//		}
+//	}
+//
+//go:noescape
+func reluGradNEONAsm(dz, dh, z []float32)
+
+// biasSiLUNEONAsm computes, for i < len(z)/8*8 with len(h), len(b) >= len(z),
+//
+//	for i := range z {
+//		z[i] += b[i]
+//		h[i] = z[i] / (1 + exp(-z[i]))
+//	}
+//
+// where exp is a vector expf accurate to about 1e-7 relative, whose argument is clamped to
+// [-87.34, 89] so that h is z for large z and -0 for large -z (exp(-z) is +Inf from 88.38 on).
+//
+//go:noescape
+func biasSiLUNEONAsm(z, h, b []float32)
+
+// siluGradNEONAsm computes, for i < len(dz)/8*8 with len(dh), len(z) >= len(dz) and dz
+// possibly aliasing dh,
+//
+//	for i := range dz {
+//		s := 1 / (1 + exp(-z[i]))
+//		dz[i] = dh[i] * (s * (1 + z[i]*(1-s)))
+//	}
+//
+// with the same exp as biasSiLUNEONAsm.
+//
+//go:noescape
+func siluGradNEONAsm(dz, dh, z []float32)
+
+// peakNEONAsm runs n > 0 iterations of 24 independent vector fmla chains and touches no memory:
+//
+//	for i := 0; i < n; i++ {
+//		for j := range acc { // 24 registers of 4 lanes
+//			acc[j] += m * m
+//		}
+//	}
+//
+//go:noescape
+func peakNEONAsm(n int)

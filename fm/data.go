@@ -1,0 +1,239 @@
+package fm
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sort"
+	"strings"
+)
+
+// Dataset draws training points: n rows of Dim() values, row-major.
+type Dataset interface {
+	Name() string
+	Dim() int
+	Sample(r *rand.Rand, dst []float32) // fills all of dst, len(dst) a multiple of Dim()
+}
+
+// The built-in 2D distributions, by name.
+var builtins = map[string]func() Dataset{
+	"checkerboard": func() Dataset { return checkerboard{} },
+	"moons":        func() Dataset { return Moons{Noise: 0.05} },
+	"swissroll":    func() Dataset { return SwissRoll{Noise: 0} },
+	"8gaussians":   func() Dataset { return eightGaussians{} },
+	"circles":      func() Dataset { return Circles{Noise: 0.05, Factor: 0.5} },
+}
+
+// Builtins lists the names of the built-in datasets.
+func Builtins() []string {
+	names := make([]string, 0, len(builtins))
+	for n := range builtins {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Builtin returns the built-in dataset of that name ("swiss" and "checkers" are accepted too).
+func Builtin(name string) (Dataset, bool) {
+	switch n := strings.ToLower(name); n {
+	case "swiss", "swiss-roll", "swiss_roll":
+		name = "swissroll"
+	case "checkers", "checker":
+		name = "checkerboard"
+	case "8gauss", "eightgaussians", "gaussians":
+		name = "8gaussians"
+	default:
+		name = n
+	}
+	f, ok := builtins[name]
+	if !ok {
+		return nil, false
+	}
+	return f(), true
+}
+
+// checkerboard is facebookresearch/flow_matching's 2D example distribution:
+// x1 = U*4 - 2; x2 = U - 2*randint{0,1} + (floor(x1) mod 2); both divided by 0.45.
+// Eight unit squares of a 4x4 board, scaled.
+type checkerboard struct{}
+
+func (checkerboard) Name() string { return "checkerboard" }
+func (checkerboard) Dim() int     { return 2 }
+func (checkerboard) Sample(r *rand.Rand, dst []float32) {
+	for i := 0; i+1 < len(dst); i += 2 {
+		// In float32 like the reference's torch.rand, so the board's edges fall where it puts them.
+		x1 := r.Float32()*4 - 2
+		x2 := r.Float32() - float32(2*r.IntN(2))
+		// PyTorch's % takes the divisor's sign; math.Mod the dividend's: floor(x1) is in
+		// {-2, -1, 0, 1}, so add 2 before taking it modulo 2.
+		x2 += float32(math.Mod(math.Floor(float64(x1))+2, 2))
+		dst[i], dst[i+1] = x1/0.45, x2/0.45
+	}
+}
+
+// OnCheckerboard reports whether (x, y), in the units of the checkerboard dataset, lies on one
+// of its eight squares, and which one (0..7).
+func OnCheckerboard(x, y float64) (square int, on bool) {
+	u, v := math.Floor(x*0.45), math.Floor(y*0.45)
+	if u < -2 || u > 1 || v < -2 || v > 1 || int(u+v)%2 != 0 {
+		return 0, false
+	}
+	// Column u+2 in 0..3 holds two squares, rows (v+2)/2 in 0..1.
+	return int(u+2)*2 + int(v+2)/2, true
+}
+
+// Moons is sklearn's make_moons as a sampler: two interleaving half circles (each point picks one
+// at random), plus Gaussian noise of the given standard deviation.
+type Moons struct{ Noise float64 }
+
+func (Moons) Name() string { return "moons" }
+func (Moons) Dim() int     { return 2 }
+func (m Moons) Sample(r *rand.Rand, dst []float32) {
+	for i := 0; i+1 < len(dst); i += 2 {
+		sin, cos := math.Sincos(math.Pi * r.Float64())
+		x, y := cos, sin // outer moon
+		if r.IntN(2) == 1 {
+			x, y = 1-cos, 1-sin-0.5 // inner moon
+		}
+		dst[i] = float32(x + m.Noise*r.NormFloat64())
+		dst[i+1] = float32(y + m.Noise*r.NormFloat64())
+	}
+}
+
+// SwissRoll is sklearn's make_swiss_roll seen from above: its x and z columns,
+// t*cos(t) and t*sin(t) with t = 1.5*pi*(1 + 2U), plus Gaussian noise; divided by 10 as the
+// seed implementation does.
+type SwissRoll struct{ Noise float64 }
+
+func (SwissRoll) Name() string { return "swissroll" }
+func (SwissRoll) Dim() int     { return 2 }
+func (s SwissRoll) Sample(r *rand.Rand, dst []float32) {
+	for i := 0; i+1 < len(dst); i += 2 {
+		t := 1.5 * math.Pi * (1 + 2*r.Float64())
+		sin, cos := math.Sincos(t)
+		dst[i] = float32((t*cos + s.Noise*r.NormFloat64()) / 10)
+		dst[i+1] = float32((t*sin + s.Noise*r.NormFloat64()) / 10)
+	}
+}
+
+// eightGaussians is TorchCFM's sample_8gaussians: eight normals of covariance sqrt(0.1)*I
+// centred on a circle of radius 5.
+type eightGaussians struct{}
+
+func (eightGaussians) Name() string { return "8gaussians" }
+func (eightGaussians) Dim() int     { return 2 }
+func (eightGaussians) Sample(r *rand.Rand, dst []float32) {
+	s := 1 / math.Sqrt2
+	centres := [8][2]float64{{1, 0}, {-1, 0}, {0, 1}, {0, -1}, {s, s}, {s, -s}, {-s, s}, {-s, -s}}
+	std := math.Pow(0.1, 0.25)
+	for i := 0; i+1 < len(dst); i += 2 {
+		c := centres[r.IntN(8)]
+		dst[i] = float32(5*c[0] + std*r.NormFloat64())
+		dst[i+1] = float32(5*c[1] + std*r.NormFloat64())
+	}
+}
+
+// Circles is sklearn's make_circles as a sampler: a unit circle and one of radius Factor inside
+// it, each point on either with equal chance, plus Gaussian noise.
+type Circles struct{ Noise, Factor float64 }
+
+func (Circles) Name() string { return "circles" }
+func (Circles) Dim() int     { return 2 }
+func (c Circles) Sample(r *rand.Rand, dst []float32) {
+	for i := 0; i+1 < len(dst); i += 2 {
+		sin, cos := math.Sincos(2 * math.Pi * r.Float64())
+		rad := 1.0
+		if r.IntN(2) == 1 {
+			rad = c.Factor
+		}
+		dst[i] = float32(rad*cos + c.Noise*r.NormFloat64())
+		dst[i+1] = float32(rad*sin + c.Noise*r.NormFloat64())
+	}
+}
+
+// Table is a dataset held in memory (a CSV file's rows): Sample draws rows uniformly with
+// replacement.
+type Table struct {
+	Source string    // where the rows came from, for messages and the model file
+	D      int       // values per row
+	X      []float32 // the rows, row-major
+}
+
+func (t *Table) Name() string { return t.Source }
+func (t *Table) Dim() int     { return t.D }
+func (t *Table) Rows() int    { return len(t.X) / t.D }
+func (t *Table) Sample(r *rand.Rand, dst []float32) {
+	n := t.Rows()
+	for i := 0; i+t.D <= len(dst); i += t.D {
+		j := r.IntN(n) * t.D
+		copy(dst[i:i+t.D], t.X[j:j+t.D])
+	}
+}
+
+// Stats are per-column statistics used to standardise data for training: the network sees
+// (x - Mean)/Std, and samples are mapped back with x*Std + Mean.
+type Stats struct {
+	Mean, Std []float64
+}
+
+// Identity returns statistics that leave d columns unchanged.
+func Identity(d int) Stats {
+	s := Stats{Mean: make([]float64, d), Std: make([]float64, d)}
+	for i := range s.Std {
+		s.Std[i] = 1
+	}
+	return s
+}
+
+// ColumnStats computes each column's mean and standard deviation (population form, as
+// sklearn's StandardScaler) over n rows of x. A constant column gets std 1 so it is only shifted.
+func ColumnStats(x []float32, d int) (Stats, error) {
+	n := len(x) / d
+	if n < 2 {
+		return Stats{}, fmt.Errorf("need at least 2 rows to standardise, have %d", n)
+	}
+	s := Stats{Mean: make([]float64, d), Std: make([]float64, d)}
+	for i := 0; i < n; i++ {
+		for j := 0; j < d; j++ {
+			s.Mean[j] += float64(x[i*d+j])
+		}
+	}
+	for j := range s.Mean {
+		s.Mean[j] /= float64(n)
+	}
+	for i := 0; i < n; i++ {
+		for j := 0; j < d; j++ {
+			dv := float64(x[i*d+j]) - s.Mean[j]
+			s.Std[j] += dv * dv
+		}
+	}
+	for j := range s.Std {
+		s.Std[j] = math.Sqrt(s.Std[j] / float64(n))
+		if !(s.Std[j] > 0) || math.IsInf(s.Std[j], 0) {
+			if math.IsInf(s.Std[j], 0) {
+				return Stats{}, fmt.Errorf("column %d: values too large to standardise", j+1)
+			}
+			s.Std[j] = 1
+		}
+	}
+	return s, nil
+}
+
+// Normalize maps rows of data units to the standardised units the network sees, in place.
+func (s Stats) Normalize(x []float32) {
+	d := len(s.Mean)
+	for i := range x {
+		j := i % d
+		x[i] = float32((float64(x[i]) - s.Mean[j]) / s.Std[j])
+	}
+}
+
+// Denormalize maps rows of standardised units back to data units, in place.
+func (s Stats) Denormalize(x []float32) {
+	d := len(s.Mean)
+	for i := range x {
+		j := i % d
+		x[i] = float32(float64(x[i])*s.Std[j] + s.Mean[j])
+	}
+}
