@@ -5,8 +5,9 @@ import (
 	"github.com/fmtiny/fmtiny/mat"
 )
 
-// This file holds one Linear layer's forward and backward passes, side by side, over flat
-// row-major arrays of n rows.
+// This file holds a layer's passes, forward and backward side by side, over flat row-major
+// arrays of n rows: the Linear map and its gradients, and the fused bias+activation pass and its
+// gradient, the element-wise ones split among threads.
 
 // linearForward computes z = x W^T for n rows of x [n x in] into z [n x out]; the bias is added
 // by the pass that follows (biasActivate for a hidden layer, addBiasRows for the output).
@@ -18,8 +19,17 @@ func linearForward(L *linear, z, x []float32, n int) {
 // one fused pass over each row, the rows split among threads.
 func activateRows(ws *Workspace, act Activation, L *linear, z, h []float32, n int) {
 	ws.activate = activateTask{act: act, out: L.out, b: L.b, z: z, h: h}
-	parallelFor(&ws.activate, n, L.out, &ws.wg)
+	parallelFor(&ws.activate, n, L.out*activationCost(act), &ws.wg)
 	ws.activate = activateTask{}
+}
+
+// activationCost is an activation's cost per element relative to a SIMD pass, for deciding
+// when a pass is worth splitting: GELU, ELU and tanh are scalar Go loops around math.Exp.
+func activationCost(act Activation) int {
+	if act == SiLU || act == ReLU {
+		return 1
+	}
+	return 16
 }
 
 // activateTask is activateRows over rows [lo, hi).
@@ -38,7 +48,7 @@ func (t *activateTask) run(lo, hi int) {
 // activationGradAll turns dL/dh into dL/dz in place over a whole layer, split among threads.
 func activationGradAll(ws *Workspace, act Activation, dh, z, h []float32) {
 	ws.actGrad = actGradTask{act: act, dh: dh, z: z, h: h}
-	parallelFor(&ws.actGrad, len(dh), 1, &ws.wg)
+	parallelFor(&ws.actGrad, len(dh), activationCost(act), &ws.wg)
 	ws.actGrad = actGradTask{}
 }
 
