@@ -1,0 +1,36 @@
+// Package plot draws fmtiny's pictures with the Go standard library alone: a built-in bitmap
+// font, a small raster (opaque fills, alpha blending, Xiaolin Wu anti-aliased lines, discs)
+// and PNG output.
+//
+// The input is a parsed CSV table, as fm.ReadCSV returns it, turned into Data by FromTable:
+//
+//   - a sample (header x,y or x0,x1,...): DensityPanels draws one panel per sample, side by
+//     side, as a 2D histogram (bins of Options.BinPixels pixels, counts c coloured by viridis at
+//     log(1+c)/log(1+max c) so both dense and sparse regions show, empty bins white) or, for at
+//     most ScatterMax points, as translucent dots;
+//   - snapshots (header t,id,x,y, at most MaxSnapshots distinct t): SnapshotRows draws one row
+//     per table, one panel per time titled "t = 0.10", the row labelled with the table's label;
+//   - a trajectory (the same columns at more times): Trajectories draws each point's path
+//     through its positions in time order, start points black, end points navy, a legend, for
+//     the first Options.MaxPaths points (200 by default).
+//
+// Draw picks among the three from the kind of the tables. Only the first two coordinate
+// columns are drawn; the title then says so ("x0, x1 of 5 dims").
+//
+// All panels of a picture share one range and one set of ticks, so the eye can compare them.
+// By default the range holds the 0.5th to 99.5th percentile of every coordinate drawn (a
+// trajectory's range also holds every start point drawn), padded by 8% of its span on each
+// side; Options.Range fixes it instead. Either way one data unit is the same length on both
+// axes. Ticks fall on multiples of 1, 2, 2.5 or 5 times a power of ten, the same step on both
+// axes.
+//
+// The same data and options always give the same pixels, and WritePNG the same bytes; it
+// writes atomically (a temporary file in the same folder, synced, then renamed).
+//
+// Typical use, from the command line:
+//
+//	header, table, err := fm.ReadCSV(f)
+//	d, err := plot.FromTable(header, table.D, table.X, "ot", plot.Auto)
+//	img, err := plot.Draw([]*plot.Data{d}, plot.Options{})
+//	err = plot.WritePNG("picture.png", img)
+package plot
