@@ -1,0 +1,114 @@
+package nn
+
+import (
+	"github.com/fmtiny/fmtiny/asm"
+	"github.com/fmtiny/fmtiny/mat"
+)
+
+// This file holds a layer's passes, forward and backward side by side, over flat row-major
+// arrays of n rows: the Linear map and its gradients, and the fused bias+activation pass and its
+// gradient, the element-wise ones split among threads.
+
+// linearForward computes z = x W^T for n rows of x [n x in] into z [n x out]; the bias is added
+// by the pass that follows (biasActivate for a hidden layer, addBiasRows for the output).
+func linearForward(L *linear, z, x []float32, n int) {
+	mat.Gemm(false, true, n, L.out, L.in, 1, x, L.in, L.w, L.in, 0, z, L.out)
+}
+
+// activateRows adds the bias to every row of z [n x out] and writes the activation into h,
+// one fused pass over each row, the rows split among threads.
+func activateRows(ws *Workspace, act Activation, L *linear, z, h []float32, n int) {
+	ws.activate = activateTask{act: act, out: L.out, b: L.b, z: z, h: h}
+	parallelFor(&ws.activate, n, L.out*activationCost(act), &ws.wg)
+	ws.activate = activateTask{}
+}
+
+// activationCost is an activation's cost per element relative to a SIMD pass, for deciding
+// when a pass is worth splitting: GELU, ELU and tanh are scalar Go loops around math.Exp.
+func activationCost(act Activation) int {
+	if act == SiLU || act == ReLU {
+		return 1
+	}
+	return 16
+}
+
+// activateTask is activateRows over rows [lo, hi).
+type activateTask struct {
+	act     Activation
+	out     int
+	b, z, h []float32
+}
+
+func (t *activateTask) run(lo, hi int) {
+	for i := lo; i < hi; i++ {
+		biasActivate(t.act, t.z[i*t.out:(i+1)*t.out], t.h[i*t.out:(i+1)*t.out], t.b)
+	}
+}
+
+// activationGradAll turns dL/dh into dL/dz in place over a whole layer, split among threads.
+func activationGradAll(ws *Workspace, act Activation, dh, z, h []float32) {
+	ws.actGrad = actGradTask{act: act, dh: dh, z: z, h: h}
+	parallelFor(&ws.actGrad, len(dh), activationCost(act), &ws.wg)
+	ws.actGrad = actGradTask{}
+}
+
+// actGradTask is activationGrad over elements [lo, hi).
+type actGradTask struct {
+	act      Activation
+	dh, z, h []float32
+}
+
+func (t *actGradTask) run(lo, hi int) { activationGrad(t.act, t.dh[lo:hi], t.z[lo:hi], t.h[lo:hi]) }
+
+// addBiasRows adds the bias to every row of z [n x out] (the output layer has no activation).
+func addBiasRows(L *linear, z []float32, n int) {
+	if L.out < 8 {
+		b := L.b
+		for i := 0; i < n; i++ {
+			row := z[i*L.out : (i+1)*L.out]
+			for j := range row {
+				row[j] += b[j]
+			}
+		}
+		return
+	}
+	for i := 0; i < n; i++ {
+		asm.AddBias(z[i*L.out:(i+1)*L.out], L.b)
+	}
+}
+
+// linearBackward takes dz = dL/dz [n x out] and the layer's input x [n x in] and writes
+// dW = dz^T x and db = column sums of dz into the layer's gradients, overwriting them, and,
+// when dx is not nil, dL/dx = dz W into dx [n x in].
+func linearBackward(ws *Workspace, L *linear, dz, x, dx []float32, n int) {
+	mat.Gemm(true, false, L.out, L.in, n, 1, dz, L.out, x, L.in, 0, L.dw, L.in)
+	ws.colSums = colSumTask{dst: L.db, a: dz, n: n, cols: L.out}
+	parallelFor(&ws.colSums, L.out, n, &ws.wg)
+	ws.colSums = colSumTask{}
+	if dx != nil {
+		mat.Gemm(false, false, n, L.in, L.out, 1, dz, L.out, L.w, L.in, 0, dx, L.in)
+	}
+}
+
+// colSumTask writes the sums of the n rows of a [n x cols] into dst [cols], for the columns
+// [lo, hi).
+type colSumTask struct {
+	dst, a  []float32
+	n, cols int
+}
+
+func (t *colSumTask) run(lo, hi int) {
+	dst := t.dst[lo:hi]
+	clear(dst)
+	if hi-lo < 8 {
+		for i := 0; i < t.n; i++ {
+			for j, v := range t.a[i*t.cols+lo : i*t.cols+hi] {
+				dst[j] += v
+			}
+		}
+		return
+	}
+	for i := 0; i < t.n; i++ {
+		asm.Axpy(1, t.a[i*t.cols+lo:i*t.cols+hi], dst)
+	}
+}
