@@ -1,0 +1,373 @@
+package fm
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/fmtiny/fmtiny/nn"
+)
+
+// Format is the value of the `format` metadata key in the files fmtiny writes.
+const Format = "fmtiny/1"
+
+// Model is a trained velocity field with what sampling it needs: the network, the path it was
+// trained on (which fixes the time range), and the statistics that map the data's own units to
+// the network's.
+type Model struct {
+	Net   *nn.MLP
+	Path  Path
+	Stats Stats  // the network sees (x - Mean)/Std
+	Data  string // the dataset's name or the CSV file it was trained on, for eval and info
+	Steps int64  // training steps taken
+	Seed  uint64
+
+	// Inferred is set when the file had no fmtiny metadata (a PyTorch state dict): the layers
+	// were read from the shapes and the rest are defaults or the loader's options.
+	Inferred bool
+	// Extra holds metadata keys fmtiny does not interpret; they are written back on save.
+	Extra map[string]string
+}
+
+// Dim is the number of data dimensions the model generates.
+func (m *Model) Dim() int { return m.Net.Out }
+
+// metadata keys of the model file; DESIGN.md lists them.
+const (
+	keyFormat    = "format"
+	keyAct       = "activation"
+	keyTime      = "time"
+	keyPath      = "path"
+	keySigmaMin  = "path.sigma_min"
+	keyBetaMin   = "path.beta_min"
+	keyBetaMax   = "path.beta_max"
+	keyTEnd      = "path.t_end"
+	keyMean      = "data.mean"
+	keyStd       = "data.std"
+	keyData      = "data"
+	keySteps     = "train.steps"
+	keySeed      = "train.seed"
+	tensorPrefix = "main"
+)
+
+// Metadata returns the model's __metadata__ map.
+func (m *Model) Metadata() map[string]string {
+	meta := map[string]string{}
+	for k, v := range m.Extra {
+		meta[k] = v
+	}
+	f := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+	meta[keyFormat] = Format
+	meta[keyAct] = m.Net.Act.String()
+	meta[keyTime] = timeName(m.Net.TimeFirst)
+	meta[keyPath] = m.Path.Name()
+	meta[keyTEnd] = f(m.Path.TEnd)
+	switch m.Path.Schedule {
+	case CondOT:
+		meta[keySigmaMin] = f(m.Path.SigmaMin)
+	case VP:
+		meta[keyBetaMin], meta[keyBetaMax] = f(m.Path.BetaMin), f(m.Path.BetaMax)
+	}
+	meta[keyMean] = joinFloats(m.Stats.Mean)
+	meta[keyStd] = joinFloats(m.Stats.Std)
+	meta[keyData] = m.Data
+	meta[keySteps] = strconv.FormatInt(m.Steps, 10)
+	meta[keySeed] = strconv.FormatUint(m.Seed, 10)
+	return meta
+}
+
+func timeName(first bool) string {
+	if first {
+		return "first"
+	}
+	return "last"
+}
+
+func joinFloats(v []float64) string {
+	s := make([]string, len(v))
+	for i, x := range v {
+		s[i] = strconv.FormatFloat(x, 'g', -1, 64)
+	}
+	return strings.Join(s, ",")
+}
+
+// WriteTo writes the model as a safetensors file: the network's state dict under PyTorch's
+// nn.Sequential names and the metadata.
+func (m *Model) WriteTo(w io.Writer) (int64, error) {
+	cw := &countingWriter{w: w}
+	err := nn.WriteSafetensors(cw, m.Net.StateDict(tensorPrefix), m.Metadata())
+	return cw.n, err
+}
+
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// Save writes the model to path atomically: a crash or a full disk leaves either the old file
+// or the new one, never a mixture.
+func (m *Model) Save(path string) error {
+	return WriteFileAtomic(path, func(w io.Writer) error {
+		_, err := m.WriteTo(w)
+		return err
+	})
+}
+
+// LoadOptions settle what a file without fmtiny's metadata cannot say. Nil fields take the
+// defaults of facebookresearch/flow_matching's 2D example: SiLU, t last, the CondOT path. For a
+// file with fmtiny's metadata they must agree with it.
+type LoadOptions struct {
+	Act       *nn.Activation
+	TimeFirst *bool
+	Path      *Path
+}
+
+// MaxModelSize bounds the files LoadModel reads: far above any MLP fmtiny trains, far below
+// what would exhaust a small board's memory when a wrong file is given.
+const MaxModelSize = 1 << 30
+
+// LoadModel reads and validates a model file. Errors name the file.
+func LoadModel(path string, opt LoadOptions) (*Model, error) {
+	data, err := ReadFileLimited(path, MaxModelSize)
+	if err != nil {
+		return nil, err
+	}
+	m, err := ParseModel(data, opt)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return m, nil
+}
+
+// ReadFileLimited reads a regular file of at most limit bytes; a directory, a device such as
+// /dev/zero or an over-large file is an error naming it, not an attempt to read forever.
+func ReadFileLimited(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		what := "not a regular file"
+		if st.IsDir() {
+			what = "a directory"
+		}
+		return nil, fmt.Errorf("%s: is %s", path, what)
+	}
+	if st.Size() > limit {
+		return nil, fmt.Errorf("%s: %d bytes is more than the %d a model may have", path, st.Size(), limit)
+	}
+	data := make([]byte, 0, st.Size())
+	buf := bytes.NewBuffer(data)
+	// The size may change under us; never read more than the limit.
+	if _, err := buf.ReadFrom(io.LimitReader(f, limit+1)); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if int64(buf.Len()) > limit {
+		return nil, fmt.Errorf("%s: more than %d bytes", path, limit)
+	}
+	return buf.Bytes(), nil
+}
+
+// ParseModel builds a model from a safetensors file's bytes, with fmtiny's metadata if present.
+func ParseModel(data []byte, opt LoadOptions) (*Model, error) {
+	tensors, meta, err := nn.ReadSafetensors(data)
+	if err != nil {
+		return nil, err
+	}
+	m := &Model{Extra: map[string]string{}}
+	ours := meta[keyFormat] != ""
+	if ours && meta[keyFormat] != Format {
+		return nil, fmt.Errorf("format %q is not %q: written by a newer fmtiny?", meta[keyFormat], Format)
+	}
+	act, timeFirst, path := nn.SiLU, false, NewPath(CondOT)
+	if ours {
+		if act, err = nn.ParseActivation(meta[keyAct]); err != nil {
+			return nil, fmt.Errorf("metadata %s: %w", keyAct, err)
+		}
+		switch meta[keyTime] {
+		case "first":
+			timeFirst = true
+		case "last":
+		default:
+			return nil, fmt.Errorf("metadata %s = %q: want first or last", keyTime, meta[keyTime])
+		}
+		if path, err = pathFromMetadata(meta); err != nil {
+			return nil, err
+		}
+	} else {
+		m.Inferred = true
+		if opt.Path != nil {
+			path = *opt.Path
+		}
+	}
+	if ours {
+		// The file says what it is; an option may repeat it but not contradict it.
+		switch {
+		case opt.Act != nil && *opt.Act != act:
+			return nil, fmt.Errorf("the file's activation is %s, not %s", act, *opt.Act)
+		case opt.TimeFirst != nil && *opt.TimeFirst != timeFirst:
+			return nil, fmt.Errorf("the file's time input is %s, not %s", timeName(timeFirst), timeName(*opt.TimeFirst))
+		case opt.Path != nil && opt.Path.Name() != path.Name():
+			return nil, fmt.Errorf("the file's path is %s, not %s", path.Name(), opt.Path.Name())
+		}
+	}
+	if opt.Act != nil {
+		act = *opt.Act
+	}
+	if opt.TimeFirst != nil {
+		timeFirst = *opt.TimeFirst
+	}
+	if m.Net, err = nn.FromStateDict(tensors, act, timeFirst); err != nil {
+		return nil, err
+	}
+	if m.Net.Out != m.Net.In-1 {
+		return nil, fmt.Errorf("the network maps %d inputs to %d outputs; a velocity field of d dims takes d+1 (x and t) and gives d", m.Net.In, m.Net.Out)
+	}
+	m.Path = path
+	d := m.Dim()
+	if !ours {
+		m.Stats = Identity(d)
+		for k, v := range meta {
+			m.Extra[k] = v
+		}
+		return m, nil
+	}
+	if m.Stats.Mean, err = parseFloats(meta[keyMean], d, keyMean); err != nil {
+		return nil, err
+	}
+	if m.Stats.Std, err = parseFloats(meta[keyStd], d, keyStd); err != nil {
+		return nil, err
+	}
+	for j, s := range m.Stats.Std {
+		if !(s > 0) {
+			return nil, fmt.Errorf("metadata %s: column %d has standard deviation %v", keyStd, j+1, s)
+		}
+	}
+	m.Data = meta[keyData]
+	if m.Steps, err = strconv.ParseInt(meta[keySteps], 10, 64); err != nil || m.Steps < 0 {
+		return nil, fmt.Errorf("metadata %s = %q is not a step count", keySteps, meta[keySteps])
+	}
+	if m.Seed, err = strconv.ParseUint(meta[keySeed], 10, 64); err != nil {
+		return nil, fmt.Errorf("metadata %s = %q is not a seed", keySeed, meta[keySeed])
+	}
+	known := m.Metadata()
+	for k, v := range meta {
+		if _, ok := known[k]; !ok {
+			m.Extra[k] = v
+		}
+	}
+	return m, nil
+}
+
+func pathFromMetadata(meta map[string]string) (Path, error) {
+	p, err := ParsePath(meta[keyPath])
+	if err != nil {
+		return Path{}, fmt.Errorf("metadata %s: %w", keyPath, err)
+	}
+	num := func(key string, dst *float64) error {
+		s, ok := meta[key]
+		if !ok {
+			return nil // the path's default
+		}
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("metadata %s = %q is not a finite number", key, s)
+		}
+		*dst = v
+		return nil
+	}
+	if err := errors.Join(num(keyTEnd, &p.TEnd), num(keySigmaMin, &p.SigmaMin),
+		num(keyBetaMin, &p.BetaMin), num(keyBetaMax, &p.BetaMax)); err != nil {
+		return Path{}, err
+	}
+	if err := p.Validate(); err != nil {
+		return Path{}, fmt.Errorf("metadata: %w", err)
+	}
+	return p, nil
+}
+
+func parseFloats(s string, want int, key string) ([]float64, error) {
+	parts := strings.Split(s, ",")
+	if len(parts) != want {
+		return nil, fmt.Errorf("metadata %s has %d values for a model of %d dimensions", key, len(parts), want)
+	}
+	v := make([]float64, want)
+	for i, p := range parts {
+		x, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
+		if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+			return nil, fmt.Errorf("metadata %s: value %d, %q, is not a finite number", key, i+1, p)
+		}
+		v[i] = x
+	}
+	return v, nil
+}
+
+// WriteFileAtomic writes a file through a temporary file in the same folder, synced and renamed
+// over path, so that readers and crashes see the old file or the new one, whole. If write or
+// any step fails (a full disk, say), the temporary file is removed and path is untouched.
+func WriteFileAtomic(path string, write func(io.Writer) error) (err error) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return fmt.Errorf("%s: is a directory", path)
+	}
+	f, err := os.CreateTemp(dir, "."+base+".tmp*")
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, unwrapPathError(err))
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	if err = write(f); err != nil {
+		return fmt.Errorf("write %s: %w", path, unwrapPathError(err))
+	}
+	if err = f.Sync(); err != nil {
+		return fmt.Errorf("write %s: %w", path, unwrapPathError(err))
+	}
+	if err = f.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, unwrapPathError(err))
+	}
+	if err = os.Chmod(f.Name(), 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", path, unwrapPathError(err))
+	}
+	if err = os.Rename(f.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, unwrapPathError(err))
+	}
+	// Make the rename itself durable.
+	if d, derr := os.Open(dir); derr == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+// unwrapPathError drops the temporary file's name from an error, which would only confuse.
+func unwrapPathError(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}

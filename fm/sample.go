@@ -1,0 +1,220 @@
+package fm
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/fmtiny/fmtiny/nn"
+	"github.com/fmtiny/fmtiny/ode"
+)
+
+// SampleOptions say how to draw points from a model.
+type SampleOptions struct {
+	N          int        // points
+	Method     ode.Method // solver
+	Steps      int        // fixed-step solvers: steps from t = 0 to the path's end
+	Rtol, Atol float64    // Dopri5's tolerances
+	Seed       uint64     // the initial noise x0 depends on Seed and N alone
+	// X0, when not nil, gives the initial points instead of the seed: N rows in the source's
+	// units (samples of N(0, I)), as a PyTorch sampler would start from.
+	X0 []float32
+	// At lists times in [0, 1] at which to record every point (snapshots), in any order; times
+	// past the path's end (1 - 1e-5 for VP) are taken at its end.
+	At []float64
+	// Trajectory records every point after every solver step (every accepted step for Dopri5).
+	Trajectory bool
+	// Chunk is how many points are integrated together (0: DefaultChunk). Fixed-step results do
+	// not depend on it; Dopri5 adapts its steps to each chunk as a whole.
+	Chunk int
+}
+
+// DefaultChunk bounds the points integrated at once, and so the memory a sample takes.
+const DefaultChunk = 8192
+
+// Snapshot is every point at one time, in the data's units.
+type Snapshot struct {
+	T float32   // the time asked for (for the path's end: the time asked, not 1 - 1e-5)
+	X []float32 // N rows of the model's Dim() values
+}
+
+// SampleResult holds the points at t = 1 and whatever the options asked to record.
+type SampleResult struct {
+	X         []float32  // N rows in the data's units
+	Snapshots []Snapshot // one per At time, or per step with Trajectory, in time order
+	Stats     ode.Stats  // summed over chunks
+}
+
+// Validate reports the first option that cannot work.
+func (o SampleOptions) Validate(d int) error {
+	switch {
+	case o.N < 1:
+		return fmt.Errorf("points %d: must be at least 1", o.N)
+	case o.Method != ode.Dopri5 && o.Steps < 1:
+		return fmt.Errorf("steps %d: must be at least 1", o.Steps)
+	case o.Method == ode.Dopri5 && !(o.Rtol > 0 && o.Atol >= 0):
+		return fmt.Errorf("tolerances rtol %v, atol %v: need rtol > 0 and atol >= 0", o.Rtol, o.Atol)
+	case o.X0 != nil && len(o.X0) != o.N*d:
+		return fmt.Errorf("%d initial values for %d points of %d dimensions", len(o.X0), o.N, d)
+	case o.Chunk < 0:
+		return fmt.Errorf("chunk %d: must not be negative", o.Chunk)
+	case o.Trajectory && len(o.At) > 0:
+		return fmt.Errorf("ask for snapshots or a trajectory, not both")
+	}
+	for _, t := range o.At {
+		if !(t >= 0 && t <= 1) {
+			return fmt.Errorf("snapshot time %v is not in [0, 1]", t)
+		}
+	}
+	for _, v := range o.X0 {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return fmt.Errorf("initial points hold %v", v)
+		}
+	}
+	return nil
+}
+
+// InitialNoise returns n points of N(0, I) in d dimensions drawn from seed: the x0 every sampler
+// starts from, the same whatever solver or chunk size integrates it.
+func InitialNoise(n, d int, seed uint64) []float32 {
+	r := rand.New(rand.NewPCG(seed, 0x0d15ea5e))
+	x := make([]float32, n*d)
+	for i := range x {
+		x[i] = float32(r.NormFloat64())
+	}
+	return x
+}
+
+// Sample integrates the model's field from t = 0 to the path's end for N points, and maps them
+// (and any snapshots) back to the data's units.
+func (m *Model) Sample(o SampleOptions) (*SampleResult, error) {
+	d := m.Dim()
+	if err := o.Validate(d); err != nil {
+		return nil, err
+	}
+	x := o.X0
+	if x == nil {
+		x = InitialNoise(o.N, d, o.Seed)
+	} else {
+		x = slices.Clone(x)
+	}
+	chunk := o.Chunk
+	if chunk == 0 {
+		chunk = DefaultChunk
+	}
+	if o.Method == ode.Dopri5 && o.Trajectory {
+		// One batch, so every point's path shares the accepted steps' times.
+		chunk = o.N
+	}
+	chunk = min(chunk, o.N)
+
+	tEnd := float32(m.Path.TEnd)
+	asked := slices.Sorted(slices.Values(o.At))
+	at := make([]float32, len(asked)) // the times integrated to, clamped to the path's end
+	for i, t := range asked {
+		at[i] = min(float32(t), tEnd)
+	}
+	grid := fixedGrid(o.Steps, tEnd, at)
+
+	res := &SampleResult{X: x}
+	s := newFieldSampler(m.Net, chunk)
+	for lo := 0; lo < o.N; lo += chunk {
+		hi := min(lo+chunk, o.N)
+		part := x[lo*d : hi*d]
+		k := 0 // the next snapshot to fill
+		obs := func(t float32, xt []float32) {
+			switch {
+			case o.Trajectory:
+				if k == len(res.Snapshots) {
+					res.Snapshots = append(res.Snapshots, Snapshot{T: t, X: make([]float32, o.N*d)})
+				}
+				copy(res.Snapshots[k].X[lo*d:], xt)
+				k++
+			case k < len(at) && t == at[k]:
+				// The same time may be asked for twice (1 and 0.99999 under VP).
+				for k < len(at) && at[k] == t {
+					if k == len(res.Snapshots) {
+						res.Snapshots = append(res.Snapshots, Snapshot{T: float32(asked[k]), X: make([]float32, o.N*d)})
+					}
+					copy(res.Snapshots[k].X[lo*d:], xt)
+					k++
+				}
+			}
+		}
+		var err error
+		if o.Method == ode.Dopri5 {
+			opt := ode.Options{Rtol: o.Rtol, Atol: o.Atol, Outputs: dedupe(at)}
+			var st ode.Stats
+			st, err = s.solver.Dopri5(s.field, part, 0, tEnd, opt, obs)
+			res.Stats.NFE += st.NFE
+			res.Stats.Accepted += st.Accepted
+			res.Stats.Rejected += st.Rejected
+		} else {
+			err = s.solver.Fixed(o.Method, s.field, part, grid, obs)
+			res.Stats.NFE += (len(grid) - 1) * o.Method.Stages()
+			res.Stats.Accepted += len(grid) - 1
+		}
+		if err != nil {
+			return nil, fmt.Errorf("sampling points %d to %d: %w", lo, hi-1, err)
+		}
+		if o.Trajectory && k != len(res.Snapshots) {
+			return nil, fmt.Errorf("sampling points %d to %d took %d steps, the first chunk %d", lo, hi-1, k, len(res.Snapshots))
+		}
+	}
+	m.Stats.Denormalize(res.X)
+	for _, sn := range res.Snapshots {
+		m.Stats.Denormalize(sn.X)
+	}
+	return res, nil
+}
+
+// fixedGrid is the uniform grid of steps steps on [0, tEnd] with the snapshot times merged in,
+// so that the state is computed exactly at them rather than interpolated.
+func fixedGrid(steps int, tEnd float32, at []float32) []float32 {
+	grid := make([]float32, 0, steps+1+len(at))
+	for i := 0; i <= steps; i++ {
+		grid = append(grid, float32(float64(tEnd)*float64(i)/float64(max(steps, 1))))
+	}
+	grid[len(grid)-1] = tEnd
+	grid = append(grid, at...)
+	slices.Sort(grid)
+	return slices.Compact(grid)
+}
+
+func dedupe(at []float32) []float32 {
+	if len(at) == 0 {
+		return nil
+	}
+	return slices.Compact(slices.Clone(at))
+}
+
+// fieldSampler evaluates the network as an ode.Field over batches of up to its workspace's size.
+type fieldSampler struct {
+	net    *nn.MLP
+	ws     *nn.Workspace
+	solver *ode.Solver
+	t      [1]float32
+	field  ode.Field
+}
+
+func newFieldSampler(net *nn.MLP, maxBatch int) *fieldSampler {
+	s := &fieldSampler{net: net, ws: net.NewWorkspace(maxBatch), solver: ode.NewSolver(maxBatch * net.Out)}
+	s.field = s.eval
+	return s
+}
+
+func (s *fieldSampler) eval(t float32, x, dxdt []float32) {
+	s.t[0] = t
+	y := s.net.Forward(s.ws, x, s.t[:], len(x)/s.net.Out)
+	copy(dxdt, y)
+}
+
+// Velocity evaluates the model's field at time t on n points given in the network's units; it
+// is what the sampler integrates, exposed for tests and for comparison with other runtimes.
+func (m *Model) Velocity(t float32, x []float32) []float32 {
+	s := newFieldSampler(m.Net, len(x)/m.Dim())
+	v := make([]float32, len(x))
+	s.eval(t, x, v)
+	return v
+}

@@ -1,0 +1,359 @@
+package fm
+
+import (
+	"encoding/hex"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/fmtiny/fmtiny/nn"
+)
+
+// TrainConfig is everything that determines a training run: with the same config, kernel set
+// and thread count, two runs produce the same model bit for bit.
+type TrainConfig struct {
+	Data Dataset
+	// Standardize trains on (x - mean)/std per column; samples come back in data units. It
+	// suits data of unknown scale (CSV files); the built-in datasets are already at the scale
+	// of the reference implementations, and train better there (see DefaultTrainConfig).
+	Standardize bool
+	Path        Path
+
+	Hidden    []int // hidden layer widths
+	Act       nn.Activation
+	TimeFirst bool // cat(t, x) instead of the reference's cat(x, t)
+
+	Batch       int
+	Steps       int64
+	LR          float32
+	Schedule    string // "constant" or "cosine" (decay to 0 at the last step)
+	Warmup      int64  // steps of linear warm-up from 0 to LR
+	WeightDecay float32
+	AdamW       bool    // decoupled weight decay
+	ClipNorm    float32 // > 0: clip the global gradient norm
+	EMA         float32 // > 0: keep an exponential moving average of the weights with this decay and save it
+	Seed        uint64
+}
+
+// DefaultTrainConfig is facebookresearch/flow_matching's 2D example loop at a width that trains
+// the checkerboard well in about a minute on two cores. Like that example it trains on the
+// checkerboard as it is: standardised (to unit variance, which shrinks its squares relative to
+// the noise from 2.2 to 0.86) the same width-64 network put 0.55 of its samples on the squares
+// after 3000 steps, against 0.83 unstandardised (and 0.81 for PyTorch's reference loop).
+func DefaultTrainConfig() TrainConfig {
+	ds, _ := Builtin("checkerboard")
+	return TrainConfig{
+		Data: ds, Path: NewPath(CondOT),
+		Hidden: []int{128, 128, 128, 128}, Act: nn.SiLU,
+		Batch: 1024, Steps: 5000, LR: 1e-3, Schedule: "constant", Seed: 1,
+	}
+}
+
+// Validate reports the first setting that cannot train.
+func (c TrainConfig) Validate() error {
+	switch {
+	case c.Data == nil:
+		return fmt.Errorf("no training data")
+	case c.Batch < 1:
+		return fmt.Errorf("batch %d: must be at least 1", c.Batch)
+	case c.Steps < 1:
+		return fmt.Errorf("steps %d: must be at least 1", c.Steps)
+	case !(c.LR > 0) || math.IsInf(float64(c.LR), 0):
+		return fmt.Errorf("learning rate %v: must be a positive number", c.LR)
+	case c.Schedule != "constant" && c.Schedule != "cosine":
+		return fmt.Errorf("schedule %q: want constant or cosine", c.Schedule)
+	case c.Warmup < 0:
+		return fmt.Errorf("warm-up %d: must not be negative", c.Warmup)
+	case !(c.WeightDecay >= 0) || math.IsInf(float64(c.WeightDecay), 0):
+		return fmt.Errorf("weight decay %v: must be a non-negative number", c.WeightDecay)
+	case !(c.ClipNorm >= 0) || math.IsInf(float64(c.ClipNorm), 0):
+		return fmt.Errorf("gradient clipping %v: must be a non-negative number", c.ClipNorm)
+	case !(c.EMA >= 0 && c.EMA < 1):
+		return fmt.Errorf("EMA decay %v: must be in [0, 1)", c.EMA)
+	}
+	for _, h := range c.Hidden {
+		if h < 1 {
+			return fmt.Errorf("hidden width %d: must be at least 1", h)
+		}
+	}
+	if err := c.Path.Validate(); err != nil {
+		return err
+	}
+	d := c.Data.Dim()
+	return nn.Config{In: d + 1, Hidden: c.Hidden, Out: d, Act: c.Act, TimeFirst: c.TimeFirst}.Validate()
+}
+
+// record lists the settings a checkpoint must agree with to be resumed: everything but the
+// step count, which a resumed run may extend.
+func (c TrainConfig) record() map[string]string {
+	f32 := func(v float32) string { return strconv.FormatFloat(float64(v), 'g', -1, 32) }
+	hidden := make([]string, len(c.Hidden))
+	for i, h := range c.Hidden {
+		hidden[i] = strconv.Itoa(h)
+	}
+	return map[string]string{
+		"train.data": c.Data.Name(), "train.standardize": strconv.FormatBool(c.Standardize),
+		"train.path": c.Path.Name(), "train.hidden": strings.Join(hidden, ","),
+		"train.activation": c.Act.String(), "train.time": timeName(c.TimeFirst),
+		"train.batch": strconv.Itoa(c.Batch), "train.lr": f32(c.LR), "train.schedule": c.Schedule,
+		"train.warmup": strconv.FormatInt(c.Warmup, 10), "train.weight_decay": f32(c.WeightDecay),
+		"train.adamw": strconv.FormatBool(c.AdamW), "train.clip": f32(c.ClipNorm),
+		"train.ema": f32(c.EMA), "train.seed": strconv.FormatUint(c.Seed, 10),
+	}
+}
+
+// Trainer runs Conditional Flow Matching: each step draws x1 from the data, x0 ~ N(0, I) and
+// t ~ U[0, t_end), regresses the network's output at (x_t, t) on the path's target velocity with
+// a mean squared error, and takes an Adam step. After the first step, a step allocates nothing.
+type Trainer struct {
+	Config TrainConfig
+	Step   int64 // steps taken
+
+	net   *nn.MLP
+	ws    *nn.Workspace
+	opt   *nn.Adam
+	ema   *nn.EMA
+	pcg   *rand.PCG
+	rng   *rand.Rand
+	stats Stats
+
+	x0, x1, xt, ut, t, dy []float32
+
+	// tamper, when set (by tests only), alters a step's inputs and targets before the network
+	// sees them, to show that a broken method fails the quality tests the real one passes.
+	tamper func(tr *Trainer)
+}
+
+// statsSampleSize is how many points of a built-in dataset estimate its standardisation.
+const statsSampleSize = 1 << 16
+
+// NewTrainer makes a trainer with a freshly initialised network (PyTorch's nn.Linear init).
+func NewTrainer(c TrainConfig) (*Trainer, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	d := c.Data.Dim()
+	net, err := nn.New(nn.Config{In: d + 1, Hidden: c.Hidden, Out: d, Act: c.Act, TimeFirst: c.TimeFirst})
+	if err != nil {
+		return nil, err
+	}
+	tr := &Trainer{Config: c, net: net, opt: nn.NewAdam(net.NumParams()), pcg: rand.NewPCG(c.Seed, 0)}
+	tr.rng = rand.New(tr.pcg)
+	if tr.stats, err = dataStats(c); err != nil {
+		return nil, err
+	}
+	net.Init(tr.rng)
+	if c.EMA > 0 {
+		tr.ema = nn.NewEMA(net.Params, c.EMA)
+	}
+	tr.configureOptimizer()
+	tr.ws = net.NewWorkspace(c.Batch)
+	n := c.Batch * d
+	tr.x0, tr.x1, tr.xt, tr.ut, tr.dy = make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
+	tr.t = make([]float32, c.Batch)
+	return tr, nil
+}
+
+func (tr *Trainer) configureOptimizer() {
+	c := tr.Config
+	tr.opt.WeightDecay, tr.opt.Decoupled, tr.opt.ClipNorm = c.WeightDecay, c.AdamW, c.ClipNorm
+}
+
+// dataStats standardises with the training table's own statistics, or a built-in dataset's
+// estimated from a sample drawn with a fixed seed (so they depend on the dataset alone).
+func dataStats(c TrainConfig) (Stats, error) {
+	d := c.Data.Dim()
+	if !c.Standardize {
+		return Identity(d), nil
+	}
+	if t, ok := c.Data.(*Table); ok {
+		return ColumnStats(t.X, d)
+	}
+	x := make([]float32, statsSampleSize*d)
+	c.Data.Sample(rand.New(rand.NewPCG(0x57a75, 0)), x)
+	return ColumnStats(x, d)
+}
+
+// LearningRate is the rate the schedule gives for step i (counting from 0).
+func (c TrainConfig) LearningRate(i int64) float32 {
+	lr := float64(c.LR)
+	if c.Warmup > 0 && i < c.Warmup {
+		lr *= float64(i+1) / float64(c.Warmup)
+	}
+	if c.Schedule == "cosine" && c.Steps > c.Warmup {
+		p := float64(max(i-c.Warmup, 0)) / float64(c.Steps-c.Warmup)
+		lr *= 0.5 * (1 + math.Cos(math.Pi*min(p, 1)))
+	}
+	return float32(lr)
+}
+
+// DivergedError reports a loss that stopped being a finite number.
+type DivergedError struct {
+	Step int64
+	Loss float32
+}
+
+func (e *DivergedError) Error() string {
+	return fmt.Sprintf("the loss became %v at step %d: training diverged; try a lower learning rate (--lr)", e.Loss, e.Step)
+}
+
+// TrainStep takes one optimisation step and returns its loss. A loss that is not finite stops
+// with a *DivergedError before the weights are touched, so the last good state stays.
+func (tr *Trainer) TrainStep() (float32, error) {
+	c := &tr.Config
+	d, n := c.Data.Dim(), c.Batch
+	c.Data.Sample(tr.rng, tr.x1)
+	tr.stats.Normalize(tr.x1)
+	for i := range tr.x0 {
+		tr.x0[i] = float32(tr.rng.NormFloat64())
+	}
+	for i := range tr.t {
+		tr.t[i] = float32(tr.rng.Float64() * c.Path.TEnd)
+	}
+	c.Path.Sample(tr.xt, tr.ut, tr.x0, tr.x1, tr.t, d)
+	if tr.tamper != nil {
+		tr.tamper(tr)
+	}
+	y := tr.net.Forward(tr.ws, tr.xt, tr.t, n)
+	loss := nn.MSE(tr.dy, y, tr.ut)
+	if math.IsNaN(float64(loss)) || math.IsInf(float64(loss), 0) {
+		return loss, &DivergedError{Step: tr.Step + 1, Loss: loss}
+	}
+	tr.net.Backward(tr.ws, tr.dy, nil)
+	tr.opt.LR = c.LearningRate(tr.Step)
+	tr.opt.Update(tr.net.Params, tr.net.Grads)
+	if tr.ema != nil {
+		tr.ema.Update(tr.net.Params)
+	}
+	tr.Step++
+	return loss, nil
+}
+
+// Model returns the trained model, with the EMA weights when the run keeps them. It shares the
+// trainer's weights: save it before the next step if a snapshot is wanted.
+func (tr *Trainer) Model() *Model {
+	net := tr.net
+	if tr.ema != nil {
+		net = tr.net.WithParams(tr.ema.Params)
+	}
+	return &Model{Net: net, Path: tr.Config.Path, Stats: tr.stats, Data: tr.Config.Data.Name(),
+		Steps: tr.Step, Seed: tr.Config.Seed, Extra: tr.Config.record()}
+}
+
+// Checkpoint tensor names beside the network's main.* ones.
+const (
+	ckptAdamM   = "optimizer.exp_avg"
+	ckptAdamV   = "optimizer.exp_avg_sq"
+	ckptEMA     = "ema"
+	keyCkptStep = "checkpoint.step"
+	keyCkptRNG  = "checkpoint.rng"
+	keyCkptAdam = "checkpoint.adam_steps"
+)
+
+// WriteCheckpoint writes everything needed to continue the run exactly: the raw weights, Adam's
+// moments and step count, the EMA weights, the random generator's state and the config.
+func (tr *Trainer) WriteCheckpoint(w io.Writer) error {
+	m := tr.Model()
+	m.Net = tr.net // the raw weights; the EMA ones go in their own tensor
+	meta := m.Metadata()
+	rng, err := tr.pcg.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	meta[keyCkptStep] = strconv.FormatInt(tr.Step, 10)
+	meta[keyCkptRNG] = hex.EncodeToString(rng)
+	meta[keyCkptAdam] = strconv.FormatInt(tr.opt.Steps, 10)
+	n := tr.net.NumParams()
+	tensors := append(tr.net.StateDict(tensorPrefix),
+		nn.Tensor{Name: ckptAdamM, Shape: []int{n}, Data: tr.opt.M},
+		nn.Tensor{Name: ckptAdamV, Shape: []int{n}, Data: tr.opt.V})
+	if tr.ema != nil {
+		tensors = append(tensors, nn.Tensor{Name: ckptEMA, Shape: []int{n}, Data: tr.ema.Params})
+	}
+	return nn.WriteSafetensors(w, tensors, meta)
+}
+
+// SaveCheckpoint writes the checkpoint to path atomically.
+func (tr *Trainer) SaveCheckpoint(path string) error {
+	return WriteFileAtomic(path, tr.WriteCheckpoint)
+}
+
+// ResumeTrainer continues the run saved in the checkpoint at path. The config must be the one
+// the checkpoint was made with, but for Steps, which may grow.
+func ResumeTrainer(path string, c TrainConfig) (*Trainer, error) {
+	data, err := ReadFileLimited(path, MaxModelSize)
+	if err != nil {
+		return nil, err
+	}
+	tr, err := resume(data, c)
+	if err != nil {
+		return nil, fmt.Errorf("resume from %s: %w", path, err)
+	}
+	return tr, nil
+}
+
+func resume(data []byte, c TrainConfig) (*Trainer, error) {
+	tensors, meta, err := nn.ReadSafetensors(data)
+	if err != nil {
+		return nil, err
+	}
+	want := c.record()
+	keys := make([]string, 0, len(want))
+	for k := range want {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if meta[k] != want[k] {
+			return nil, fmt.Errorf("the checkpoint was made with %s = %q, this run has %q", strings.TrimPrefix(k, "train."), meta[k], want[k])
+		}
+	}
+	tr, err := NewTrainer(c)
+	if err != nil {
+		return nil, err
+	}
+	if meta[keyMean] != joinFloats(tr.stats.Mean) || meta[keyStd] != joinFloats(tr.stats.Std) {
+		return nil, fmt.Errorf("the training data's statistics differ from the checkpoint's: has the data changed?")
+	}
+	saved, err := nn.FromStateDict(tensors, c.Act, c.TimeFirst)
+	if err != nil {
+		return nil, err
+	}
+	if !slices.Equal(saved.Config.Hidden, tr.net.Hidden) || saved.In != tr.net.In || saved.Out != tr.net.Out {
+		return nil, fmt.Errorf("the checkpoint's network does not match the config")
+	}
+	copy(tr.net.Params, saved.Params)
+	n := tr.net.NumParams()
+	vectors := map[string][]float32{ckptAdamM: tr.opt.M, ckptAdamV: tr.opt.V}
+	if tr.ema != nil {
+		vectors[ckptEMA] = tr.ema.Params
+	}
+	for name, dst := range vectors {
+		i := slices.IndexFunc(tensors, func(t nn.Tensor) bool { return t.Name == name })
+		if i < 0 || len(tensors[i].Data) != n {
+			return nil, fmt.Errorf("the checkpoint has no %s of %d values", name, n)
+		}
+		copy(dst, tensors[i].Data)
+	}
+	if tr.Step, err = strconv.ParseInt(meta[keyCkptStep], 10, 64); err != nil || tr.Step < 0 {
+		return nil, fmt.Errorf("bad %s %q", keyCkptStep, meta[keyCkptStep])
+	}
+	if tr.opt.Steps, err = strconv.ParseInt(meta[keyCkptAdam], 10, 64); err != nil || tr.opt.Steps < 0 {
+		return nil, fmt.Errorf("bad %s %q", keyCkptAdam, meta[keyCkptAdam])
+	}
+	rng, err := hex.DecodeString(meta[keyCkptRNG])
+	if err == nil {
+		err = tr.pcg.UnmarshalBinary(rng)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("bad %s: %v", keyCkptRNG, err)
+	}
+	if tr.Step > c.Steps {
+		return nil, fmt.Errorf("the checkpoint is at step %d, past the %d steps asked for", tr.Step, c.Steps)
+	}
+	return tr, nil
+}
