@@ -53,7 +53,7 @@ func BenchmarkFromTable(b *testing.B) {
 	b.ReportMetric(float64(b.N)*float64(len(x)/4)/b.Elapsed().Seconds(), "rows/s")
 }
 
-// BenchmarkEncode is the PNG encoding of the snapshot rows picture, which WritePNG adds.
+// BenchmarkEncode is the PNG encoding of the snapshot rows picture, which fmtiny plot adds.
 func BenchmarkEncode(b *testing.B) {
 	rows := []*Data{
 		flowSnapshots(b, "condot", "OT", seedTimes, 20000, 1),

@@ -24,13 +24,12 @@
 // axes. Ticks fall on multiples of 1, 2, 2.5 or 5 times a power of ten, the same step on both
 // axes.
 //
-// The same data and options always give the same pixels, and WritePNG the same bytes; it
-// writes atomically (a temporary file in the same folder, synced, then renamed).
+// The same data and options always give the same pixels.
 //
 // Typical use, from the command line:
 //
 //	header, table, err := fm.ReadCSV(f)
 //	d, err := plot.FromTable(header, table.D, table.X, "ot", plot.Auto)
 //	img, err := plot.Draw([]*plot.Data{d}, plot.Options{})
-//	err = plot.WritePNG("picture.png", img)
+//	err = png.Encode(w, img)
 package plot

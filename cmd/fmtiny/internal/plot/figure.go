@@ -1,6 +1,7 @@
 package plot
 
 import (
+	"errors"
 	"fmt"
 	"image"
 )
@@ -272,4 +273,26 @@ func drawFrame(img *image.RGBA, p *panel, ax *axes, yLabels bool) {
 			drawText(img, r.Min.X-1-tickLen-tickGap-lw, yi-glyphAscent/2, ax.yl[i], 1, ink)
 		}
 	}
+}
+
+// Draw picks the picture for a set of tables: samples side by side (DensityPanels), rows of
+// snapshots (SnapshotRows) or trajectories side by side (Trajectories). All must be of one kind.
+func Draw(data []*Data, opt Options) (*image.RGBA, error) {
+	if len(data) == 0 {
+		return nil, errors.New("plot: nothing to draw")
+	}
+	for _, d := range data[1:] {
+		if d.Kind != data[0].Kind {
+			return nil, fmt.Errorf("plot: cannot draw %s (%s) and %s (%s) in one picture", data[0].name(), data[0].Kind, d.name(), d.Kind)
+		}
+	}
+	switch data[0].Kind {
+	case Sample:
+		return DensityPanels(data, opt)
+	case Snapshots:
+		return SnapshotRows(data, opt)
+	case Trajectory:
+		return Trajectories(data, opt)
+	}
+	return nil, fmt.Errorf("plot: %s: unknown kind %s", data[0].name(), data[0].Kind)
 }

@@ -2,6 +2,7 @@ package plot
 
 import (
 	"flag"
+	"image"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -135,11 +136,10 @@ func TestPreview(t *testing.T) {
 		}
 		dir = *previewDir
 	}
-	if err := WritePNG(filepath.Join(dir, "checkers_at_t.png"), snap); err != nil {
-		t.Fatal(err)
-	}
-	if err := WritePNG(filepath.Join(dir, "trajectories.png"), traj); err != nil {
-		t.Fatal(err)
+	for name, img := range map[string]*image.RGBA{"checkers_at_t.png": snap, "trajectories.png": traj} {
+		if err := os.WriteFile(filepath.Join(dir, name), encode(t, img), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	// Both pictures have their panels: 2 rows of 7, and 1.
 	if f := frames(decode(t, snap)); len(f) != 2*len(seedTimes) {
