@@ -1,0 +1,120 @@
+// Command fmtiny trains Flow Matching models on the CPU, samples them, draws them and measures
+// them.
+//
+//	fmtiny train   [--data checkerboard] [--path condot|vp] [--hidden 128] [--layers 4] ... [-o model.safetensors]
+//	fmtiny sample  [-m model.safetensors] [-n 1000] [--solver midpoint] [--steps 20] ... > points.csv
+//	fmtiny plot    points.csv [more.csv ...] -o picture.png
+//	fmtiny eval    -m model.safetensors [--data checkerboard] [-n 10000]
+//	fmtiny info    model.safetensors
+//
+// Data go to stdout; progress, warnings and errors to stderr. An error is one line,
+// "fmtiny: what: why", with exit status 2 for a usage error, 1 for any other, and 130 when
+// training was interrupted (after saving a checkpoint).
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strings"
+
+	"github.com/fmtiny/fmtiny/mat"
+)
+
+// version is fmtiny's release.
+const version = "0.1.0"
+
+type command struct {
+	name, summary string
+	run           func(args []string, stdout, stderr io.Writer) error
+}
+
+var commands = []command{
+	{"train", "fit a velocity field with Conditional Flow Matching", runTrain},
+	{"sample", "draw points by integrating a model's field (CSV to stdout)", runSample},
+	{"plot", "draw samples, snapshots or trajectories from CSV files as a PNG", runPlot},
+	{"eval", "measure a model's samples against fresh data", runEval},
+	{"info", "describe a model file", runInfo},
+	{"version", "print fmtiny's version", runVersion},
+}
+
+// usageError is a mistake in how fmtiny was called: exit status 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
+
+// interrupted ends a command that stopped on a signal after saving its work: exit status 130.
+type interrupted struct{ msg string }
+
+func (e *interrupted) Error() string { return e.msg }
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run executes one command line and returns the exit status.
+func run(args []string, stdout, stderr io.Writer) int {
+	err := dispatch(args, stdout, stderr)
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	msg := strings.ReplaceAll(err.Error(), "\n", " ")
+	fmt.Fprintf(stderr, "fmtiny: %s\n", msg)
+	var ue *usageError
+	var in *interrupted
+	switch {
+	case errors.As(err, &ue):
+		return 2
+	case errors.As(err, &in):
+		return 130
+	}
+	return 1
+}
+
+func dispatch(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		mainUsage(stderr)
+		return usagef("no command given")
+	}
+	name := args[0]
+	switch name {
+	case "-h", "-help", "--help", "help":
+		mainUsage(stdout)
+		return nil
+	case "-version", "--version":
+		name = "version"
+	}
+	for _, c := range commands {
+		if c.name == name {
+			return c.run(args[1:], stdout, stderr)
+		}
+	}
+	return usagef("unknown command %q (want train, sample, plot, eval, info or version; see fmtiny --help)", name)
+}
+
+func mainUsage(w io.Writer) {
+	fmt.Fprintf(w, "fmtiny %s: Flow Matching on the CPU\n\nUsage: fmtiny COMMAND [flags]\n\nCommands:\n", version)
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+	}
+	fmt.Fprint(w, `
+Start with:
+  fmtiny train && fmtiny sample > points.csv && fmtiny plot points.csv -o samples.png
+
+Each command takes --help.
+`)
+}
+
+func runVersion(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("version", "", "Print fmtiny's version, its Go release and the kernel set this machine uses.")
+	if _, err := parse(fs, args, 0, stdout); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "fmtiny %s (%s, %s/%s, kernels %s)\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH, mat.Impl())
+	return nil
+}
