@@ -307,3 +307,25 @@ func BenchmarkPeak(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkMicroKernel measures each set's micro-kernel as GEMM runs it: one packed B panel
+// kept in L1 while 32 panels of A stream past it, each into its own tile of a 512-wide C.
+func BenchmarkMicroKernel(b *testing.B) {
+	for _, s := range Sets() {
+		for _, k := range []int{3, 64, 384} {
+			b.Run(fmt.Sprintf("%s/k=%d", s.Name, k), func(b *testing.B) {
+				const panels, ldc = 32, 512
+				a := make([]float32, panels*s.MR*k)
+				bp := make([]float32, s.NR*k)
+				c := make([]float32, panels*s.MR*ldc)
+				for b.Loop() {
+					for i := 0; i < panels; i++ {
+						s.MicroKernel(k, a[i*s.MR*k:], bp, c[i*s.MR*ldc:], ldc, true)
+					}
+				}
+				flops := 2 * float64(panels*s.MR*s.NR*k) * float64(b.N)
+				b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+	}
+}

@@ -122,3 +122,14 @@ func naiveNN(m, n, k int, a, b, c []float32) {
 		}
 	}
 }
+
+// BenchmarkParallel measures the round trip of the pool: hand a range to a parked worker,
+// run the other range and wait for the worker to finish.
+func BenchmarkParallel(b *testing.B) {
+	withThreads(2, func() {
+		f := func(lo, hi int) {}
+		for b.Loop() {
+			Parallel(2, f)
+		}
+	})
+}
