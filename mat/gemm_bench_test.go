@@ -2,8 +2,10 @@ package mat
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/fmtiny/fmtiny/asm"
 )
@@ -48,13 +50,20 @@ func benchGemm(b *testing.B, transA, transB bool, m, n, k, threads int) {
 		return x
 	}
 	x, y, c := fill(rowsA*colsA), fill(rowsB*colsB), make([]float32, m*n)
+	best := time.Duration(math.MaxInt64)
 	withThreads(threads, func() {
 		Gemm(transA, transB, m, n, k, 1, x, colsA, y, colsB, 0, c, n)
 		for b.Loop() {
+			t0 := time.Now()
 			Gemm(transA, transB, m, n, k, 1, x, colsA, y, colsB, 0, c, n)
+			best = min(best, time.Since(t0))
 		}
 	})
-	b.ReportMetric(2*float64(m)*float64(n)*float64(k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+	flops := 2 * float64(m) * float64(n) * float64(k)
+	b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+	// The fastest call is the one no other job interrupted: on a shared machine it is the
+	// figure to compare with a peer measured the same way (bench_gemm.py keeps its best).
+	b.ReportMetric(flops/best.Seconds()/1e9, "best-GFLOP/s")
 }
 
 // BenchmarkGemm measures the current kernel set on the products of an MLP training step, for
@@ -121,4 +130,15 @@ func naiveNN(m, n, k int, a, b, c []float32) {
 			c[i*n+j] = s
 		}
 	}
+}
+
+// BenchmarkParallel measures the round trip of the pool: hand a range to a parked worker,
+// run the other range and wait for the worker to finish.
+func BenchmarkParallel(b *testing.B) {
+	withThreads(2, func() {
+		f := func(lo, hi int) {}
+		for b.Loop() {
+			Parallel(2, f)
+		}
+	})
 }
