@@ -14,12 +14,35 @@ type Set struct {
 	Name   string // "avx2-fma", "neon" or "go"
 	MR, NR int    // the micro-kernel's tile: MR rows of A by NR columns of B
 
-	// MicroKernel computes the MR x NR tile of C at c (row stride ldc) as the product of a
-	// packed A panel and a packed B panel over k:
-	//	C[i][j] (+)= sum_p a[p*MR+i] * b[p*NR+j]
-	// It overwrites the tile when acc is false (never reading C) and adds to it when acc is
-	// true. c must hold (MR-1)*ldc+NR values; a holds k*MR and b k*NR.
-	MicroKernel func(k int, a, b, c []float32, ldc int, acc bool)
+	// Block computes an m x n block of C, m a multiple of MR and n of NR, as alpha times the
+	// product of an m x k block of A and a k x n block of B, plus C when acc is true:
+	//
+	//	C[i][j] = alpha * sum_p A[i][p]*B[p][j]             (acc false: C is never read)
+	//	C[i][j] = alpha * sum_p A[i][p]*B[p][j] + C[i][j]   (acc true)
+	//
+	// The sum is formed first, over p in order, then multiplied by alpha, then added to C.
+	// A and B are read through strides, so a block is used where it lies or after packing:
+	//
+	//	A[i][p] = a[(i/MR)*psa + (i%MR)*rsa + p*csa]
+	//	B[p][j] = b[(j/NR)*psb + p*rsb + j%NR]
+	//	C[i][j] = c[i*ldc + j]
+	//
+	// Panels packed by PackA have psa = MR*k, rsa = 1, csa = MR; a row-major A with leading
+	// dimension lda has psa = MR*lda, rsa = lda, csa = 1, and its transpose psa = MR, rsa = 1,
+	// csa = lda. Panels packed by PackB have psb = NR*k, rsb = NR; a row-major B has psb = NR,
+	// rsb = ldb (B^T cannot be read in place: NR consecutive columns must be contiguous).
+	// Strides are non-negative and the slices long enough for every element named above.
+	// The kernel computes the tiles NR columns at a time, each column of tiles top to bottom.
+	Block func(m, n, k int, alpha float32, a []float32, psa, rsa, csa int, b []float32, psb, rsb int, c []float32, ldc int, acc bool)
+
+	// PackA copies an m x k block of op(A) into ceil(m/MR) panels of MR*k values, the order
+	// Block reads fastest: dst[(i/MR)*MR*k + p*MR + i%MR] = op(A)[i][p], and zero for the rows
+	// i >= m of the last panel. op(A)[i][p] is a[i*lda+p], or a[p*lda+i] when trans.
+	PackA func(dst, a []float32, lda int, trans bool, m, k int)
+	// PackB copies a k x n block of op(B) into ceil(n/NR) panels of k*NR values:
+	// dst[(j/NR)*NR*k + p*NR + j%NR] = op(B)[p][j], and zero for the columns j >= n of the
+	// last panel. op(B)[p][j] is b[p*ldb+j], or b[j*ldb+p] when trans.
+	PackB func(dst, b []float32, ldb int, trans bool, k, n int)
 
 	Axpy    func(alpha float32, x, y []float32)                // y[i] += alpha*x[i]
 	AxpyTo  func(dst []float32, alpha float32, x, y []float32) // dst[i] = alpha*x[i] + y[i]
@@ -102,3 +125,54 @@ func BiasReLU(z, h, b []float32) { current.BiasReLU(z, h[:len(z)], b[:len(z)]) }
 
 // ReLUGrad computes dz[i] = dh[i] where z[i] > 0 and 0 elsewhere; dz may alias dh.
 func ReLUGrad(dz, dh, z []float32) { current.ReLUGrad(dz, dh[:len(dz)], z[:len(dz)]) }
+
+// checkBlock panics unless the arguments of a Block call for a set with an mr x nr tile name
+// only elements inside a, b and c, so that no kernel reads or writes past a slice.
+func checkBlock(mr, nr, m, n, k int, a []float32, psa, rsa, csa int, b []float32, psb, rsb int, c []float32, ldc int) {
+	if m < 0 || n < 0 || k < 0 || m%mr != 0 || n%nr != 0 {
+		panic(fmt.Sprintf("asm: Block of %d x %d x %d for a %d x %d tile", m, n, k, mr, nr))
+	}
+	if psa < 0 || rsa < 0 || csa < 0 || psb < 0 || rsb < 0 || ldc < n {
+		panic(fmt.Sprintf("asm: Block with a negative stride or ldc < n: psa=%d rsa=%d csa=%d psb=%d rsb=%d ldc=%d n=%d", psa, rsa, csa, psb, rsb, ldc, n))
+	}
+	if m == 0 || n == 0 {
+		return
+	}
+	if k > 0 {
+		if last := (m/mr-1)*psa + (mr-1)*rsa + (k-1)*csa; last >= len(a) {
+			panic(fmt.Sprintf("asm: Block reads a[%d], len(a) = %d", last, len(a)))
+		}
+		if last := (n/nr-1)*psb + (k-1)*rsb + nr - 1; last >= len(b) {
+			panic(fmt.Sprintf("asm: Block reads b[%d], len(b) = %d", last, len(b)))
+		}
+	}
+	if last := (m-1)*ldc + n - 1; last >= len(c) {
+		panic(fmt.Sprintf("asm: Block writes c[%d], len(c) = %d", last, len(c)))
+	}
+}
+
+// checkPack panics unless x holds a stored block of rows x cols with leading dimension ld and
+// dst holds the panels packed from it: width values (m for PackA, n for PackB), rounded up to
+// the tile's unit, by depth k.
+func checkPack(name string, unit int, dst, x []float32, ld, rows, cols, width, depth int) {
+	if rows < 0 || cols < 0 {
+		panic(fmt.Sprintf("asm: %s of %d x %d", name, rows, cols))
+	}
+	if rows == 0 || cols == 0 {
+		return
+	}
+	if ld < cols || len(x) < (rows-1)*ld+cols {
+		panic(fmt.Sprintf("asm: %s of a %d x %d block from len %d with leading dimension %d", name, rows, cols, len(x), ld))
+	}
+	if need := (width + unit - 1) / unit * unit * depth; len(dst) < need {
+		panic(fmt.Sprintf("asm: %s into len(dst) = %d, needs %d", name, len(dst), need))
+	}
+}
+
+// storedShape returns the rows and columns of the matrix that holds op(X), which is r x c.
+func storedShape(trans bool, r, c int) (rows, cols int) {
+	if trans {
+		return c, r
+	}
+	return r, c
+}

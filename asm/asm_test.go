@@ -232,46 +232,228 @@ func TestActivationNonFinite(t *testing.T) {
 	})
 }
 
-func TestMicroKernel(t *testing.T) {
+// blockLayout is one way of handing A and B to Block: packed panels or the matrices in place.
+type blockLayout struct {
+	name            string
+	aPacked, aTrans bool // A as PackA's panels, else row-major A or A^T with padded rows
+	bPacked         bool // B as PackB's panels, else row-major B with padded rows
+}
+
+var blockLayouts = []blockLayout{
+	{"packed", true, false, true},
+	{"A/Bpacked", false, false, true},
+	{"At/Bpacked", false, true, true},
+	{"Apacked/B", true, false, false},
+	{"A/B", false, false, false},
+	{"At/B", false, true, false},
+}
+
+// blockOperands lays out op(A) (m x k, element (i, p) = av[i*k+p]) and B (k x n, element
+// (p, j) = bv[p*n+j]) as the layout says, with pad unused values after each stored row, and
+// returns Block's arguments for them. Packed panels are built here by definition, so that
+// Block is tested apart from PackA and PackB.
+func blockOperands(s *Set, l blockLayout, m, n, k, pad int, av, bv []float32) (a []float32, psa, rsa, csa int, b []float32, psb, rsb int) {
+	switch {
+	case l.aPacked:
+		a = make([]float32, m*k+1)
+		for i := range m {
+			for p := range k {
+				a[(i/s.MR)*s.MR*k+p*s.MR+i%s.MR] = av[i*k+p]
+			}
+		}
+		psa, rsa, csa = s.MR*k, 1, s.MR
+	case l.aTrans:
+		lda := m + pad
+		a = make([]float32, k*lda+1)
+		for i := range m {
+			for p := range k {
+				a[p*lda+i] = av[i*k+p]
+			}
+		}
+		psa, rsa, csa = s.MR, 1, lda
+	default:
+		lda := k + pad
+		a = make([]float32, m*lda+1)
+		for i := range m {
+			for p := range k {
+				a[i*lda+p] = av[i*k+p]
+			}
+		}
+		psa, rsa, csa = s.MR*lda, lda, 1
+	}
+	if l.bPacked {
+		b = make([]float32, n*k+1)
+		for p := range k {
+			for j := range n {
+				b[(j/s.NR)*s.NR*k+p*s.NR+j%s.NR] = bv[p*n+j]
+			}
+		}
+		psb, rsb = s.NR*k, s.NR
+	} else {
+		ldb := n + pad
+		b = make([]float32, k*ldb+1)
+		for p := range k {
+			for j := range n {
+				b[p*ldb+j] = bv[p*n+j]
+			}
+		}
+		psb, rsb = s.NR, ldb
+	}
+	// Slices end right after the last element Block may read, so that a kernel reading
+	// further panics in its checks or faults in neon_arm64_test.go's fenced variant.
+	return a[:len(a)-1], psa, rsa, csa, b[:len(b)-1], psb, rsb
+}
+
+func TestBlock(t *testing.T) {
 	forEachSet(t, func(t *testing.T, s *Set) {
 		r := rand.New(rand.NewPCG(5, 6))
-		for _, k := range []int{0, 1, 2, 3, 7, 16, 33, 64, 256, 257} {
-			for _, ldc := range []int{s.NR, s.NR + 3, 2*s.NR + 1} {
-				for _, acc := range []bool{false, true} {
-					t.Run(fmt.Sprintf("k=%d/ldc=%d/acc=%v", k, ldc, acc), func(t *testing.T) {
-						a, b := randSlice(r, k*s.MR, 1), randSlice(r, k*s.NR, 1)
-						n := (s.MR-1)*ldc + s.NR
-						buf, c := guarded(n, 1)
-						c0 := randSlice(r, n, 1)
-						if !acc {
-							// The kernel must not read C: NaN there must not leak through.
-							for i := range c0 {
-								c0[i] = float32(math.NaN())
+		for _, l := range blockLayouts {
+			for _, k := range []int{0, 1, 2, 3, 4, 5, 7, 8, 9, 16, 33, 64, 257} {
+				for _, tiles := range [][2]int{{1, 1}, {0, 2}, {2, 0}, {2, 1}, {1, 3}, {3, 2}} {
+					m, n := tiles[0]*s.MR, tiles[1]*s.NR
+					for _, ldc := range []int{n, n + 3} {
+						for _, alpha := range []float32{1, -0.75} {
+							for _, acc := range []bool{false, true} {
+								off := r.IntN(8)
+								t.Run(fmt.Sprintf("%s/m=%d/n=%d/k=%d/ldc=%d/alpha=%v/acc=%v/off=%d", l.name, m, n, k, ldc, alpha, acc, off), func(t *testing.T) {
+									checkBlockCase(t, s, r, l, m, n, k, ldc, alpha, acc, off)
+								})
 							}
 						}
-						copy(c, c0)
-						s.MicroKernel(k, a, b, c, ldc, acc)
-						checkGuards(t, buf, n, 1)
-						for idx, got := range c {
-							i, j := idx/ldc, idx%ldc
-							if j >= s.NR {
-								if math.Float32bits(got) != math.Float32bits(c0[idx]) {
-									t.Fatalf("C[%d][%d] outside the tile changed", i, j)
+					}
+				}
+			}
+		}
+	})
+}
+
+func checkBlockCase(t *testing.T, s *Set, r *rand.Rand, l blockLayout, m, n, k, ldc int, alpha float32, acc bool, off int) {
+	av, bv := randSlice(r, m*k, 1), randSlice(r, k*n, 1)
+	a, psa, rsa, csa, b, psb, rsb := blockOperands(s, l, m, n, k, 3, av, bv)
+	size := 0
+	if m > 0 {
+		size = (m-1)*ldc + n
+	}
+	buf, c := guarded(size, off)
+	c0 := randSlice(r, size, 1)
+	for i := range c0 {
+		if i%ldc >= n {
+			c0[i] = guard // between the rows of the block: must stay untouched
+		} else if !acc {
+			c0[i] = float32(math.NaN()) // the kernel must not read C
+		}
+	}
+	copy(c, c0)
+	s.Block(m, n, k, alpha, a, psa, rsa, csa, b, psb, rsb, c, ldc, acc)
+	checkGuards(t, buf, size, off)
+	for idx, got := range c {
+		i, j := idx/ldc, idx%ldc
+		if j >= n {
+			if got != guard {
+				t.Fatalf("C[%d][%d] outside the block changed to %v", i, j, got)
+			}
+			continue
+		}
+		var want float64
+		for p := range k {
+			want += float64(av[i*k+p]) * float64(bv[p*n+j])
+		}
+		want *= float64(alpha)
+		if acc {
+			want += float64(c0[idx])
+		}
+		if math.Abs(float64(got)-want) > 1e-6*float64(k+1) {
+			t.Fatalf("C[%d][%d] = %v, want %v", i, j, got, want)
+		}
+	}
+}
+
+func TestBlockRejectsBadArguments(t *testing.T) {
+	forEachSet(t, func(t *testing.T, s *Set) {
+		const k = 4
+		m, n := s.MR, s.NR
+		a, b, c := make([]float32, m*k), make([]float32, k*n), make([]float32, m*n)
+		for _, tc := range []struct {
+			name string
+			run  func()
+		}{
+			{"m not a multiple of MR", func() { s.Block(m+1, n, k, 1, a, m*k, 1, m, b, n*k, n, c, n, false) }},
+			{"n not a multiple of NR", func() { s.Block(m, n-1, k, 1, a, m*k, 1, m, b, n*k, n, c, n, false) }},
+			{"short a", func() { s.Block(m, n, k, 1, a[1:], m*k, 1, m, b, n*k, n, c, n, false) }},
+			{"short b", func() { s.Block(m, n, k, 1, a, m*k, 1, m, b[1:], n*k, n, c, n, false) }},
+			{"short c", func() { s.Block(m, n, k, 1, a, m*k, 1, m, b, n*k, n, c[1:], n, true) }},
+			{"ldc < n", func() { s.Block(m, n, k, 1, a, m*k, 1, m, b, n*k, n, c, n-1, true) }},
+			{"negative stride", func() { s.Block(m, n, k, 1, a, m*k, -1, m, b, n*k, n, c, n, true) }},
+			{"short dst", func() { s.PackA(a[1:], a, k, false, m, k) }},
+			{"short x", func() { s.PackB(b, b[1:], n, false, k, n) }},
+			{"lda < cols", func() { s.PackA(a, a, k-1, false, m, k) }},
+		} {
+			func() {
+				defer func() {
+					if recover() == nil {
+						t.Errorf("%s: no panic", tc.name)
+					}
+				}()
+				tc.run()
+			}()
+		}
+	})
+}
+
+// TestPack checks PackA and PackB against their definition, exactly (packing only copies),
+// for every layout, with partial last panels, odd depths, padded rows, every alignment of
+// dst, and guards after the panels.
+func TestPack(t *testing.T) {
+	forEachSet(t, func(t *testing.T, s *Set) {
+		r := rand.New(rand.NewPCG(9, 10))
+		for _, trans := range []bool{false, true} {
+			for w := 0; w <= 3*max(s.MR, s.NR)+1; w++ {
+				for _, k := range []int{0, 1, 2, 3, 5, 7, 8, 9, 15, 16, 17, 33, 64} {
+					for _, pad := range []int{0, 3} {
+						off := r.IntN(8)
+						for _, isA := range []bool{true, false} {
+							unit, name := s.NR, "PackB"
+							if isA {
+								unit, name = s.MR, "PackA"
+							}
+							// The stored matrix holds w x k (values i, p at i*ld+p) when the
+							// panels gather across its rows, k x w otherwise.
+							across := isA != trans
+							rows, cols := k, w
+							if across {
+								rows, cols = w, k
+							}
+							ld := cols + pad
+							x := randSlice(r, max(rows*ld-pad, 0), 1)
+							n := (w + unit - 1) / unit * unit * k
+							buf, dst := guarded(n, off)
+							for i := range dst {
+								dst[i] = float32(math.NaN()) // padding must be written as zeros
+							}
+							if isA {
+								s.PackA(dst, x, ld, trans, w, k)
+							} else {
+								s.PackB(dst, x, ld, trans, k, w)
+							}
+							checkGuards(t, buf, n, off)
+							for idx, got := range dst {
+								q, rest := idx/(unit*k), idx%(unit*k)
+								p, i := rest/unit, q*unit+rest%unit
+								want := float32(0)
+								if i < w {
+									if across {
+										want = x[i*ld+p]
+									} else {
+										want = x[p*ld+i]
+									}
 								}
-								continue
-							}
-							var want float64
-							for p := 0; p < k; p++ {
-								want += float64(a[p*s.MR+i]) * float64(b[p*s.NR+j])
-							}
-							if acc {
-								want += float64(c0[idx])
-							}
-							if math.Abs(float64(got)-want) > 1e-6*float64(k+1) {
-								t.Fatalf("C[%d][%d] = %v, want %v", i, j, got, want)
+								if math.Float32bits(got) != math.Float32bits(want) {
+									t.Fatalf("%s trans=%v w=%d k=%d pad=%d off=%d: dst[%d] (panel %d, step %d, %d) = %v, want %v",
+										name, trans, w, k, pad, off, idx, q, p, i, got, want)
+								}
 							}
 						}
-					})
+					}
 				}
 			}
 		}
@@ -315,28 +497,65 @@ func BenchmarkPeak(b *testing.B) {
 	}
 }
 
-// BenchmarkMicroKernel measures each set's micro-kernel as GEMM runs it: one packed B panel
-// kept in L1 while 32 panels of A stream past it, each into its own tile of a 512-wide C.
-func BenchmarkMicroKernel(b *testing.B) {
+// BenchmarkBlock measures each set's kernel as GEMM runs it: one packed panel of B kept in L1
+// while 32 packed panels of A stream past it, each into its own tile of a 512-wide C, in one
+// call; k = 3 is the input layer, 64 a small hidden one, 384 the depth of a cache block.
+func BenchmarkBlock(b *testing.B) {
 	for _, s := range Sets() {
 		for _, k := range []int{3, 64, 384} {
 			b.Run(fmt.Sprintf("%s/k=%d", s.Name, k), func(b *testing.B) {
 				const panels, ldc = 32, 512
-				a := make([]float32, panels*s.MR*k)
+				m := panels * s.MR
+				a := make([]float32, m*k)
 				bp := make([]float32, s.NR*k)
-				c := make([]float32, panels*s.MR*ldc)
+				c := make([]float32, m*ldc)
 				best := time.Duration(math.MaxInt64)
 				for b.Loop() {
 					t0 := time.Now()
-					for i := 0; i < panels; i++ {
-						s.MicroKernel(k, a[i*s.MR*k:], bp, c[i*s.MR*ldc:], ldc, true)
-					}
+					s.Block(m, s.NR, k, 1, a, s.MR*k, 1, s.MR, bp, s.NR*k, s.NR, c, ldc, true)
 					best = min(best, time.Since(t0))
 				}
-				flops := 2 * float64(panels*s.MR*s.NR*k)
+				flops := 2 * float64(m*s.NR*k)
 				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 				b.ReportMetric(flops/best.Seconds()/1e9, "best-GFLOP/s")
 			})
 		}
 	}
+}
+
+// BenchmarkPack measures PackA and PackB on a 288 x 384 block of A and a 384 x 512 block of B
+// (mat's cache blocks), in both layouts, as nanoseconds per packed value.
+func BenchmarkPack(b *testing.B) {
+	const mc, kc, nc = 288, 384, 512
+	for _, s := range Sets() {
+		for _, trans := range []bool{false, true} {
+			b.Run(fmt.Sprintf("%s/A/trans=%v", s.Name, trans), func(b *testing.B) {
+				x, dst := make([]float32, mc*kc), make([]float32, (mc+s.MR)*kc)
+				ld := kc
+				if trans {
+					ld = mc
+				}
+				benchPack(b, mc*kc, func() { s.PackA(dst, x, ld, trans, mc, kc) })
+			})
+			b.Run(fmt.Sprintf("%s/B/trans=%v", s.Name, trans), func(b *testing.B) {
+				x, dst := make([]float32, kc*nc), make([]float32, kc*(nc+s.NR))
+				ld := nc
+				if trans {
+					ld = kc
+				}
+				benchPack(b, kc*nc, func() { s.PackB(dst, x, ld, trans, kc, nc) })
+			})
+		}
+	}
+}
+
+func benchPack(b *testing.B, values int, pack func()) {
+	best := time.Duration(math.MaxInt64)
+	for b.Loop() {
+		t0 := time.Now()
+		pack()
+		best = min(best, time.Since(t0))
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(values), "ns/value")
+	b.ReportMetric(float64(best.Nanoseconds())/float64(values), "best-ns/value")
 }

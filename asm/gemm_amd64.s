@@ -2,246 +2,322 @@
 
 #include "textflag.h"
 
-// The 6x16 single-precision micro-kernel of BLIS's Haswell sgemm, for AVX2+FMA.
+// blockAVX2: the 6x16 single-precision kernel of BLIS's Haswell sgemm, for AVX2+FMA, run over
+// a whole block of tiles per call and reading A and B through strides (see Set.Block).
 //
-// Register use: Y0..Y11 hold the 6x16 tile of C, row i in Y(2i) (columns 0..7) and Y(2i+1)
-// (columns 8..15). Each step p of the k loop loads the 16 values b[p*16:p*16+16] into Y12 and
-// Y13, broadcasts the six values a[p*6+i] in turn into Y14 and Y15, and does 12 FMAs. That is
-// all 16 ymm registers: 12 accumulators, 2 B vectors and 2 broadcasts, so the two FMA ports
-// get 12 independent chains (at 4 cycles of latency they need at least 8) and each step loads
-// 64 bytes of B and 24 of A for 192 flops.
+// In the k loop Y0..Y11 hold the 6x16 tile of C, row i in Y(2i) (columns 0..7) and Y(2i+1)
+// (columns 8..15). Each step p loads B's row p into Y12 and Y13, broadcasts A's six values of
+// column p in turn into Y14 and Y15, and does 12 FMAs. That is all 16 ymm registers: 12
+// accumulators, 2 B vectors and 2 broadcasts, so the two FMA ports get 12 independent chains
+// (at 4 cycles of latency they need at least 8) and each step loads 64 bytes of B and 24 of A
+// for 192 flops.
 //
 // Why 6x16: AVX2 has 16 ymm registers. 8x8 would keep only 8 accumulators (exactly what the
 // latency needs, no slack) and issue 9 loads per 8 FMAs, so the load ports would bind; 4x24
 // keeps 12 accumulators with 7 loads per 12 FMAs but needs a kc x 24 panel of B (36 KiB at
-// kc = 384) in a 48 KiB L1. Neither was built: 6x16 alone runs at 94-96% of Peak
-// (BenchmarkMicroKernel, k = 384), which leaves another shape little to win.
+// kc = 384) in a 48 KiB L1. Neither was built: 6x16 runs at 94-98% of Peak on its own
+// (BenchmarkBlock, k = 384), which leaves another shape little to win.
 //
-// SI walks the packed A panel (24 bytes a step), DI the packed B panel (64 bytes a step), DX
-// the rows of C, R8 is ldc in bytes, CX counts the k steps.
+// A's six rows are read at (SI), (SI)(R10*1), (SI)(R10*2), (R11), (R11)(R10*1) and
+// (R11)(R10*2), with R10 = rsa and R11 = SI + 3*rsa; each step adds csa to SI and R11 and rsb
+// to DI. For packed panels that reads the same addresses as fixed offsets would, for three
+// adds a step, which the ports other than the two FMA ones absorb.
+//
+// General registers, all 14 in use:
+//	AX  A: the current panel of six rows     BX  B: the current panel of 16 columns
+//	SI  A: row 0 at step p                   R11 A: row 3 at step p
+//	DI  B: row p of the panel                CX  k steps left (minus 4 in the unrolled loop)
+//	R10 rsa in bytes   R12 csa in bytes      R13 rsb in bytes     R8 ldc in bytes
+//	DX  C: the current tile                  R15 C: the top tile of the current column
+//	R9  tiles left in the column             R14 columns of tiles left
 
-// func microKernel6x16(k int, a, b, c []float32, ldc int, acc bool)
-TEXT ·microKernel6x16(SB), NOSPLIT, $0-89
-	MOVQ k+0(FP), CX                 // CX = k
-	MOVQ a_base+8(FP), SI            // SI = &a[0]
-	MOVQ b_base+32(FP), DI           // DI = &b[0]
-	MOVQ c_base+56(FP), DX           // DX = &c[0]
-	MOVQ ldc+80(FP), R8              // R8 = ldc
-	SHLQ $2, R8                      // in bytes
+// func blockAVX2(mt, nt, k int, alpha float32, a []float32, psa, rsa, csa int, b []float32, psb, rsb int, c []float32, ldc int, acc bool)
+TEXT ·blockAVX2(SB), NOSPLIT, $0-153
+	MOVQ mt+0(FP), R9
+	MOVQ nt+8(FP), R14
+	TESTQ R9, R9
+	JZ   done                        // no tiles
+	TESTQ R14, R14
+	JZ   done
+	MOVQ rsa+64(FP), R10
+	SHLQ $2, R10                     // rsa in bytes
+	MOVQ csa+72(FP), R12
+	SHLQ $2, R12                     // csa in bytes
+	MOVQ rsb+112(FP), R13
+	SHLQ $2, R13                     // rsb in bytes
+	MOVQ ldc+144(FP), R8
+	SHLQ $2, R8                      // ldc in bytes
+	MOVQ b_base+80(FP), BX           // the first panel of B
+	MOVQ c_base+120(FP), R15         // the top left tile of C
 
-	VXORPS Y0, Y0, Y0                // C row 0, columns 0..7 = 0
-	VXORPS Y1, Y1, Y1                // C row 0, columns 8..15 = 0
-	VXORPS Y2, Y2, Y2                // C row 1, columns 0..7 = 0
-	VXORPS Y3, Y3, Y3                // C row 1, columns 8..15 = 0
-	VXORPS Y4, Y4, Y4                // C row 2, columns 0..7 = 0
-	VXORPS Y5, Y5, Y5                // C row 2, columns 8..15 = 0
-	VXORPS Y6, Y6, Y6                // C row 3, columns 0..7 = 0
-	VXORPS Y7, Y7, Y7                // C row 3, columns 8..15 = 0
-	VXORPS Y8, Y8, Y8                // C row 4, columns 0..7 = 0
-	VXORPS Y9, Y9, Y9                // C row 4, columns 8..15 = 0
-	VXORPS Y10, Y10, Y10             // C row 5, columns 0..7 = 0
-	VXORPS Y11, Y11, Y11             // C row 5, columns 8..15 = 0
+column:
+	MOVQ a_base+32(FP), AX           // the first panel of A
+	MOVQ R15, DX                     // the top tile of the column
+	MOVQ mt+0(FP), R9                // tiles in the column
+
+tile:
+	MOVQ AX, SI                      // A row 0
+	LEAQ (AX)(R10*2), R11
+	ADDQ R10, R11                    // A row 3
+	MOVQ BX, DI                      // B row 0
+
+	VXORPS Y0, Y0, Y0                // the sums start at zero
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
 
 	// Pull the tile of C towards L1 while the k loop runs: six rows of 64 bytes, each of
-	// which may straddle two cache lines. Measured in Gemm: +15% at k = 3 when C is cold
-	// (4096 x 512), -12% when it is already in cache (256 x 64), nothing either way at k = 512;
-	// prefetching A ahead made no measurable difference and is left to the hardware.
-	MOVQ DX, R9                      // R9 walks the rows of C
-	PREFETCHT0 (R9)                  // row 0
-	PREFETCHT0 60(R9)                // row 0, last element
-	ADDQ R8, R9
-	PREFETCHT0 (R9)                  // row 1
-	PREFETCHT0 60(R9)
-	ADDQ R8, R9
-	PREFETCHT0 (R9)                  // row 2
-	PREFETCHT0 60(R9)
-	ADDQ R8, R9
-	PREFETCHT0 (R9)                  // row 3
-	PREFETCHT0 60(R9)
-	ADDQ R8, R9
-	PREFETCHT0 (R9)                  // row 4
-	PREFETCHT0 60(R9)
-	ADDQ R8, R9
-	PREFETCHT0 (R9)                  // row 5
-	PREFETCHT0 60(R9)
+	// which may straddle two cache lines. Measured with the one-tile kernel of the first
+	// version: +15% at k = 3 when C is cold (4096 x 512), -12% when it is already in cache
+	// (256 x 64), nothing either way at k = 512.
+	MOVQ DX, CX
+	PREFETCHT0 (CX)                  // row 0
+	PREFETCHT0 60(CX)                // row 0, last element
+	ADDQ R8, CX
+	PREFETCHT0 (CX)                  // row 1
+	PREFETCHT0 60(CX)
+	ADDQ R8, CX
+	PREFETCHT0 (CX)                  // row 2
+	PREFETCHT0 60(CX)
+	ADDQ R8, CX
+	PREFETCHT0 (CX)                  // row 3
+	PREFETCHT0 60(CX)
+	ADDQ R8, CX
+	PREFETCHT0 (CX)                  // row 4
+	PREFETCHT0 60(CX)
+	ADDQ R8, CX
+	PREFETCHT0 (CX)                  // row 5
+	PREFETCHT0 60(CX)
 
-	MOVQ CX, R9                      // R9 = k / 4 unrolled iterations
-	SHRQ $2, R9
-	JZ ktail                         // fewer than 4 steps
+	MOVQ k+16(FP), CX
+	SUBQ $4, CX                      // CX = k - 4: four steps a round while CX >= 0
+	JL   ktail
 
 kloop4:
 	// step p = 4q+0
-	VMOVUPS 0(DI), Y12               // Y12 = b[p][0..7]
-	VMOVUPS 32(DI), Y13              // Y13 = b[p][8..15]
-	VBROADCASTSS 0(SI), Y14          // Y14 = a[p][0] in every lane
-	VBROADCASTSS 4(SI), Y15          // Y15 = a[p][1]
-	VFMADD231PS Y12, Y14, Y0         // C[0][0..7] += a[p][0] * b[p][0..7]
-	VFMADD231PS Y13, Y14, Y1         // C[0][8..15] += a[p][0] * b[p][8..15]
-	VFMADD231PS Y12, Y15, Y2         // C[1][0..7] += a[p][1] * b[p][0..7]
-	VFMADD231PS Y13, Y15, Y3         // C[1][8..15] += a[p][1] * b[p][8..15]
-	VBROADCASTSS 8(SI), Y14          // Y14 = a[p][2] in every lane
-	VBROADCASTSS 12(SI), Y15         // Y15 = a[p][3]
-	VFMADD231PS Y12, Y14, Y4         // C[2][0..7] += a[p][2] * b[p][0..7]
-	VFMADD231PS Y13, Y14, Y5         // C[2][8..15] += a[p][2] * b[p][8..15]
-	VFMADD231PS Y12, Y15, Y6         // C[3][0..7] += a[p][3] * b[p][0..7]
-	VFMADD231PS Y13, Y15, Y7         // C[3][8..15] += a[p][3] * b[p][8..15]
-	VBROADCASTSS 16(SI), Y14         // Y14 = a[p][4] in every lane
-	VBROADCASTSS 20(SI), Y15         // Y15 = a[p][5]
-	VFMADD231PS Y12, Y14, Y8         // C[4][0..7] += a[p][4] * b[p][0..7]
-	VFMADD231PS Y13, Y14, Y9         // C[4][8..15] += a[p][4] * b[p][8..15]
-	VFMADD231PS Y12, Y15, Y10        // C[5][0..7] += a[p][5] * b[p][0..7]
-	VFMADD231PS Y13, Y15, Y11        // C[5][8..15] += a[p][5] * b[p][8..15]
+	VMOVUPS      (DI), Y12                   // Y12 = B[p][0..7]
+	VMOVUPS      32(DI), Y13                 // Y13 = B[p][8..15]
+	VBROADCASTSS (SI), Y14                   // Y14 = A[0][p] in every lane
+	VBROADCASTSS (SI)(R10*1), Y15            // Y15 = A[1][p]
+	VFMADD231PS  Y12, Y14, Y0                // C[0][0..7] += A[0][p] * B[p][0..7]
+	VFMADD231PS  Y13, Y14, Y1                // C[0][8..15] += A[0][p] * B[p][8..15]
+	VFMADD231PS  Y12, Y15, Y2                // C[1][0..7] += A[1][p] * B[p][0..7]
+	VFMADD231PS  Y13, Y15, Y3                // C[1][8..15] += A[1][p] * B[p][8..15]
+	VBROADCASTSS (SI)(R10*2), Y14            // Y14 = A[2][p] in every lane
+	VBROADCASTSS (R11), Y15                  // Y15 = A[3][p]
+	VFMADD231PS  Y12, Y14, Y4                // C[2][0..7] += A[2][p] * B[p][0..7]
+	VFMADD231PS  Y13, Y14, Y5                // C[2][8..15] += A[2][p] * B[p][8..15]
+	VFMADD231PS  Y12, Y15, Y6                // C[3][0..7] += A[3][p] * B[p][0..7]
+	VFMADD231PS  Y13, Y15, Y7                // C[3][8..15] += A[3][p] * B[p][8..15]
+	VBROADCASTSS (R11)(R10*1), Y14           // Y14 = A[4][p] in every lane
+	VBROADCASTSS (R11)(R10*2), Y15           // Y15 = A[5][p]
+	VFMADD231PS  Y12, Y14, Y8                // C[4][0..7] += A[4][p] * B[p][0..7]
+	VFMADD231PS  Y13, Y14, Y9                // C[4][8..15] += A[4][p] * B[p][8..15]
+	VFMADD231PS  Y12, Y15, Y10               // C[5][0..7] += A[5][p] * B[p][0..7]
+	VFMADD231PS  Y13, Y15, Y11               // C[5][8..15] += A[5][p] * B[p][8..15]
+	ADDQ         R12, SI                     // A: next step
+	ADDQ         R12, R11
+	ADDQ         R13, DI                     // B: next row
 	// step p = 4q+1
-	VMOVUPS 64(DI), Y12              // Y12 = b[p][0..7]
-	VMOVUPS 96(DI), Y13              // Y13 = b[p][8..15]
-	VBROADCASTSS 24(SI), Y14         // Y14 = a[p][0] in every lane
-	VBROADCASTSS 28(SI), Y15         // Y15 = a[p][1]
-	VFMADD231PS Y12, Y14, Y0         // C[0][0..7] += a[p][0] * b[p][0..7]
-	VFMADD231PS Y13, Y14, Y1         // C[0][8..15] += a[p][0] * b[p][8..15]
-	VFMADD231PS Y12, Y15, Y2         // C[1][0..7] += a[p][1] * b[p][0..7]
-	VFMADD231PS Y13, Y15, Y3         // C[1][8..15] += a[p][1] * b[p][8..15]
-	VBROADCASTSS 32(SI), Y14         // Y14 = a[p][2] in every lane
-	VBROADCASTSS 36(SI), Y15         // Y15 = a[p][3]
-	VFMADD231PS Y12, Y14, Y4         // C[2][0..7] += a[p][2] * b[p][0..7]
-	VFMADD231PS Y13, Y14, Y5         // C[2][8..15] += a[p][2] * b[p][8..15]
-	VFMADD231PS Y12, Y15, Y6         // C[3][0..7] += a[p][3] * b[p][0..7]
-	VFMADD231PS Y13, Y15, Y7         // C[3][8..15] += a[p][3] * b[p][8..15]
-	VBROADCASTSS 40(SI), Y14         // Y14 = a[p][4] in every lane
-	VBROADCASTSS 44(SI), Y15         // Y15 = a[p][5]
-	VFMADD231PS Y12, Y14, Y8         // C[4][0..7] += a[p][4] * b[p][0..7]
-	VFMADD231PS Y13, Y14, Y9         // C[4][8..15] += a[p][4] * b[p][8..15]
-	VFMADD231PS Y12, Y15, Y10        // C[5][0..7] += a[p][5] * b[p][0..7]
-	VFMADD231PS Y13, Y15, Y11        // C[5][8..15] += a[p][5] * b[p][8..15]
+	VMOVUPS      (DI), Y12                   // Y12 = B[p][0..7]
+	VMOVUPS      32(DI), Y13                 // Y13 = B[p][8..15]
+	VBROADCASTSS (SI), Y14                   // Y14 = A[0][p] in every lane
+	VBROADCASTSS (SI)(R10*1), Y15            // Y15 = A[1][p]
+	VFMADD231PS  Y12, Y14, Y0                // C[0][0..7] += A[0][p] * B[p][0..7]
+	VFMADD231PS  Y13, Y14, Y1                // C[0][8..15] += A[0][p] * B[p][8..15]
+	VFMADD231PS  Y12, Y15, Y2                // C[1][0..7] += A[1][p] * B[p][0..7]
+	VFMADD231PS  Y13, Y15, Y3                // C[1][8..15] += A[1][p] * B[p][8..15]
+	VBROADCASTSS (SI)(R10*2), Y14            // Y14 = A[2][p] in every lane
+	VBROADCASTSS (R11), Y15                  // Y15 = A[3][p]
+	VFMADD231PS  Y12, Y14, Y4                // C[2][0..7] += A[2][p] * B[p][0..7]
+	VFMADD231PS  Y13, Y14, Y5                // C[2][8..15] += A[2][p] * B[p][8..15]
+	VFMADD231PS  Y12, Y15, Y6                // C[3][0..7] += A[3][p] * B[p][0..7]
+	VFMADD231PS  Y13, Y15, Y7                // C[3][8..15] += A[3][p] * B[p][8..15]
+	VBROADCASTSS (R11)(R10*1), Y14           // Y14 = A[4][p] in every lane
+	VBROADCASTSS (R11)(R10*2), Y15           // Y15 = A[5][p]
+	VFMADD231PS  Y12, Y14, Y8                // C[4][0..7] += A[4][p] * B[p][0..7]
+	VFMADD231PS  Y13, Y14, Y9                // C[4][8..15] += A[4][p] * B[p][8..15]
+	VFMADD231PS  Y12, Y15, Y10               // C[5][0..7] += A[5][p] * B[p][0..7]
+	VFMADD231PS  Y13, Y15, Y11               // C[5][8..15] += A[5][p] * B[p][8..15]
+	ADDQ         R12, SI                     // A: next step
+	ADDQ         R12, R11
+	ADDQ         R13, DI                     // B: next row
 	// step p = 4q+2
-	VMOVUPS 128(DI), Y12             // Y12 = b[p][0..7]
-	VMOVUPS 160(DI), Y13             // Y13 = b[p][8..15]
-	VBROADCASTSS 48(SI), Y14         // Y14 = a[p][0] in every lane
-	VBROADCASTSS 52(SI), Y15         // Y15 = a[p][1]
-	VFMADD231PS Y12, Y14, Y0         // C[0][0..7] += a[p][0] * b[p][0..7]
-	VFMADD231PS Y13, Y14, Y1         // C[0][8..15] += a[p][0] * b[p][8..15]
-	VFMADD231PS Y12, Y15, Y2         // C[1][0..7] += a[p][1] * b[p][0..7]
-	VFMADD231PS Y13, Y15, Y3         // C[1][8..15] += a[p][1] * b[p][8..15]
-	VBROADCASTSS 56(SI), Y14         // Y14 = a[p][2] in every lane
-	VBROADCASTSS 60(SI), Y15         // Y15 = a[p][3]
-	VFMADD231PS Y12, Y14, Y4         // C[2][0..7] += a[p][2] * b[p][0..7]
-	VFMADD231PS Y13, Y14, Y5         // C[2][8..15] += a[p][2] * b[p][8..15]
-	VFMADD231PS Y12, Y15, Y6         // C[3][0..7] += a[p][3] * b[p][0..7]
-	VFMADD231PS Y13, Y15, Y7         // C[3][8..15] += a[p][3] * b[p][8..15]
-	VBROADCASTSS 64(SI), Y14         // Y14 = a[p][4] in every lane
-	VBROADCASTSS 68(SI), Y15         // Y15 = a[p][5]
-	VFMADD231PS Y12, Y14, Y8         // C[4][0..7] += a[p][4] * b[p][0..7]
-	VFMADD231PS Y13, Y14, Y9         // C[4][8..15] += a[p][4] * b[p][8..15]
-	VFMADD231PS Y12, Y15, Y10        // C[5][0..7] += a[p][5] * b[p][0..7]
-	VFMADD231PS Y13, Y15, Y11        // C[5][8..15] += a[p][5] * b[p][8..15]
+	VMOVUPS      (DI), Y12                   // Y12 = B[p][0..7]
+	VMOVUPS      32(DI), Y13                 // Y13 = B[p][8..15]
+	VBROADCASTSS (SI), Y14                   // Y14 = A[0][p] in every lane
+	VBROADCASTSS (SI)(R10*1), Y15            // Y15 = A[1][p]
+	VFMADD231PS  Y12, Y14, Y0                // C[0][0..7] += A[0][p] * B[p][0..7]
+	VFMADD231PS  Y13, Y14, Y1                // C[0][8..15] += A[0][p] * B[p][8..15]
+	VFMADD231PS  Y12, Y15, Y2                // C[1][0..7] += A[1][p] * B[p][0..7]
+	VFMADD231PS  Y13, Y15, Y3                // C[1][8..15] += A[1][p] * B[p][8..15]
+	VBROADCASTSS (SI)(R10*2), Y14            // Y14 = A[2][p] in every lane
+	VBROADCASTSS (R11), Y15                  // Y15 = A[3][p]
+	VFMADD231PS  Y12, Y14, Y4                // C[2][0..7] += A[2][p] * B[p][0..7]
+	VFMADD231PS  Y13, Y14, Y5                // C[2][8..15] += A[2][p] * B[p][8..15]
+	VFMADD231PS  Y12, Y15, Y6                // C[3][0..7] += A[3][p] * B[p][0..7]
+	VFMADD231PS  Y13, Y15, Y7                // C[3][8..15] += A[3][p] * B[p][8..15]
+	VBROADCASTSS (R11)(R10*1), Y14           // Y14 = A[4][p] in every lane
+	VBROADCASTSS (R11)(R10*2), Y15           // Y15 = A[5][p]
+	VFMADD231PS  Y12, Y14, Y8                // C[4][0..7] += A[4][p] * B[p][0..7]
+	VFMADD231PS  Y13, Y14, Y9                // C[4][8..15] += A[4][p] * B[p][8..15]
+	VFMADD231PS  Y12, Y15, Y10               // C[5][0..7] += A[5][p] * B[p][0..7]
+	VFMADD231PS  Y13, Y15, Y11               // C[5][8..15] += A[5][p] * B[p][8..15]
+	ADDQ         R12, SI                     // A: next step
+	ADDQ         R12, R11
+	ADDQ         R13, DI                     // B: next row
 	// step p = 4q+3
-	VMOVUPS 192(DI), Y12             // Y12 = b[p][0..7]
-	VMOVUPS 224(DI), Y13             // Y13 = b[p][8..15]
-	VBROADCASTSS 72(SI), Y14         // Y14 = a[p][0] in every lane
-	VBROADCASTSS 76(SI), Y15         // Y15 = a[p][1]
-	VFMADD231PS Y12, Y14, Y0         // C[0][0..7] += a[p][0] * b[p][0..7]
-	VFMADD231PS Y13, Y14, Y1         // C[0][8..15] += a[p][0] * b[p][8..15]
-	VFMADD231PS Y12, Y15, Y2         // C[1][0..7] += a[p][1] * b[p][0..7]
-	VFMADD231PS Y13, Y15, Y3         // C[1][8..15] += a[p][1] * b[p][8..15]
-	VBROADCASTSS 80(SI), Y14         // Y14 = a[p][2] in every lane
-	VBROADCASTSS 84(SI), Y15         // Y15 = a[p][3]
-	VFMADD231PS Y12, Y14, Y4         // C[2][0..7] += a[p][2] * b[p][0..7]
-	VFMADD231PS Y13, Y14, Y5         // C[2][8..15] += a[p][2] * b[p][8..15]
-	VFMADD231PS Y12, Y15, Y6         // C[3][0..7] += a[p][3] * b[p][0..7]
-	VFMADD231PS Y13, Y15, Y7         // C[3][8..15] += a[p][3] * b[p][8..15]
-	VBROADCASTSS 88(SI), Y14         // Y14 = a[p][4] in every lane
-	VBROADCASTSS 92(SI), Y15         // Y15 = a[p][5]
-	VFMADD231PS Y12, Y14, Y8         // C[4][0..7] += a[p][4] * b[p][0..7]
-	VFMADD231PS Y13, Y14, Y9         // C[4][8..15] += a[p][4] * b[p][8..15]
-	VFMADD231PS Y12, Y15, Y10        // C[5][0..7] += a[p][5] * b[p][0..7]
-	VFMADD231PS Y13, Y15, Y11        // C[5][8..15] += a[p][5] * b[p][8..15]
-	ADDQ $96, SI                     // next 4 steps of A
-	ADDQ $256, DI                    // next 4 steps of B
-	DECQ R9
-	JNZ  kloop4
+	VMOVUPS      (DI), Y12                   // Y12 = B[p][0..7]
+	VMOVUPS      32(DI), Y13                 // Y13 = B[p][8..15]
+	VBROADCASTSS (SI), Y14                   // Y14 = A[0][p] in every lane
+	VBROADCASTSS (SI)(R10*1), Y15            // Y15 = A[1][p]
+	VFMADD231PS  Y12, Y14, Y0                // C[0][0..7] += A[0][p] * B[p][0..7]
+	VFMADD231PS  Y13, Y14, Y1                // C[0][8..15] += A[0][p] * B[p][8..15]
+	VFMADD231PS  Y12, Y15, Y2                // C[1][0..7] += A[1][p] * B[p][0..7]
+	VFMADD231PS  Y13, Y15, Y3                // C[1][8..15] += A[1][p] * B[p][8..15]
+	VBROADCASTSS (SI)(R10*2), Y14            // Y14 = A[2][p] in every lane
+	VBROADCASTSS (R11), Y15                  // Y15 = A[3][p]
+	VFMADD231PS  Y12, Y14, Y4                // C[2][0..7] += A[2][p] * B[p][0..7]
+	VFMADD231PS  Y13, Y14, Y5                // C[2][8..15] += A[2][p] * B[p][8..15]
+	VFMADD231PS  Y12, Y15, Y6                // C[3][0..7] += A[3][p] * B[p][0..7]
+	VFMADD231PS  Y13, Y15, Y7                // C[3][8..15] += A[3][p] * B[p][8..15]
+	VBROADCASTSS (R11)(R10*1), Y14           // Y14 = A[4][p] in every lane
+	VBROADCASTSS (R11)(R10*2), Y15           // Y15 = A[5][p]
+	VFMADD231PS  Y12, Y14, Y8                // C[4][0..7] += A[4][p] * B[p][0..7]
+	VFMADD231PS  Y13, Y14, Y9                // C[4][8..15] += A[4][p] * B[p][8..15]
+	VFMADD231PS  Y12, Y15, Y10               // C[5][0..7] += A[5][p] * B[p][0..7]
+	VFMADD231PS  Y13, Y15, Y11               // C[5][8..15] += A[5][p] * B[p][8..15]
+	ADDQ         R12, SI                     // A: next step
+	ADDQ         R12, R11
+	ADDQ         R13, DI                     // B: next row
+	SUBQ $4, CX
+	JGE  kloop4
 
 ktail:
-	ANDQ $3, CX                      // CX = k % 4 remaining steps
-	JZ   store
+	ADDQ $4, CX                      // CX = k % 4 steps left
+	JZ   scale
 
 kloop1:
-	VMOVUPS 0(DI), Y12               // Y12 = b[p][0..7]
-	VMOVUPS 32(DI), Y13              // Y13 = b[p][8..15]
-	VBROADCASTSS 0(SI), Y14          // Y14 = a[p][0] in every lane
-	VBROADCASTSS 4(SI), Y15          // Y15 = a[p][1]
-	VFMADD231PS Y12, Y14, Y0         // C[0][0..7] += a[p][0] * b[p][0..7]
-	VFMADD231PS Y13, Y14, Y1         // C[0][8..15] += a[p][0] * b[p][8..15]
-	VFMADD231PS Y12, Y15, Y2         // C[1][0..7] += a[p][1] * b[p][0..7]
-	VFMADD231PS Y13, Y15, Y3         // C[1][8..15] += a[p][1] * b[p][8..15]
-	VBROADCASTSS 8(SI), Y14          // Y14 = a[p][2] in every lane
-	VBROADCASTSS 12(SI), Y15         // Y15 = a[p][3]
-	VFMADD231PS Y12, Y14, Y4         // C[2][0..7] += a[p][2] * b[p][0..7]
-	VFMADD231PS Y13, Y14, Y5         // C[2][8..15] += a[p][2] * b[p][8..15]
-	VFMADD231PS Y12, Y15, Y6         // C[3][0..7] += a[p][3] * b[p][0..7]
-	VFMADD231PS Y13, Y15, Y7         // C[3][8..15] += a[p][3] * b[p][8..15]
-	VBROADCASTSS 16(SI), Y14         // Y14 = a[p][4] in every lane
-	VBROADCASTSS 20(SI), Y15         // Y15 = a[p][5]
-	VFMADD231PS Y12, Y14, Y8         // C[4][0..7] += a[p][4] * b[p][0..7]
-	VFMADD231PS Y13, Y14, Y9         // C[4][8..15] += a[p][4] * b[p][8..15]
-	VFMADD231PS Y12, Y15, Y10        // C[5][0..7] += a[p][5] * b[p][0..7]
-	VFMADD231PS Y13, Y15, Y11        // C[5][8..15] += a[p][5] * b[p][8..15]
-	ADDQ $24, SI                     // next step of A
-	ADDQ $64, DI                     // next step of B
+	VMOVUPS      (DI), Y12                   // Y12 = B[p][0..7]
+	VMOVUPS      32(DI), Y13                 // Y13 = B[p][8..15]
+	VBROADCASTSS (SI), Y14                   // Y14 = A[0][p] in every lane
+	VBROADCASTSS (SI)(R10*1), Y15            // Y15 = A[1][p]
+	VFMADD231PS  Y12, Y14, Y0                // C[0][0..7] += A[0][p] * B[p][0..7]
+	VFMADD231PS  Y13, Y14, Y1                // C[0][8..15] += A[0][p] * B[p][8..15]
+	VFMADD231PS  Y12, Y15, Y2                // C[1][0..7] += A[1][p] * B[p][0..7]
+	VFMADD231PS  Y13, Y15, Y3                // C[1][8..15] += A[1][p] * B[p][8..15]
+	VBROADCASTSS (SI)(R10*2), Y14            // Y14 = A[2][p] in every lane
+	VBROADCASTSS (R11), Y15                  // Y15 = A[3][p]
+	VFMADD231PS  Y12, Y14, Y4                // C[2][0..7] += A[2][p] * B[p][0..7]
+	VFMADD231PS  Y13, Y14, Y5                // C[2][8..15] += A[2][p] * B[p][8..15]
+	VFMADD231PS  Y12, Y15, Y6                // C[3][0..7] += A[3][p] * B[p][0..7]
+	VFMADD231PS  Y13, Y15, Y7                // C[3][8..15] += A[3][p] * B[p][8..15]
+	VBROADCASTSS (R11)(R10*1), Y14           // Y14 = A[4][p] in every lane
+	VBROADCASTSS (R11)(R10*2), Y15           // Y15 = A[5][p]
+	VFMADD231PS  Y12, Y14, Y8                // C[4][0..7] += A[4][p] * B[p][0..7]
+	VFMADD231PS  Y13, Y14, Y9                // C[4][8..15] += A[4][p] * B[p][8..15]
+	VFMADD231PS  Y12, Y15, Y10               // C[5][0..7] += A[5][p] * B[p][0..7]
+	VFMADD231PS  Y13, Y15, Y11               // C[5][8..15] += A[5][p] * B[p][8..15]
+	ADDQ         R12, SI                     // A: next step
+	ADDQ         R12, R11
+	ADDQ         R13, DI                     // B: next row
 	DECQ CX
 	JNZ  kloop1
 
+scale:
+	CMPL alpha+24(FP), $0x3f800000   // alpha == 1: the sums are the result
+	JEQ  store
+	VBROADCASTSS alpha+24(FP), Y12   // Y12 = alpha in every lane
+	VMULPS       Y12, Y0, Y0                 // sums times alpha
+	VMULPS       Y12, Y1, Y1
+	VMULPS       Y12, Y2, Y2
+	VMULPS       Y12, Y3, Y3
+	VMULPS       Y12, Y4, Y4
+	VMULPS       Y12, Y5, Y5
+	VMULPS       Y12, Y6, Y6
+	VMULPS       Y12, Y7, Y7
+	VMULPS       Y12, Y8, Y8
+	VMULPS       Y12, Y9, Y9
+	VMULPS       Y12, Y10, Y10
+	VMULPS       Y12, Y11, Y11
+
 store:
-	CMPB acc+88(FP), $0              // acc false: overwrite C without reading it
+	MOVQ DX, SI                      // SI walks the rows of the tile
+	CMPB acc+152(FP), $0             // acc false: overwrite C without reading it
 	JEQ  overwrite
 
-	VADDPS (DX), Y0, Y0              // row 0: add C[0][0..7]
-	VADDPS 32(DX), Y1, Y1            // and C[0][8..15]
-	VMOVUPS Y0, (DX)                 // store the row
-	VMOVUPS Y1, 32(DX)
-	ADDQ R8, DX                      // next row of C
-	VADDPS (DX), Y2, Y2              // row 1: add C[1][0..7]
-	VADDPS 32(DX), Y3, Y3            // and C[1][8..15]
-	VMOVUPS Y2, (DX)                 // store the row
-	VMOVUPS Y3, 32(DX)
-	ADDQ R8, DX                      // next row of C
-	VADDPS (DX), Y4, Y4              // row 2: add C[2][0..7]
-	VADDPS 32(DX), Y5, Y5            // and C[2][8..15]
-	VMOVUPS Y4, (DX)                 // store the row
-	VMOVUPS Y5, 32(DX)
-	ADDQ R8, DX                      // next row of C
-	VADDPS (DX), Y6, Y6              // row 3: add C[3][0..7]
-	VADDPS 32(DX), Y7, Y7            // and C[3][8..15]
-	VMOVUPS Y6, (DX)                 // store the row
-	VMOVUPS Y7, 32(DX)
-	ADDQ R8, DX                      // next row of C
-	VADDPS (DX), Y8, Y8              // row 4: add C[4][0..7]
-	VADDPS 32(DX), Y9, Y9            // and C[4][8..15]
-	VMOVUPS Y8, (DX)                 // store the row
-	VMOVUPS Y9, 32(DX)
-	ADDQ R8, DX                      // next row of C
-	VADDPS (DX), Y10, Y10            // row 5: add C[5][0..7]
-	VADDPS 32(DX), Y11, Y11          // and C[5][8..15]
-	VMOVUPS Y10, (DX)                // store the row
-	VMOVUPS Y11, 32(DX)
-	VZEROUPPER                       // leave no dirty upper halves to slow down SSE code
-	RET
+	VADDPS       (SI), Y0, Y0                // row 0: add C[0][0..7]
+	VADDPS       32(SI), Y1, Y1              // and C[0][8..15]
+	VMOVUPS      Y0, (SI)                    // store the row
+	VMOVUPS      Y1, 32(SI)
+	ADDQ         R8, SI                      // next row of C
+	VADDPS       (SI), Y2, Y2                // row 1: add C[1][0..7]
+	VADDPS       32(SI), Y3, Y3              // and C[1][8..15]
+	VMOVUPS      Y2, (SI)                    // store the row
+	VMOVUPS      Y3, 32(SI)
+	ADDQ         R8, SI                      // next row of C
+	VADDPS       (SI), Y4, Y4                // row 2: add C[2][0..7]
+	VADDPS       32(SI), Y5, Y5              // and C[2][8..15]
+	VMOVUPS      Y4, (SI)                    // store the row
+	VMOVUPS      Y5, 32(SI)
+	ADDQ         R8, SI                      // next row of C
+	VADDPS       (SI), Y6, Y6                // row 3: add C[3][0..7]
+	VADDPS       32(SI), Y7, Y7              // and C[3][8..15]
+	VMOVUPS      Y6, (SI)                    // store the row
+	VMOVUPS      Y7, 32(SI)
+	ADDQ         R8, SI                      // next row of C
+	VADDPS       (SI), Y8, Y8                // row 4: add C[4][0..7]
+	VADDPS       32(SI), Y9, Y9              // and C[4][8..15]
+	VMOVUPS      Y8, (SI)                    // store the row
+	VMOVUPS      Y9, 32(SI)
+	ADDQ         R8, SI                      // next row of C
+	VADDPS       (SI), Y10, Y10              // row 5: add C[5][0..7]
+	VADDPS       32(SI), Y11, Y11            // and C[5][8..15]
+	VMOVUPS      Y10, (SI)                   // store the row
+	VMOVUPS      Y11, 32(SI)
+	JMP  next
 
 overwrite:
-	VMOVUPS Y0, (DX)                 // row 0: C[0][0..7]
-	VMOVUPS Y1, 32(DX)               // C[0][8..15]
-	ADDQ R8, DX                      // next row of C
-	VMOVUPS Y2, (DX)                 // row 1: C[1][0..7]
-	VMOVUPS Y3, 32(DX)               // C[1][8..15]
-	ADDQ R8, DX                      // next row of C
-	VMOVUPS Y4, (DX)                 // row 2: C[2][0..7]
-	VMOVUPS Y5, 32(DX)               // C[2][8..15]
-	ADDQ R8, DX                      // next row of C
-	VMOVUPS Y6, (DX)                 // row 3: C[3][0..7]
-	VMOVUPS Y7, 32(DX)               // C[3][8..15]
-	ADDQ R8, DX                      // next row of C
-	VMOVUPS Y8, (DX)                 // row 4: C[4][0..7]
-	VMOVUPS Y9, 32(DX)               // C[4][8..15]
-	ADDQ R8, DX                      // next row of C
-	VMOVUPS Y10, (DX)                // row 5: C[5][0..7]
-	VMOVUPS Y11, 32(DX)              // C[5][8..15]
-	VZEROUPPER
+	VMOVUPS      Y0, (SI)                    // row 0: C[0][0..7]
+	VMOVUPS      Y1, 32(SI)                  // C[0][8..15]
+	ADDQ         R8, SI                      // next row of C
+	VMOVUPS      Y2, (SI)                    // row 1: C[1][0..7]
+	VMOVUPS      Y3, 32(SI)                  // C[1][8..15]
+	ADDQ         R8, SI                      // next row of C
+	VMOVUPS      Y4, (SI)                    // row 2: C[2][0..7]
+	VMOVUPS      Y5, 32(SI)                  // C[2][8..15]
+	ADDQ         R8, SI                      // next row of C
+	VMOVUPS      Y6, (SI)                    // row 3: C[3][0..7]
+	VMOVUPS      Y7, 32(SI)                  // C[3][8..15]
+	ADDQ         R8, SI                      // next row of C
+	VMOVUPS      Y8, (SI)                    // row 4: C[4][0..7]
+	VMOVUPS      Y9, 32(SI)                  // C[4][8..15]
+	ADDQ         R8, SI                      // next row of C
+	VMOVUPS      Y10, (SI)                   // row 5: C[5][0..7]
+	VMOVUPS      Y11, 32(SI)                 // C[5][8..15]
+
+next:
+	MOVQ psa+56(FP), SI
+	LEAQ (AX)(SI*4), AX              // the next panel of A
+	LEAQ (DX)(R8*4), DX
+	LEAQ (DX)(R8*2), DX              // the tile six rows down
+	DECQ R9
+	JNZ  tile
+
+	MOVQ psb+104(FP), SI
+	LEAQ (BX)(SI*4), BX              // the next panel of B
+	ADDQ $64, R15                    // the next column of tiles, 16 values right
+	DECQ R14
+	JNZ  column
+
+done:
+	VZEROUPPER                       // leave no dirty upper halves to slow down SSE code
 	RET

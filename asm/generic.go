@@ -6,65 +6,199 @@ import "math"
 // the only set under the purego and noasm tags, and the reference the other sets are tested against.
 var goSet = Set{
 	Name: "go", MR: goMR, NR: goNR,
-	MicroKernel: microKernelGo,
-	Axpy:        axpyGo,
-	AxpyTo:      axpyToGo,
-	Scale:       scaleGo,
-	Dot:         dotGo,
-	AddBias:     addBiasGo,
-	BiasSiLU:    biasSiLUGo,
-	SiLUGrad:    siluGradGo,
-	BiasReLU:    biasReLUGo,
-	ReLUGrad:    reluGradGo,
-	Peak:        peakGo,
+	Block: func(m, n, k int, alpha float32, a []float32, psa, rsa, csa int, b []float32, psb, rsb int, c []float32, ldc int, acc bool) {
+		checkBlock(goMR, goNR, m, n, k, a, psa, rsa, csa, b, psb, rsb, c, ldc)
+		blockGo(m, n, k, alpha, a, psa, rsa, csa, b, psb, rsb, c, ldc, acc)
+	},
+	PackA: func(dst, a []float32, lda int, trans bool, m, k int) {
+		rows, cols := storedShape(trans, m, k)
+		checkPack("PackA", goMR, dst, a, lda, rows, cols, m, k)
+		packGo(goMR, dst, a, lda, !trans, m, k)
+	},
+	PackB: func(dst, b []float32, ldb int, trans bool, k, n int) {
+		rows, cols := storedShape(trans, k, n)
+		checkPack("PackB", goNR, dst, b, ldb, rows, cols, n, k)
+		packGo(goNR, dst, b, ldb, trans, n, k)
+	},
+	Axpy:     axpyGo,
+	AxpyTo:   axpyToGo,
+	Scale:    scaleGo,
+	Dot:      dotGo,
+	AddBias:  addBiasGo,
+	BiasSiLU: biasSiLUGo,
+	SiLUGrad: siluGradGo,
+	BiasReLU: biasReLUGo,
+	ReLUGrad: reluGradGo,
+	Peak:     peakGo,
 }
 
-// The Go micro-kernel's tile: 4x4 accumulators are as many as the compiler keeps in registers.
-const goMR, goNR = 4, 4
+// The Go set's tile. Go compiles float32 arithmetic to scalar SSE or FP instructions and keeps
+// at most 15 of them in registers on amd64; its scheduler computes all the products of a basic
+// block before the sums that feed the next iteration, so a tile's accumulators and its
+// products must fit together. 2x4 does (8 + 8, BenchmarkBlock shows no spills in
+// go tool objdump): at 1 multiply-add per cycle it reaches the scalar bound, where 4x4 (16
+// accumulators) spills and runs at half of it.
+const goMR, goNR = 2, 4
 
-func microKernelGo(k int, a, b, c []float32, ldc int, acc bool) {
+func blockGo(m, n, k int, alpha float32, a []float32, psa, rsa, csa int, b []float32, psb, rsb int, c []float32, ldc int, acc bool) {
+	packed := rsa == 1 && csa == goMR && rsb == goNR
+	for j := 0; j < n; j += goNR {
+		for i := 0; i < m; i += goMR {
+			var s [goMR][goNR]float32 // k = 0 reads neither A nor B: the sums are zero
+			switch {
+			case k == 0:
+			case packed:
+				s = tilePackedGo(k, a[i/goMR*psa:], b[j/goNR*psb:])
+			default:
+				s = tileStridedGo(k, a[i/goMR*psa:], rsa, csa, b[j/goNR*psb:], rsb)
+			}
+			t := c[i*ldc+j:]
+			for r := range goMR {
+				row := t[r*ldc : r*ldc+goNR : r*ldc+goNR]
+				for q, v := range s[r] {
+					v *= alpha
+					if acc {
+						v += row[q]
+					}
+					row[q] = v
+				}
+			}
+		}
+	}
+}
+
+// tilePackedGo returns the sums of a 2x4 tile over k steps of packed panels,
+// s[i][j] = sum_p a[p*2+i]*b[p*4+j]. The loop is unrolled by four steps, and the
+// slices are walked by reslicing so that the compiler proves every index in range.
+func tilePackedGo(k int, a, b []float32) (s [goMR][goNR]float32) {
 	var c00, c01, c02, c03 float32
 	var c10, c11, c12, c13 float32
-	var c20, c21, c22, c23 float32
-	var c30, c31, c32, c33 float32
-	a = a[:k*goMR]
-	b = b[:k*goNR]
-	for p := 0; p < k; p++ {
-		ap := a[p*goMR : p*goMR+goMR : p*goMR+goMR]
-		bp := b[p*goNR : p*goNR+goNR : p*goNR+goNR]
-		a0, a1, a2, a3 := ap[0], ap[1], ap[2], ap[3]
-		b0, b1, b2, b3 := bp[0], bp[1], bp[2], bp[3]
+	a, b = a[:k*goMR], b[:k*goNR]
+	for len(a) >= 4*goMR && len(b) >= 4*goNR {
+		b0, b1, b2, b3 := b[0], b[1], b[2], b[3]
+		a0 := a[0]
 		c00 += a0 * b0
 		c01 += a0 * b1
 		c02 += a0 * b2
 		c03 += a0 * b3
+		a1 := a[1]
 		c10 += a1 * b0
 		c11 += a1 * b1
 		c12 += a1 * b2
 		c13 += a1 * b3
-		c20 += a2 * b0
-		c21 += a2 * b1
-		c22 += a2 * b2
-		c23 += a2 * b3
-		c30 += a3 * b0
-		c31 += a3 * b1
-		c32 += a3 * b2
-		c33 += a3 * b3
+		b0, b1, b2, b3 = b[4], b[5], b[6], b[7]
+		a0 = a[2]
+		c00 += a0 * b0
+		c01 += a0 * b1
+		c02 += a0 * b2
+		c03 += a0 * b3
+		a1 = a[3]
+		c10 += a1 * b0
+		c11 += a1 * b1
+		c12 += a1 * b2
+		c13 += a1 * b3
+		b0, b1, b2, b3 = b[8], b[9], b[10], b[11]
+		a0 = a[4]
+		c00 += a0 * b0
+		c01 += a0 * b1
+		c02 += a0 * b2
+		c03 += a0 * b3
+		a1 = a[5]
+		c10 += a1 * b0
+		c11 += a1 * b1
+		c12 += a1 * b2
+		c13 += a1 * b3
+		b0, b1, b2, b3 = b[12], b[13], b[14], b[15]
+		a0 = a[6]
+		c00 += a0 * b0
+		c01 += a0 * b1
+		c02 += a0 * b2
+		c03 += a0 * b3
+		a1 = a[7]
+		c10 += a1 * b0
+		c11 += a1 * b1
+		c12 += a1 * b2
+		c13 += a1 * b3
+		a, b = a[4*goMR:], b[4*goNR:]
 	}
-	r0 := c[0*ldc : 0*ldc+4 : 0*ldc+4]
-	r1 := c[1*ldc : 1*ldc+4 : 1*ldc+4]
-	r2 := c[2*ldc : 2*ldc+4 : 2*ldc+4]
-	r3 := c[3*ldc : 3*ldc+4 : 3*ldc+4]
-	if acc {
-		c00, c01, c02, c03 = c00+r0[0], c01+r0[1], c02+r0[2], c03+r0[3]
-		c10, c11, c12, c13 = c10+r1[0], c11+r1[1], c12+r1[2], c13+r1[3]
-		c20, c21, c22, c23 = c20+r2[0], c21+r2[1], c22+r2[2], c23+r2[3]
-		c30, c31, c32, c33 = c30+r3[0], c31+r3[1], c32+r3[2], c33+r3[3]
+	for len(a) >= goMR && len(b) >= goNR {
+		b0, b1, b2, b3 := b[0], b[1], b[2], b[3]
+		a0 := a[0]
+		c00 += a0 * b0
+		c01 += a0 * b1
+		c02 += a0 * b2
+		c03 += a0 * b3
+		a1 := a[1]
+		c10 += a1 * b0
+		c11 += a1 * b1
+		c12 += a1 * b2
+		c13 += a1 * b3
+		a, b = a[goMR:], b[goNR:]
 	}
-	r0[0], r0[1], r0[2], r0[3] = c00, c01, c02, c03
-	r1[0], r1[1], r1[2], r1[3] = c10, c11, c12, c13
-	r2[0], r2[1], r2[2], r2[3] = c20, c21, c22, c23
-	r3[0], r3[1], r3[2], r3[3] = c30, c31, c32, c33
+	s[0] = [goNR]float32{c00, c01, c02, c03}
+	s[1] = [goNR]float32{c10, c11, c12, c13}
+	return s
+}
+
+// tileStridedGo returns the sums of a 2x4 tile over k steps of A and B read in place,
+// s[i][j] = sum_p a[i*rsa+p*csa]*b[p*rsb+j].
+func tileStridedGo(k int, a []float32, rsa, csa int, b []float32, rsb int) (s [goMR][goNR]float32) {
+	var c00, c01, c02, c03 float32
+	var c10, c11, c12, c13 float32
+	ia, ib := 0, 0
+	for range k {
+		ap, bp := a[ia:ia+rsa+1], b[ib:ib+goNR:ib+goNR]
+		b0, b1, b2, b3 := bp[0], bp[1], bp[2], bp[3]
+		a0 := ap[0]
+		c00 += a0 * b0
+		c01 += a0 * b1
+		c02 += a0 * b2
+		c03 += a0 * b3
+		a1 := ap[rsa]
+		c10 += a1 * b0
+		c11 += a1 * b1
+		c12 += a1 * b2
+		c13 += a1 * b3
+		ia += csa
+		ib += rsb
+	}
+	s[0] = [goNR]float32{c00, c01, c02, c03}
+	s[1] = [goNR]float32{c10, c11, c12, c13}
+	return s
+}
+
+// packGo packs w values (rows of A, or columns of B) by depth d into panels of unit:
+// dst[(i/unit)*unit*d + p*unit + i%unit] = x[i*ld+p] when across, x[p*ld+i] otherwise, and
+// zero for i >= w up to the end of the last panel. PackA of A and PackB of B^T read across
+// (each panel gathers one value from each of unit rows per step); PackA of A^T and PackB of B
+// read down (each step copies unit consecutive values).
+func packGo(unit int, dst, x []float32, ld int, across bool, w, d int) {
+	if w == 0 || d == 0 {
+		return // nothing to read, and no panel holds a value
+	}
+	for i0 := 0; i0 < w; i0 += unit {
+		n := min(unit, w-i0)
+		panel := dst[i0*d : i0*d+unit*d]
+		if across {
+			for i := range n {
+				row := x[(i0+i)*ld:][:d]
+				for p, v := range row {
+					panel[p*unit+i] = v
+				}
+			}
+			for i := n; i < unit; i++ {
+				for p := range d {
+					panel[p*unit+i] = 0
+				}
+			}
+			continue
+		}
+		for p := range d {
+			q := panel[p*unit : p*unit+unit]
+			copy(q, x[p*ld+i0:][:n])
+			clear(q[n:])
+		}
+	}
 }
 
 func axpyGo(alpha float32, x, y []float32) {

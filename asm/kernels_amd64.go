@@ -2,11 +2,7 @@
 
 package asm
 
-import (
-	"fmt"
-
-	"github.com/klauspost/cpuid/v2"
-)
+import "github.com/klauspost/cpuid/v2"
 
 func init() {
 	if cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3) {
@@ -19,11 +15,53 @@ func init() {
 // declared below.
 var avx2Set = Set{
 	Name: "avx2-fma", MR: 6, NR: 16,
-	MicroKernel: func(k int, a, b, c []float32, ldc int, acc bool) {
-		if k < 0 || len(a) < 6*k || len(b) < 16*k || ldc < 16 || len(c) < 5*ldc+16 {
-			panic(fmt.Sprintf("asm: micro-kernel with k=%d, len(a)=%d, len(b)=%d, len(c)=%d, ldc=%d", k, len(a), len(b), len(c), ldc))
+	Block: func(m, n, k int, alpha float32, a []float32, psa, rsa, csa int, b []float32, psb, rsb int, c []float32, ldc int, acc bool) {
+		checkBlock(6, 16, m, n, k, a, psa, rsa, csa, b, psb, rsb, c, ldc)
+		blockAVX2(m/6, n/16, k, alpha, a, psa, rsa, csa, b, psb, rsb, c, ldc, acc)
+	},
+	PackA: func(dst, a []float32, lda int, trans bool, m, k int) {
+		rows, cols := storedShape(trans, m, k)
+		checkPack("PackA", 6, dst, a, lda, rows, cols, m, k)
+		full := m / 6
+		if k == 0 || m == 0 {
+			return
 		}
-		microKernel6x16(k, a, b, c, ldc, acc)
+		if full > 0 {
+			if trans {
+				packDown6(dst, a, lda, full, k)
+			} else {
+				packAcross6(dst, a, lda, full, k)
+			}
+		}
+		if i := 6 * full; i < m {
+			if trans {
+				packGo(6, dst[i*k:], a[i:], lda, false, m-i, k)
+			} else {
+				packGo(6, dst[i*k:], a[i*lda:], lda, true, m-i, k)
+			}
+		}
+	},
+	PackB: func(dst, b []float32, ldb int, trans bool, k, n int) {
+		rows, cols := storedShape(trans, k, n)
+		checkPack("PackB", 16, dst, b, ldb, rows, cols, n, k)
+		full := n / 16
+		if k == 0 || n == 0 {
+			return
+		}
+		if full > 0 {
+			if trans {
+				packAcross16(dst, b, ldb, full, k)
+			} else {
+				packDown16(dst, b, ldb, full, k)
+			}
+		}
+		if j := 16 * full; j < n {
+			if trans {
+				packGo(16, dst[j*k:], b[j*ldb:], ldb, true, n-j, k)
+			} else {
+				packGo(16, dst[j*k:], b[j:], ldb, false, n-j, k)
+			}
+		}
 	},
 	Axpy:   func(alpha float32, x, y []float32) { axpyAVX2(alpha, x, y[:len(x)]) },
 	AxpyTo: func(dst []float32, alpha float32, x, y []float32) { axpyToAVX2(dst, alpha, x[:len(dst)], y[:len(dst)]) },
@@ -42,15 +80,16 @@ var avx2Set = Set{
 	},
 }
 
-// microKernel6x16 computes the 6x16 tile of C at c (row stride ldc) from packed panels, a
-// holding k*6 values and b k*16, where fma(x, y, s) is x*y + s rounded once:
+// blockAVX2 computes Set.Block for mt x nt tiles of 6x16 (gemm_amd64.s), with the
+// arguments checked by the caller and fma(x, y, s) = x*y + s rounded once:
 //
-//	for i := 0; i < 6; i++ {
-//		for j := 0; j < 16; j++ {
+//	for j := 0; j < 16*nt; j++ {
+//		for i := 0; i < 6*mt; i++ {
 //			var s float32
 //			for p := 0; p < k; p++ {
-//				s = fma(a[p*6+i], b[p*16+j], s)
+//				s = fma(a[(i/6)*psa+(i%6)*rsa+p*csa], b[(j/16)*psb+p*rsb+j%16], s)
 //			}
+//			s *= alpha
 //			if acc {
 //				s += c[i*ldc+j]
 //			}
@@ -59,7 +98,55 @@ var avx2Set = Set{
 //	}
 //
 //go:noescape
-func microKernel6x16(k int, a, b, c []float32, ldc int, acc bool)
+func blockAVX2(mt, nt, k int, alpha float32, a []float32, psa, rsa, csa int, b []float32, psb, rsb int, c []float32, ldc int, acc bool)
+
+// packDown6 packs full panels of six columns of A^T (pack_amd64.s):
+//
+//	for q := 0; q < panels; q++ {
+//		for p := 0; p < k; p++ {
+//			copy(dst[(q*k+p)*6:][:6], a[p*lda+6*q:])
+//		}
+//	}
+//
+//go:noescape
+func packDown6(dst, a []float32, lda, panels, k int)
+
+// packAcross6 packs full panels of six rows of A (pack_amd64.s):
+//
+//	for q := 0; q < panels; q++ {
+//		for p := 0; p < k; p++ {
+//			for i := 0; i < 6; i++ {
+//				dst[(q*k+p)*6+i] = a[(6*q+i)*lda+p]
+//			}
+//		}
+//	}
+//
+//go:noescape
+func packAcross6(dst, a []float32, lda, panels, k int)
+
+// packDown16 packs full panels of 16 columns of B (pack_amd64.s):
+//
+//	for q := 0; q < panels; q++ {
+//		for p := 0; p < k; p++ {
+//			copy(dst[(q*k+p)*16:][:16], b[p*ldb+16*q:])
+//		}
+//	}
+//
+//go:noescape
+func packDown16(dst, b []float32, ldb, panels, k int)
+
+// packAcross16 packs full panels of 16 rows of B^T (pack_amd64.s):
+//
+//	for q := 0; q < panels; q++ {
+//		for p := 0; p < k; p++ {
+//			for j := 0; j < 16; j++ {
+//				dst[(q*k+p)*16+j] = b[(16*q+j)*ldb+p]
+//			}
+//		}
+//	}
+//
+//go:noescape
+func packAcross16(dst, b []float32, ldb, panels, k int)
 
 // axpyAVX2 computes, with y at least as long as x:
 //

@@ -17,17 +17,19 @@ const siluBlock = 8
 // neonSet is the AArch64 Advanced SIMD implementation of every kernel.
 var neonSet = Set{
 	Name: "neon", MR: neonMR, NR: neonNR,
-	MicroKernel: microKernelNEON,
-	Axpy:        axpyNEON,
-	AxpyTo:      axpyToNEON,
-	Scale:       scaleNEON,
-	Dot:         dotNEON,
-	AddBias:     addBiasNEON,
-	BiasSiLU:    biasSiLUNEON,
-	SiLUGrad:    siluGradNEON,
-	BiasReLU:    biasReLUNEON,
-	ReLUGrad:    reluGradNEON,
-	Peak:        peakNEON,
+	Block:    blockNEON,
+	PackA:    packANEON,
+	PackB:    packBNEON,
+	Axpy:     axpyNEON,
+	AxpyTo:   axpyToNEON,
+	Scale:    scaleNEON,
+	Dot:      dotNEON,
+	AddBias:  addBiasNEON,
+	BiasSiLU: biasSiLUNEON,
+	SiLUGrad: siluGradNEON,
+	BiasReLU: biasReLUNEON,
+	ReLUGrad: reluGradNEON,
+	Peak:     peakNEON,
 }
 
 func init() {
@@ -42,13 +44,28 @@ func init() {
 // The wrappers below slice their arguments to the lengths the assembly will touch, so a caller
 // that hands over too little gets the same panic as from the Go set instead of a stray write.
 
-func microKernelNEON(k int, a, b, c []float32, ldc int, acc bool) {
-	if ldc < 0 {
-		panic("asm: negative ldc")
+// blockNEON checks the arguments and runs the variant of the kernel that loads A's steps as
+// vectors when A's rows are adjacent (rsa = 1: packed panels, or A^T in place), one lane at a
+// time otherwise.
+func blockNEON(m, n, k int, alpha float32, a []float32, psa, rsa, csa int, b []float32, psb, rsb int, c []float32, ldc int, acc bool) {
+	checkBlock(neonMR, neonNR, m, n, k, a, psa, rsa, csa, b, psb, rsb, c, ldc)
+	if rsa == 1 {
+		blockNEONVec(m/neonMR, n/neonNR, k, alpha, a, psa, rsa, csa, b, psb, rsb, c, ldc, acc)
+	} else {
+		blockNEONLanes(m/neonMR, n/neonNR, k, alpha, a, psa, rsa, csa, b, psb, rsb, c, ldc, acc)
 	}
-	a, b = a[:k*neonMR], b[:k*neonNR]
-	c = c[:(neonMR-1)*ldc+neonNR]
-	microKernelNEONAsm(k, a, b, c, ldc, acc)
+}
+
+func packANEON(dst, a []float32, lda int, trans bool, m, k int) {
+	rows, cols := storedShape(trans, m, k)
+	checkPack("PackA", neonMR, dst, a, lda, rows, cols, m, k)
+	packGo(neonMR, dst, a, lda, !trans, m, k)
+}
+
+func packBNEON(dst, b []float32, ldb int, trans bool, k, n int) {
+	rows, cols := storedShape(trans, k, n)
+	checkPack("PackB", neonNR, dst, b, ldb, rows, cols, n, k)
+	packGo(neonNR, dst, b, ldb, trans, n, k)
 }
 
 func axpyNEON(alpha float32, x, y []float32) { axpyNEONAsm(alpha, x, y[:len(x)]) }
@@ -110,25 +127,32 @@ func peakNEON(n int) float64 {
 	return peakFlopsPerIter * float64(n)
 }
 
-// microKernelNEONAsm computes the 8x12 tile of C over k packed steps of A and B:
+// blockNEONVec computes Set.Block for mt x nt tiles of 8x12 (gemm_arm64.s), arguments
+// checked by the caller, with A's rows adjacent (rsa = 1):
 //
-//	for i := 0; i < 8; i++ {
-//		for j := 0; j < 12; j++ {
+//	for j := 0; j < 12*nt; j++ {
+//		for i := 0; i < 8*mt; i++ {
 //			var s float32
-//			if acc {
-//				s = c[i*ldc+j]
-//			}
 //			for p := 0; p < k; p++ {
-//				s += a[p*8+i] * b[p*12+j]
+//				s = fma(a[(i/8)*psa+(i%8)*rsa+p*csa], b[(j/12)*psb+p*rsb+j%12], s)
+//			}
+//			s *= alpha
+//			if acc {
+//				s += c[i*ldc+j]
 //			}
 //			c[i*ldc+j] = s
 //		}
 //	}
 //
-// It reads a[:k*8] and b[:k*12] and, only when acc is true, the tile of C.
+// where fma(x, y, s) is x*y + s rounded once.
 //
 //go:noescape
-func microKernelNEONAsm(k int, a, b, c []float32, ldc int, acc bool)
+func blockNEONVec(mt, nt, k int, alpha float32, a []float32, psa, rsa, csa int, b []float32, psb, rsb int, c []float32, ldc int, acc bool)
+
+// blockNEONLanes computes what blockNEONVec does for any rsa, loading A one value at a time.
+//
+//go:noescape
+func blockNEONLanes(mt, nt, k int, alpha float32, a []float32, psa, rsa, csa int, b []float32, psb, rsb int, c []float32, ldc int, acc bool)
 
 // axpyNEONAsm computes, with len(y) >= len(x),
 //

@@ -50,21 +50,49 @@ func fill(t *testing.T, src []float32) []float32 {
 
 func TestNEONStaysInBounds(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
-	for k := range 12 {
-		for _, ldc := range []int{neonNR, neonNR + 1} {
-			for _, acc := range []bool{false, true} {
-				n := (neonMR-1)*ldc + neonNR
-				a, b := randSlice(r, k*neonMR, 1), randSlice(r, k*neonNR, 1)
-				c0 := randSlice(r, n, 1)
-				c := fill(t, c0)
-				neonSet.MicroKernel(k, fill(t, a), fill(t, b), c, ldc, acc)
-				want := append([]float32(nil), c0...)
-				naiveTile(k, a, b, want, ldc, acc)
-				for i := range c {
-					if !close(c[i], want[i], 1e-6*float64(k+1)) {
-						t.Fatalf("k=%d ldc=%d acc=%v: c[%d] = %v, want %v", k, ldc, acc, i, c[i], want[i])
+	for _, l := range blockLayouts {
+		for k := range 12 {
+			for _, tiles := range [][2]int{{1, 1}, {2, 1}, {1, 2}} {
+				m, n := tiles[0]*neonMR, tiles[1]*neonNR
+				for _, acc := range []bool{false, true} {
+					av, bv := randSlice(r, m*k, 1), randSlice(r, k*n, 1)
+					a, psa, rsa, csa, b, psb, rsb := blockOperands(&neonSet, l, m, n, k, 1, av, bv)
+					ldc := n + 1
+					c0 := randSlice(r, (m-1)*ldc+n, 1)
+					c := fill(t, c0)
+					neonSet.Block(m, n, k, 0.5, fill(t, a), psa, rsa, csa, fill(t, b), psb, rsb, c, ldc, acc)
+					for idx := range c {
+						i, j := idx/ldc, idx%ldc
+						want := float64(c0[idx])
+						if j < n {
+							var s float64
+							for p := range k {
+								s += float64(av[i*k+p]) * float64(bv[p*n+j])
+							}
+							if acc {
+								want += 0.5 * s
+							} else {
+								want = 0.5 * s
+							}
+						}
+						if !close(c[idx], float32(want), 1e-6*float64(k+1)) {
+							t.Fatalf("%s k=%d m=%d n=%d acc=%v: c[%d] = %v, want %v", l.name, k, m, n, acc, idx, c[idx], want)
+						}
 					}
 				}
+			}
+		}
+	}
+	for w := range 3*neonNR + 1 {
+		for k := range 10 {
+			for _, trans := range []bool{false, true} {
+				x := randSlice(r, w*k, 1)
+				ldA, ldB := k, w // PackA of A and PackB of B: the layouts without transposition
+				if trans {
+					ldA, ldB = w, k
+				}
+				neonSet.PackA(fenced(t, (w+neonMR-1)/neonMR*neonMR*k), fill(t, x), max(ldA, 1), trans, w, k)
+				neonSet.PackB(fenced(t, (w+neonNR-1)/neonNR*neonNR*k), fill(t, x), max(ldB, 1), trans, k, w)
 			}
 		}
 	}
@@ -84,36 +112,11 @@ func TestNEONStaysInBounds(t *testing.T) {
 	}
 }
 
-// naiveTile is the micro-kernel contract in float64 for neonMR x neonNR.
-func naiveTile(k int, a, b, c []float32, ldc int, acc bool) {
-	for i := range neonMR {
-		for j := range neonNR {
-			var s float64
-			if acc {
-				s = float64(c[i*ldc+j])
-			}
-			for p := range k {
-				s += float64(a[p*neonMR+i]) * float64(b[p*neonNR+j])
-			}
-			c[i*ldc+j] = float32(s)
-		}
-	}
-}
-
 func TestNEONRejectsShortInputs(t *testing.T) {
-	c := make([]float32, (neonMR-1)*neonNR+neonNR)
 	for _, tc := range []struct {
 		name string
 		run  func()
 	}{
-		{"short a", func() {
-			neonSet.MicroKernel(2, make([]float32, 2*neonMR-1), make([]float32, 2*neonNR), c, neonNR, false)
-		}},
-		{"short b", func() {
-			neonSet.MicroKernel(2, make([]float32, 2*neonMR), make([]float32, 2*neonNR-1), c, neonNR, false)
-		}},
-		{"short c", func() { neonSet.MicroKernel(1, make([]float32, neonMR), make([]float32, neonNR), c[1:], neonNR, true) }},
-		{"negative ldc", func() { neonSet.MicroKernel(1, make([]float32, neonMR), make([]float32, neonNR), c, -1, true) }},
 		{"short y", func() { neonSet.Axpy(1, make([]float32, 9), make([]float32, 8)) }},
 		{"short h", func() { neonSet.BiasSiLU(make([]float32, 9), make([]float32, 8), make([]float32, 9)) }},
 	} {
@@ -137,16 +140,16 @@ func TestNEONPeakCountsFlops(t *testing.T) {
 	}
 }
 
-// BenchmarkNEONMicroKernel times one tile over k = 256 packed steps (A and B in L1), the
-// micro-kernel's ceiling inside a GEMM; compare it with BenchmarkPeak on the same core.
-// Under qemu the figure measures the emulator, not NEON.
-func BenchmarkNEONMicroKernel(b *testing.B) {
+// BenchmarkNEONBlock times one tile over k = 256 packed steps (A and B in L1), the kernel's
+// ceiling inside a GEMM; compare it with BenchmarkPeak on the same core. Under qemu the
+// figure measures the emulator, not NEON.
+func BenchmarkNEONBlock(b *testing.B) {
 	const k = 256
 	r := rand.New(rand.NewPCG(9, 10))
 	a, bp := randSlice(r, k*neonMR, 1), randSlice(r, k*neonNR, 1)
 	c := make([]float32, neonMR*neonNR)
 	for b.Loop() {
-		neonSet.MicroKernel(k, a, bp, c, neonNR, true)
+		neonSet.Block(neonMR, neonNR, k, 1, a, neonMR*k, 1, neonMR, bp, neonNR*k, neonNR, c, neonNR, true)
 	}
 	b.ReportMetric(2*neonMR*neonNR*k*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 }

@@ -3,6 +3,7 @@ package mat
 
 import (
 	"fmt"
+	"unsafe"
 
 	"github.com/fmtiny/fmtiny/asm"
 )
@@ -21,7 +22,7 @@ import (
 // 512 x 512 and 4096 x 512 x 1536, every kc from 256 to 512 with mc from 96 to 480 ran at
 // 78-87% of Peak, and kc = 384 with mc = 288 was among the fastest in every round; smaller kc
 // (192) or mc (72) lost 5-10%. NEON's and the Go set's tiles use the same sizes in elements.
-const (
+var (
 	blockKC = 384
 	blockMC = 288
 	blockNC = 4096
@@ -110,6 +111,9 @@ type gemmCall struct {
 	tm, tn       int // parts along m and along n
 	unitM, unitN int // part boundaries fall on multiples of these
 	kc, mc, nc   int // blocked: the cache blocks, for this kernel
+
+	packA, packB bool // blocked: copy the blocks of op(A), op(B) into panels, or read them in place
+	rowsOuter    bool // blocked: call Block once per row of tiles (see block)
 }
 
 // plan chooses the method and splits C among at most threads parts.
@@ -146,6 +150,8 @@ func (g *gemmCall) plan(threads int) {
 	g.kc = min(blockKC, roundUp((g.k+nk-1)/nk, 8))
 	g.mc = max(mr, blockMC/mr*mr)
 	g.nc = max(nr, blockNC/nr*nr)
+	g.packA, g.packB = g.layout()
+	g.rowsOuter = roundUp(min(g.n, g.nc), nr)*g.kc*4 <= l1Budget
 	// Choose the grid with the least work in its largest part: r*c multiply-adds per k for an
 	// r x c rectangle of C, plus packing r + c values per k, which costs about as much as 20
 	// multiply-adds each. Ties go to fewer parts.
@@ -160,6 +166,24 @@ func (g *gemmCall) plan(threads int) {
 			}
 		}
 	}
+}
+
+// l1Budget is the most B, in bytes, that blocked sweeps whole for each row of tiles: two
+// thirds of a 48 KiB L1d, the rest left to A and C.
+const l1Budget = 32 << 10
+
+// forceLayout, when 0 to 3, overrides layout for tests and experiments: bit 0 packs A, bit 1
+// packs B (B^T is packed whatever it says).
+var forceLayout = -1
+
+// layout decides whether the blocked method packs op(A) and op(B) or reads them in place.
+func (g *gemmCall) layout() (packA, packB bool) {
+	if forceLayout >= 0 {
+		return forceLayout&1 != 0, forceLayout&2 != 0 || g.transB
+	}
+	packB = g.transB || g.k > 128 || g.n > 128
+	packA = g.k > 128 || g.n > 128
+	return packA, packB
 }
 
 func roundUp(x, unit int) int { return (x + unit - 1) / unit * unit }
@@ -190,7 +214,7 @@ func (g *gemmCall) runPart(ws *workspace, p int) {
 
 // workspace is one goroutine's buffers, grown on demand and kept for the next call.
 type workspace struct {
-	apack, bpack, tile, arow, bcols []float32
+	apack, bpack, aedge, bedge, tile, arow, bcols []float32
 }
 
 // rowA returns row i of op(A), gathered into ws.arow when A is transposed.
@@ -256,75 +280,149 @@ func (g *gemmCall) rowsDot(ws *workspace, i0, i1, j0, j1 int) {
 	}
 }
 
+// operand is where Block finds the panels of a cache block of A or B: the full panels
+// through strides (x, ps, rs, cs as Set.Block names them; cs is unused for B) and, when the
+// others are read in place and the last one is partial, that panel packed and zero-padded in
+// edge, with its own strides. A packed block holds every panel, the partial one padded, in x.
+type operand struct {
+	x             []float32
+	ps, rs, cs    int
+	edge          []float32
+	eps, ers, ecs int
+}
+
+// panel returns panel q of the operand, full being its number of full panels, with its strides.
+func (o *operand) panel(q, full int) (x []float32, ps, rs, cs int) {
+	if q < full || o.edge == nil {
+		return o.x[q*o.ps:], o.ps, o.rs, o.cs
+	}
+	return o.edge, o.eps, o.ers, o.ecs
+}
+
+// viewA returns rows [ic, ic+mc) and columns [pc, pc+kc) of op(A): packed into ws.apack when
+// g.packA, otherwise read in place with only a partial last panel packed (into ws.aedge).
+func (g *gemmCall) viewA(ws *workspace, ic, mc, pc, kc int) operand {
+	set, mr := g.set, g.set.MR
+	var at []float32 // op(A)[ic][pc] and on
+	if g.transA {
+		at = g.a[pc*g.lda+ic:]
+	} else {
+		at = g.a[ic*g.lda+pc:]
+	}
+	if g.packA {
+		ap := grow(&ws.apack, roundUp(mc, mr)*kc)
+		set.PackA(ap, at, g.lda, g.transA, mc, kc)
+		return operand{x: ap, ps: mr * kc, rs: 1, cs: mr}
+	}
+	o := operand{x: at, ps: mr * g.lda, rs: g.lda, cs: 1}
+	if g.transA {
+		o.ps, o.rs, o.cs = mr, 1, g.lda
+	}
+	if full := mc / mr * mr; full < mc {
+		o.edge, o.eps, o.ers, o.ecs = grow(&ws.aedge, mr*kc), mr*kc, 1, mr
+		set.PackA(o.edge, at[full*o.rs:], g.lda, g.transA, mc-full, kc) // rs steps a row of op(A)
+	}
+	return o
+}
+
+// viewB returns rows [pc, pc+kc) and columns [jc, jc+nc) of op(B): packed into ws.bpack when
+// g.packB (always when B is transposed), otherwise read in place with only a partial last
+// panel packed (into ws.bedge).
+func (g *gemmCall) viewB(ws *workspace, pc, kc, jc, nc int) operand {
+	set, nr := g.set, g.set.NR
+	if g.packB {
+		var bt []float32 // op(B)[pc][jc] and on
+		if g.transB {
+			bt = g.b[jc*g.ldb+pc:]
+		} else {
+			bt = g.b[pc*g.ldb+jc:]
+		}
+		bp := grow(&ws.bpack, roundUp(nc, nr)*kc)
+		set.PackB(bp, bt, g.ldb, g.transB, kc, nc)
+		return operand{x: bp, ps: nr * kc, rs: nr}
+	}
+	o := operand{x: g.b[pc*g.ldb+jc:], ps: nr, rs: g.ldb}
+	if full := nc / nr * nr; full < nc {
+		o.edge, o.eps, o.ers = grow(&ws.bedge, nr*kc), nr*kc, nr
+		set.PackB(o.edge, o.x[full:], g.ldb, false, kc, nc-full)
+	}
+	return o
+}
+
 // blocked computes C[i0:i1, j0:j1] with the BLIS loop nest: for each nc-wide block of columns
-// and kc-deep pass, pack op(B) once; for each mc-tall block of rows, pack alpha*op(A); then
-// run the micro-kernel over every MR x NR tile of the block.
+// and kc-deep pass, lay out op(B) (packed or in place); for each mc-tall block of rows, lay out
+// op(A); then run Block over the tiles of the block.
 func (g *gemmCall) blocked(ws *workspace, i0, i1, j0, j1 int) {
-	set := g.set
-	mr, nr := set.MR, set.NR
 	for jc := j0; jc < j1; jc += g.nc {
 		nc := min(g.nc, j1-jc)
 		for pc := 0; pc < g.k; pc += g.kc {
 			kc := min(g.kc, g.k-pc)
-			bp := grow(&ws.bpack, roundUp(nc, nr)*kc)
-			packB(bp, g.b, g.ldb, g.transB, pc, kc, jc, nc, nr)
-			// A packed block of B that fits in L1 with room to spare (a shallow pass: the
-			// input layer's k = 3, or a narrow layer) is swept once per row strip, so C is
-			// written row strip by row strip, in order. Otherwise each kc x NR panel of B
-			// stays in L1 while all the A panels of the block stream past it from L2.
-			rowsOuter := len(bp)*4 <= l1Budget
+			bo := g.viewB(ws, pc, kc, jc, nc)
 			acc := pc > 0 || g.beta != 0
 			for ic := i0; ic < i1; ic += g.mc {
 				mc := min(g.mc, i1-ic)
 				if pc == 0 && g.beta != 0 && g.beta != 1 {
 					for i := ic; i < ic+mc; i++ {
-						set.Scale(g.beta, g.c[i*g.ldc+jc:i*g.ldc+jc+nc])
+						g.set.Scale(g.beta, g.c[i*g.ldc+jc:i*g.ldc+jc+nc])
 					}
 				}
-				ap := grow(&ws.apack, roundUp(mc, mr)*kc)
-				packA(ap, g.a, g.lda, g.transA, g.alpha, ic, mc, pc, kc, mr)
-				if rowsOuter {
-					for ir := 0; ir < mc; ir += mr {
-						apanel := ap[ir*kc : (ir+mr)*kc]
-						for jr := 0; jr < nc; jr += nr {
-							if ir+mr <= mc && jr+nr <= nc {
-								set.MicroKernel(kc, apanel, bp[jr*kc:(jr+nr)*kc], g.c[(ic+ir)*g.ldc+jc+jr:], g.ldc, acc)
-							} else {
-								g.edgeTile(ws, apanel, bp[jr*kc:(jr+nr)*kc], ic+ir, jc+jr, min(mr, mc-ir), min(nr, nc-jr), kc, acc)
-							}
-						}
-					}
-					continue
-				}
-				for jr := 0; jr < nc; jr += nr {
-					bpanel := bp[jr*kc : (jr+nr)*kc]
-					for ir := 0; ir < mc; ir += mr {
-						if ir+mr <= mc && jr+nr <= nc {
-							set.MicroKernel(kc, ap[ir*kc:(ir+mr)*kc], bpanel, g.c[(ic+ir)*g.ldc+jc+jr:], g.ldc, acc)
-						} else {
-							g.edgeTile(ws, ap[ir*kc:(ir+mr)*kc], bpanel, ic+ir, jc+jr, min(mr, mc-ir), min(nr, nc-jr), kc, acc)
-						}
-					}
-				}
+				ao := g.viewA(ws, ic, mc, pc, kc)
+				g.block(ws, &ao, &bo, ic, mc, jc, nc, kc, acc)
 			}
 		}
 	}
 }
 
-// l1Budget is the most packed B, in bytes, that blocked sweeps whole for each row strip:
-// two thirds of a 48 KiB L1d, the rest left to the A panel and C.
-const l1Budget = 32 << 10
+// block computes the mc x nc block of C at (ic, jc) from one pass of depth kc. The tiles
+// that lie inside C are written by Block directly; those cut by the edge of C (the last
+// rows when MR does not divide mc, the last columns when NR does not divide nc) are computed
+// whole into ws.tile and only their part inside C is added or copied, which gives exactly the
+// values a whole tile would.
+func (g *gemmCall) block(ws *workspace, ao, bo *operand, ic, mc, jc, nc, kc int, acc bool) {
+	set := g.set
+	mr, nr := set.MR, set.NR
+	mt, nt := mc/mr, nc/nr // tiles inside C
+	if mt > 0 && nt > 0 {
+		c := g.c[ic*g.ldc+jc:]
+		if g.rowsOuter {
+			// A small block of B stays in L1 for every row of tiles, and C is written in
+			// order, row of tiles by row of tiles.
+			for r := range mt {
+				set.Block(mr, nt*nr, kc, g.alpha, ao.x[r*ao.ps:], ao.ps, ao.rs, ao.cs, bo.x, bo.ps, bo.rs, c[r*mr*g.ldc:], g.ldc, acc)
+			}
+		} else {
+			set.Block(mt*mr, nt*nr, kc, g.alpha, ao.x, ao.ps, ao.rs, ao.cs, bo.x, bo.ps, bo.rs, c, g.ldc, acc)
+		}
+	}
+	if nt*nr < nc && mt > 0 {
+		// The last columns: a column of tiles into a scratch mt*mr x nr.
+		bx, bps, brs, _ := bo.panel(nt, nt)
+		t := grow(&ws.tile, mt*mr*nr)
+		set.Block(mt*mr, nr, kc, g.alpha, ao.x, ao.ps, ao.rs, ao.cs, bx, bps, brs, t, nr, false)
+		g.merge(t, nr, ic, mt*mr, jc+nt*nr, nc-nt*nr, acc)
+	}
+	if mt*mr < mc {
+		// The last rows: a row of tiles, with the corner tile when there is one.
+		ax, aps, ars, acs := ao.panel(mt, mt)
+		w := roundUp(nc, nr)
+		t := grow(&ws.tile, mr*w)
+		if nt > 0 {
+			set.Block(mr, nt*nr, kc, g.alpha, ax, aps, ars, acs, bo.x, bo.ps, bo.rs, t, w, false)
+		}
+		if nt*nr < nc {
+			bx, bps, brs, _ := bo.panel(nt, nt)
+			set.Block(mr, nr, kc, g.alpha, ax, aps, ars, acs, bx, bps, brs, t[nt*nr:], w, false)
+		}
+		g.merge(t, w, ic+mt*mr, mc-mt*mr, jc, nc, acc)
+	}
+}
 
-// edgeTile computes the rows x cols corner of a tile cut by the edge of C (at row i, column
-// j) in a scratch tile, so that the kernel never writes outside C; its elements come out
-// exactly as a full tile's would.
-func (g *gemmCall) edgeTile(ws *workspace, apanel, bpanel []float32, i, j, rows, cols, kc int, acc bool) {
-	nr := g.set.NR
-	t := grow(&ws.tile, g.set.MR*nr)
-	g.set.MicroKernel(kc, apanel, bpanel, t, nr, false)
-	for r := 0; r < rows; r++ {
+// merge adds (acc) or copies rows x cols values of the scratch t (row stride ldt) into C at
+// (i, j).
+func (g *gemmCall) merge(t []float32, ldt, i, rows, j, cols int, acc bool) {
+	for r := range rows {
 		cr := g.c[(i+r)*g.ldc+j : (i+r)*g.ldc+j+cols]
-		tr := t[r*nr : r*nr+cols]
+		tr := t[r*ldt : r*ldt+cols]
 		if acc {
 			for q, v := range tr {
 				cr[q] += v
@@ -333,6 +431,21 @@ func (g *gemmCall) edgeTile(ws *workspace, apanel, bpanel []float32, i, j, rows,
 			copy(cr, tr)
 		}
 	}
+}
+
+// grow returns a slice of n values starting on a 64-byte boundary (a cache line, so packed
+// panels never split a vector load across two lines), reusing *buf when it is large enough.
+func grow(buf *[]float32, n int) []float32 {
+	const align = 64 / 4
+	if cap(*buf) < n+align {
+		*buf = make([]float32, n+align)
+	}
+	b := (*buf)[:cap(*buf)]
+	off := int(uintptr(unsafe.Pointer(&b[0]))%64) / 4
+	if off != 0 {
+		off = align - off
+	}
+	return b[off : off+n]
 }
 
 // checkArgs panics with a message naming the argument when a shape, leading dimension or slice

@@ -171,7 +171,7 @@ func TestGemmSmallShapes(t *testing.T) {
 						tc := gemmCase{transA: count&1 != 0, transB: count&2 != 0, m: m, n: n, k: k,
 							alpha: sc[0], beta: sc[1], pad: count % 3}
 						o := makeOperands(r, tc)
-						o.check(t, tc, o.run(tc))
+						withLayout(count/4%5-1, func() { o.check(t, tc, o.run(tc)) })
 					}
 				}
 			}
@@ -187,8 +187,18 @@ var largeCases = [][3]int{
 	{300, 3, 300}, {200, 200, 3}, {97, 33, 800},
 }
 
+// withLayout runs f with forceLayout set to l (-1: Gemm's own choice; 0 to 3: pack neither
+// operand, A, B, or both) and restores it.
+func withLayout(l int, f func()) {
+	prev := forceLayout
+	forceLayout = l
+	defer func() { forceLayout = prev }()
+	f()
+}
+
 // TestGemmLargeShapesAndThreads checks larger shapes in every layout against the reference and
-// checks that 1, 2, 3 and 7 threads give bit-identical results.
+// checks that 1, 2, 3 and 7 threads, and packing either operand or reading it in place, give
+// bit-identical results.
 func TestGemmLargeShapesAndThreads(t *testing.T) {
 	forEachSet(t, func(t *testing.T, s *asm.Set) {
 		r := rand.New(rand.NewPCG(3, 4))
@@ -203,16 +213,18 @@ func TestGemmLargeShapesAndThreads(t *testing.T) {
 				o := makeOperands(r, tc)
 				var first []float32
 				for _, th := range []int{1, 2, 3, 7} {
-					var c []float32
-					withThreads(th, func() { c = o.run(tc) })
-					if first == nil {
-						o.check(t, tc, c)
-						first = c
-						continue
-					}
-					for idx := range c {
-						if math.Float32bits(c[idx]) != math.Float32bits(first[idx]) {
-							t.Fatalf("%v: %d threads give C[%d] = %v, 1 thread %v", tc, th, idx, c[idx], first[idx])
+					for l := -1; l < 4; l++ {
+						var c []float32
+						withLayout(l, func() { withThreads(th, func() { c = o.run(tc) }) })
+						if first == nil {
+							o.check(t, tc, c)
+							first = c
+							continue
+						}
+						for idx := range c {
+							if math.Float32bits(c[idx]) != math.Float32bits(first[idx]) {
+								t.Fatalf("%v: %d threads, layout %d give C[%d] = %v, 1 thread %v", tc, th, l, idx, c[idx], first[idx])
+							}
 						}
 					}
 				}

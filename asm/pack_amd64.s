@@ -1,0 +1,296 @@
+//go:build amd64 && gc && !purego && !noasm
+
+#include "textflag.h"
+
+// Packing full panels for the 6x16 kernel (see Set.PackA and Set.PackB); the Go wrappers in
+// kernels_amd64.go pack the last, partial panel with the Go set's code. Each function takes
+// the number of full panels and the depth k, and stores panel q at dst + q*width*k values.
+//
+// A "down" copy takes each step's width consecutive values from one row of the source (PackA
+// of A^T, PackB of B). An "across" copy gathers one value from each of width rows per step
+// (PackA of A, PackB of B^T): it loads eight steps of four or eight rows and transposes them
+// in registers, four 4x4 transposes per 128-bit half (VUNPCKLPS/VUNPCKHPS, then VSHUFPS),
+// with the rows of the upper half brought in by VINSERTF128 from memory; the last k%8 steps
+// are copied one value at a time.
+
+// func packDown6(dst, a []float32, lda, panels, k int)
+// For each panel q and step p: dst[(q*k+p)*6 : +6] = a[p*lda+6q : +6].
+TEXT ·packDown6(SB), NOSPLIT, $0-72
+	MOVQ dst_base+0(FP), DI
+	MOVQ a_base+24(FP), R8           // R8 = the top of panel q in a
+	MOVQ lda+48(FP), R10
+	SHLQ $2, R10                     // lda in bytes
+	MOVQ panels+56(FP), R9
+	TESTQ R9, R9
+	JZ   d6done
+d6panel:
+	MOVQ R8, SI
+	MOVQ k+64(FP), CX
+	TESTQ CX, CX
+	JZ   d6next
+d6step:
+	VMOVUPS (SI), X0                 // four values of row p
+	VMOVSD  16(SI), X1               // and two more
+	VMOVUPS X0, (DI)
+	VMOVSD  X1, 16(DI)
+	ADDQ R10, SI                     // row p+1
+	ADDQ $24, DI                     // step p+1 of the panel
+	DECQ CX
+	JNZ  d6step
+d6next:
+	ADDQ $24, R8                     // the next six columns
+	DECQ R9
+	JNZ  d6panel
+d6done:
+	RET
+
+// func packDown16(dst, b []float32, ldb, panels, k int)
+// For each panel q and step p: dst[(q*k+p)*16 : +16] = b[p*ldb+16q : +16].
+TEXT ·packDown16(SB), NOSPLIT, $0-72
+	MOVQ dst_base+0(FP), DI
+	MOVQ b_base+24(FP), R8           // R8 = the top of panel q in b
+	MOVQ ldb+48(FP), R10
+	SHLQ $2, R10                     // ldb in bytes
+	MOVQ panels+56(FP), R9
+	TESTQ R9, R9
+	JZ   d16done
+d16panel:
+	MOVQ R8, SI
+	MOVQ k+64(FP), CX
+	TESTQ CX, CX
+	JZ   d16next
+d16step:
+	VMOVUPS (SI), Y0                 // 16 values of row p
+	VMOVUPS 32(SI), Y1
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	ADDQ R10, SI                     // row p+1
+	ADDQ $64, DI                     // step p+1 of the panel
+	DECQ CX
+	JNZ  d16step
+d16next:
+	ADDQ $64, R8                     // the next 16 columns
+	DECQ R9
+	JNZ  d16panel
+d16done:
+	VZEROUPPER
+	RET
+
+// func packAcross6(dst, a []float32, lda, panels, k int)
+// For each panel q, step p and i < 6: dst[(q*k+p)*6+i] = a[(6q+i)*lda+p].
+//
+// Rows 0..5 of the panel are at (SI), (SI)(R10*1), (SI)(R10*2), (R11), (R11)(R10*1) and
+// (R11)(R10*2), SI and R11 moving along the rows eight steps at a time. Y0..Y3 take rows
+// 0..3 in their lower halves and rows 4, 5 (and zeros) in their upper halves, so one 4x4
+// transpose per half leaves step p's six values in lanes 0..5 of a register, which a masked
+// store (Y15: lanes 0..5) writes without touching step p+1's.
+TEXT ·packAcross6(SB), NOSPLIT, $0-72
+	MOVQ dst_base+0(FP), DI
+	MOVQ a_base+24(FP), R8           // R8 = row 0 of panel q
+	MOVQ lda+48(FP), R10
+	SHLQ $2, R10                     // lda in bytes
+	MOVQ panels+56(FP), R9
+	TESTQ R9, R9
+	JZ   a6done
+	LEAQ ·tailMask+8(SB), AX         // lanes 0..5 set: tailMask + 4*(8-6)
+	VMOVUPS (AX), Y15
+a6panel:
+	MOVQ R8, SI                      // row 0
+	LEAQ (R8)(R10*2), R11
+	ADDQ R10, R11                    // row 3
+	MOVQ k+64(FP), CX
+	SUBQ $8, CX                      // CX = k - 8: eight steps a round while CX >= 0
+	JL   a6tail
+a6block:
+	// steps 0..3
+	VMOVUPS      (SI), X0                    // rows 0 and 4, steps 0..3
+	VINSERTF128  $1, (R11)(R10*1), Y0, Y0
+	VMOVUPS      (SI)(R10*1), X1             // rows 1 and 5
+	VINSERTF128  $1, (R11)(R10*2), Y1, Y1
+	VMOVUPS      (SI)(R10*2), X2             // row 2 (upper half zero)
+	VMOVUPS      (R11), X3                   // row 3 (upper half zero)
+	VUNPCKLPS    Y1, Y0, Y4                  // [r0[0] r1[0] r0[1] r1[1] | r4[0] r5[0] r4[1] r5[1]]
+	VUNPCKHPS    Y1, Y0, Y5                  // [r0[2] r1[2] r0[3] r1[3] | r4[2] r5[2] r4[3] r5[3]]
+	VUNPCKLPS    Y3, Y2, Y6                  // [r2[0] r3[0] r2[1] r3[1] | 0 ...]
+	VUNPCKHPS    Y3, Y2, Y7                  // [r2[2] r3[2] r2[3] r3[3] | 0 ...]
+	VSHUFPS      $0x44, Y6, Y4, Y8           // [r0..r3 | r4 r5 0 0] of the first step
+	VSHUFPS      $0xee, Y6, Y4, Y9           // the second
+	VSHUFPS      $0x44, Y7, Y5, Y10          // the third
+	VSHUFPS      $0xee, Y7, Y5, Y11          // the fourth
+	VMASKMOVPS   Y8, Y15, (DI)               // six values of step 0
+	VMASKMOVPS   Y9, Y15, 24(DI)             // six values of step 1
+	VMASKMOVPS   Y10, Y15, 48(DI)            // six values of step 2
+	VMASKMOVPS   Y11, Y15, 72(DI)            // six values of step 3
+	// steps 4..7
+	VMOVUPS      16(SI), X0                  // rows 0 and 4, steps 4..7
+	VINSERTF128  $1, 16(R11)(R10*1), Y0, Y0
+	VMOVUPS      16(SI)(R10*1), X1           // rows 1 and 5
+	VINSERTF128  $1, 16(R11)(R10*2), Y1, Y1
+	VMOVUPS      16(SI)(R10*2), X2           // row 2 (upper half zero)
+	VMOVUPS      16(R11), X3                 // row 3 (upper half zero)
+	VUNPCKLPS    Y1, Y0, Y4                  // [r0[0] r1[0] r0[1] r1[1] | r4[0] r5[0] r4[1] r5[1]]
+	VUNPCKHPS    Y1, Y0, Y5                  // [r0[2] r1[2] r0[3] r1[3] | r4[2] r5[2] r4[3] r5[3]]
+	VUNPCKLPS    Y3, Y2, Y6                  // [r2[0] r3[0] r2[1] r3[1] | 0 ...]
+	VUNPCKHPS    Y3, Y2, Y7                  // [r2[2] r3[2] r2[3] r3[3] | 0 ...]
+	VSHUFPS      $0x44, Y6, Y4, Y8           // [r0..r3 | r4 r5 0 0] of the first step
+	VSHUFPS      $0xee, Y6, Y4, Y9           // the second
+	VSHUFPS      $0x44, Y7, Y5, Y10          // the third
+	VSHUFPS      $0xee, Y7, Y5, Y11          // the fourth
+	VMASKMOVPS   Y8, Y15, 96(DI)             // six values of step 4
+	VMASKMOVPS   Y9, Y15, 120(DI)            // six values of step 5
+	VMASKMOVPS   Y10, Y15, 144(DI)           // six values of step 6
+	VMASKMOVPS   Y11, Y15, 168(DI)           // six values of step 7
+	ADDQ $32, SI                     // eight steps on
+	ADDQ $32, R11
+	ADDQ $192, DI
+	SUBQ $8, CX
+	JGE  a6block
+a6tail:
+	ADDQ $8, CX                      // CX = k % 8 steps left, one value at a time
+	JZ   a6next
+a6step:
+	VMOVSS       (SI), X0                    // row 0
+	VMOVSS       (SI)(R10*1), X1             // row 1
+	VMOVSS       (SI)(R10*2), X2             // row 2
+	VMOVSS       (R11), X3                   // row 3
+	VMOVSS       (R11)(R10*1), X4            // row 4
+	VMOVSS       (R11)(R10*2), X5            // row 5
+	VMOVSS       X0, (DI)
+	VMOVSS       X1, 4(DI)
+	VMOVSS       X2, 8(DI)
+	VMOVSS       X3, 12(DI)
+	VMOVSS       X4, 16(DI)
+	VMOVSS       X5, 20(DI)
+	ADDQ $4, SI
+	ADDQ $4, R11
+	ADDQ $24, DI
+	DECQ CX
+	JNZ  a6step
+a6next:
+	LEAQ (R8)(R10*4), R8
+	LEAQ (R8)(R10*2), R8             // row 0 of the next panel, six rows down
+	DECQ R9
+	JNZ  a6panel
+a6done:
+	VZEROUPPER
+	RET
+
+// func packAcross16(dst, b []float32, ldb, panels, k int)
+// For each panel q, step p and j < 16: dst[(q*k+p)*16+j] = b[(16q+j)*ldb+p].
+//
+// Each panel is done in two halves of eight rows, columns 0..7 of each step and then 8..15.
+// Rows 0..7 of a half are at (SI), (SI)(R10*1), (SI)(R10*2), (R11), (SI)(R10*4), (R11)(R10*2),
+// (R12) and (R12)(R10*1), with R11 = SI + 3*ldb and R12 = SI + 6*ldb. Y0..Y3 take rows 0..3
+// in their lower halves and rows 4..7 in their upper halves: an 8x8 transpose in 8 shuffles
+// and 4 inserts for every eight steps.
+TEXT ·packAcross16(SB), NOSPLIT, $0-72
+	MOVQ dst_base+0(FP), DI
+	MOVQ b_base+24(FP), R8           // R8 = row 0 of the half
+	MOVQ ldb+48(FP), R10
+	SHLQ $2, R10                     // ldb in bytes
+	MOVQ panels+56(FP), R9
+	SHLQ $1, R9                      // R9 = halves left
+	TESTQ R9, R9
+	JZ   b16done
+	MOVQ k+64(FP), R13
+	SHLQ $6, R13                     // R13 = a panel's size in bytes, k*64
+b16half:
+	MOVQ DI, DX                      // DX walks the steps of the half's columns
+	MOVQ R8, SI                      // row 0
+	LEAQ (R8)(R10*2), R11
+	ADDQ R10, R11                    // row 3
+	LEAQ (R11)(R10*2), R12
+	ADDQ R10, R12                    // row 6
+	MOVQ k+64(FP), CX
+	SUBQ $8, CX
+	JL   b16tail
+b16block:
+	// steps 0..3
+	VMOVUPS      (SI), X0                    // rows 0 and 4, steps 0..3
+	VINSERTF128  $1, (SI)(R10*4), Y0, Y0
+	VMOVUPS      (SI)(R10*1), X1             // rows 1 and 5, steps 0..3
+	VINSERTF128  $1, (R11)(R10*2), Y1, Y1
+	VMOVUPS      (SI)(R10*2), X2             // rows 2 and 6, steps 0..3
+	VINSERTF128  $1, (R12), Y2, Y2
+	VMOVUPS      (R11), X3                   // rows 3 and 7, steps 0..3
+	VINSERTF128  $1, (R12)(R10*1), Y3, Y3
+	VUNPCKLPS    Y1, Y0, Y4                  // [r0[0] r1[0] r0[1] r1[1] | r4[0] r5[0] r4[1] r5[1]]
+	VUNPCKHPS    Y1, Y0, Y5                  // [r0[2] r1[2] r0[3] r1[3] | r4[2] r5[2] r4[3] r5[3]]
+	VUNPCKLPS    Y3, Y2, Y6                  // [r2[0] r3[0] r2[1] r3[1] | r6[0] r7[0] r6[1] r7[1]]
+	VUNPCKHPS    Y3, Y2, Y7                  // [r2[2] r3[2] r2[3] r3[3] | r6[2] r7[2] r6[3] r7[3]]
+	VSHUFPS      $0x44, Y6, Y4, Y8           // [r0..r7] of the first step
+	VSHUFPS      $0xee, Y6, Y4, Y9           // the second
+	VSHUFPS      $0x44, Y7, Y5, Y10          // the third
+	VSHUFPS      $0xee, Y7, Y5, Y11          // the fourth
+	VMOVUPS      Y8, (DX)                    // eight values of step 0
+	VMOVUPS      Y9, 64(DX)                  // eight values of step 1
+	VMOVUPS      Y10, 128(DX)                // eight values of step 2
+	VMOVUPS      Y11, 192(DX)                // eight values of step 3
+	// steps 4..7
+	VMOVUPS      16(SI), X0                  // rows 0 and 4, steps 4..7
+	VINSERTF128  $1, 16(SI)(R10*4), Y0, Y0
+	VMOVUPS      16(SI)(R10*1), X1           // rows 1 and 5, steps 4..7
+	VINSERTF128  $1, 16(R11)(R10*2), Y1, Y1
+	VMOVUPS      16(SI)(R10*2), X2           // rows 2 and 6, steps 4..7
+	VINSERTF128  $1, 16(R12), Y2, Y2
+	VMOVUPS      16(R11), X3                 // rows 3 and 7, steps 4..7
+	VINSERTF128  $1, 16(R12)(R10*1), Y3, Y3
+	VUNPCKLPS    Y1, Y0, Y4                  // [r0[0] r1[0] r0[1] r1[1] | r4[0] r5[0] r4[1] r5[1]]
+	VUNPCKHPS    Y1, Y0, Y5                  // [r0[2] r1[2] r0[3] r1[3] | r4[2] r5[2] r4[3] r5[3]]
+	VUNPCKLPS    Y3, Y2, Y6                  // [r2[0] r3[0] r2[1] r3[1] | r6[0] r7[0] r6[1] r7[1]]
+	VUNPCKHPS    Y3, Y2, Y7                  // [r2[2] r3[2] r2[3] r3[3] | r6[2] r7[2] r6[3] r7[3]]
+	VSHUFPS      $0x44, Y6, Y4, Y8           // [r0..r7] of the first step
+	VSHUFPS      $0xee, Y6, Y4, Y9           // the second
+	VSHUFPS      $0x44, Y7, Y5, Y10          // the third
+	VSHUFPS      $0xee, Y7, Y5, Y11          // the fourth
+	VMOVUPS      Y8, 256(DX)                 // eight values of step 4
+	VMOVUPS      Y9, 320(DX)                 // eight values of step 5
+	VMOVUPS      Y10, 384(DX)                // eight values of step 6
+	VMOVUPS      Y11, 448(DX)                // eight values of step 7
+	ADDQ $32, SI                     // eight steps on
+	ADDQ $32, R11
+	ADDQ $32, R12
+	ADDQ $512, DX
+	SUBQ $8, CX
+	JGE  b16block
+b16tail:
+	ADDQ $8, CX                      // CX = k % 8 steps left, one value at a time
+	JZ   b16next
+b16step:
+	VMOVSS       (SI), X0                    // row 0
+	VMOVSS       (SI)(R10*1), X1             // row 1
+	VMOVSS       (SI)(R10*2), X2             // row 2
+	VMOVSS       (R11), X3                   // row 3
+	VMOVSS       (SI)(R10*4), X4             // row 4
+	VMOVSS       (R11)(R10*2), X5            // row 5
+	VMOVSS       (R12), X6                   // row 6
+	VMOVSS       (R12)(R10*1), X7            // row 7
+	VMOVSS       X0, (DX)
+	VMOVSS       X1, 4(DX)
+	VMOVSS       X2, 8(DX)
+	VMOVSS       X3, 12(DX)
+	VMOVSS       X4, 16(DX)
+	VMOVSS       X5, 20(DX)
+	VMOVSS       X6, 24(DX)
+	VMOVSS       X7, 28(DX)
+	ADDQ $4, SI
+	ADDQ $4, R11
+	ADDQ $4, R12
+	ADDQ $64, DX
+	DECQ CX
+	JNZ  b16step
+b16next:
+	LEAQ (R8)(R10*8), R8             // row 0 of the next half, eight rows down
+	TESTQ $1, R9                     // R9 odd: the second half is done, next panel
+	JNZ  b16panel
+	ADDQ $32, DI                     // the second half: columns 8..15
+	DECQ R9
+	JMP  b16half
+b16panel:
+	SUBQ $32, DI                     // back to column 0 ...
+	ADDQ R13, DI                     // ... of the next panel
+	DECQ R9
+	JNZ  b16half
+b16done:
+	VZEROUPPER
+	RET
