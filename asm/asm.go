@@ -44,6 +44,16 @@ type Set struct {
 	// last panel. op(B)[p][j] is b[p*ldb+j], or b[j*ldb+p] when trans.
 	PackB func(dst, b []float32, ldb int, trans bool, k, n int)
 
+	// DotRows computes the product of len(y) rows of W with the vector x, a point through a
+	// layer (y = W x for W stored [out, in]):
+	//
+	//	y[j] = alpha * sum_p w[j*ldw+p]*x[p]             (acc false: y is not read)
+	//	y[j] = alpha * sum_p w[j*ldw+p]*x[p] + y[j]      (acc true)
+	//
+	// for j < len(y) and p < len(x). A row's sum does not depend on where the row lies among
+	// the others, so splitting y among threads leaves every value unchanged.
+	DotRows func(y []float32, alpha float32, w []float32, ldw int, x []float32, acc bool)
+
 	Axpy    func(alpha float32, x, y []float32)                // y[i] += alpha*x[i]
 	AxpyTo  func(dst []float32, alpha float32, x, y []float32) // dst[i] = alpha*x[i] + y[i]
 	Scale   func(alpha float32, x []float32)                   // x[i] *= alpha
@@ -175,4 +185,11 @@ func storedShape(trans bool, r, c int) (rows, cols int) {
 		return c, r
 	}
 	return r, c
+}
+
+// checkDotRows panics unless w holds len(y) rows of len(x) values with leading dimension ldw.
+func checkDotRows(y, w []float32, ldw int, x []float32) {
+	if ldw < len(x) || len(y) > 0 && len(x) > 0 && len(w) < (len(y)-1)*ldw+len(x) {
+		panic(fmt.Sprintf("asm: DotRows of %d rows of %d with ldw = %d from len(w) = %d", len(y), len(x), ldw, len(w)))
+	}
 }

@@ -400,6 +400,53 @@ func TestBlockRejectsBadArguments(t *testing.T) {
 	})
 }
 
+// TestDotRows checks DotRows against float64 for every number of rows up to three groups of
+// eight and beyond, every length, padded rows, alpha, acc, guards around y, and that each row
+// comes out bit for bit the same when computed alone.
+func TestDotRows(t *testing.T) {
+	forEachSet(t, func(t *testing.T, s *Set) {
+		r := rand.New(rand.NewPCG(11, 12))
+		for _, n := range []int{0, 1, 2, 7, 8, 9, 15, 16, 17, 25, 64} {
+			for _, k := range []int{0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 64, 100, 257} {
+				for _, acc := range []bool{false, true} {
+					alpha := []float32{1, -0.75}[r.IntN(2)]
+					ldw, off := k+r.IntN(3), r.IntN(8)
+					w := randSlice(r, max(n*ldw, 1), 1)[:max((n-1)*ldw+k, 0)]
+					x := randSlice(r, k, 1)
+					y0 := randSlice(r, n, 1)
+					if !acc {
+						for i := range y0 {
+							y0[i] = float32(math.NaN()) // must not be read
+						}
+					}
+					buf, y := guarded(n, off)
+					copy(y, y0)
+					s.DotRows(y, alpha, w, ldw, x, acc)
+					checkGuards(t, buf, n, off)
+					for j := range n {
+						var want float64
+						for p := range k {
+							want += float64(w[j*ldw+p]) * float64(x[p])
+						}
+						want *= float64(alpha)
+						if acc {
+							want += float64(y0[j])
+						}
+						if math.Abs(float64(y[j])-want) > 1e-6*float64(k+1) {
+							t.Fatalf("n=%d k=%d ldw=%d acc=%v: y[%d] = %v, want %v", n, k, ldw, acc, j, y[j], want)
+						}
+						one := []float32{y0[j]}
+						s.DotRows(one, alpha, w[j*ldw:], ldw, x, acc)
+						if math.Float32bits(one[0]) != math.Float32bits(y[j]) {
+							t.Fatalf("n=%d k=%d: row %d alone gives %v, among the others %v", n, k, j, one[0], y[j])
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
 // TestPack checks PackA and PackB against their definition, exactly (packing only copies),
 // for every layout, with partial last panels, odd depths, padded rows, every alignment of
 // dst, and guards after the panels.

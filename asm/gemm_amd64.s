@@ -23,13 +23,20 @@
 // to DI. For packed panels that reads the same addresses as fixed offsets would, for three
 // adds a step, which the ports other than the two FMA ones absorb.
 //
+// The order of the tiles: when B's block is small (k*16*nt values in 32 KiB, two thirds of
+// L1d: the input layer's k = 3, a narrow hidden layer), all of it stays in L1 and the kernel
+// goes row of tiles by row of tiles, so that C is written in order (65 against 45 GFLOP/s at
+// k = 3 into a 512-wide C, BenchmarkBlock's set-up). Otherwise it goes column of tiles by
+// column of tiles: one panel of B stays in L1 while the panels of A stream past it from L2,
+// BLIS's order.
+//
 // General registers, all 14 in use:
 //	AX  A: the current panel of six rows     BX  B: the current panel of 16 columns
 //	SI  A: row 0 at step p                   R11 A: row 3 at step p
 //	DI  B: row p of the panel                CX  k steps left (minus 4 in the unrolled loop)
 //	R10 rsa in bytes   R12 csa in bytes      R13 rsb in bytes     R8 ldc in bytes
-//	DX  C: the current tile                  R15 C: the top tile of the current column
-//	R9  tiles left in the column             R14 columns of tiles left
+//	DX  C: the current tile                  R15 C: the first tile of the current row or column
+//	R9  rows of tiles left                   R14 columns of tiles left
 
 // func blockAVX2(mt, nt, k int, alpha float32, a []float32, psa, rsa, csa int, b []float32, psb, rsb int, c []float32, ldc int, acc bool)
 TEXT ·blockAVX2(SB), NOSPLIT, $0-153
@@ -47,61 +54,62 @@ TEXT ·blockAVX2(SB), NOSPLIT, $0-153
 	SHLQ $2, R13                     // rsb in bytes
 	MOVQ ldc+144(FP), R8
 	SHLQ $2, R8                      // ldc in bytes
-	MOVQ b_base+80(FP), BX           // the first panel of B
 	MOVQ c_base+120(FP), R15         // the top left tile of C
+	MOVQ k+16(FP), CX
+	IMULQ R14, CX
+	CMPQ CX, $512                    // k*nt*64 bytes of B in 32 KiB: row by row
+	JLE  rows
 
+	// Column of tiles by column of tiles.
+	MOVQ b_base+80(FP), BX           // the first panel of B
 column:
 	MOVQ a_base+32(FP), AX           // the first panel of A
 	MOVQ R15, DX                     // the top tile of the column
 	MOVQ mt+0(FP), R9                // tiles in the column
 
-tile:
-	MOVQ AX, SI                      // A row 0
-	LEAQ (AX)(R10*2), R11
-	ADDQ R10, R11                    // A row 3
-	MOVQ BX, DI                      // B row 0
-
-	VXORPS Y0, Y0, Y0                // the sums start at zero
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
-	VXORPS Y9, Y9, Y9
-	VXORPS Y10, Y10, Y10
-	VXORPS Y11, Y11, Y11
+ctile:
+	MOVQ         AX, SI                      // A row 0
+	LEAQ         (AX)(R10*2), R11
+	ADDQ         R10, R11                    // A row 3
+	MOVQ         BX, DI                      // B row 0
+	VXORPS       Y0, Y0, Y0                  // the sums start at zero
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
+	VXORPS       Y5, Y5, Y5
+	VXORPS       Y6, Y6, Y6
+	VXORPS       Y7, Y7, Y7
+	VXORPS       Y8, Y8, Y8
+	VXORPS       Y9, Y9, Y9
+	VXORPS       Y10, Y10, Y10
+	VXORPS       Y11, Y11, Y11
 
 	// Pull the tile of C towards L1 while the k loop runs: six rows of 64 bytes, each of
-	// which may straddle two cache lines. Measured with the one-tile kernel of the first
-	// version: +15% at k = 3 when C is cold (4096 x 512), -12% when it is already in cache
-	// (256 x 64), nothing either way at k = 512.
-	MOVQ DX, CX
-	PREFETCHT0 (CX)                  // row 0
-	PREFETCHT0 60(CX)                // row 0, last element
-	ADDQ R8, CX
-	PREFETCHT0 (CX)                  // row 1
-	PREFETCHT0 60(CX)
-	ADDQ R8, CX
-	PREFETCHT0 (CX)                  // row 2
-	PREFETCHT0 60(CX)
-	ADDQ R8, CX
-	PREFETCHT0 (CX)                  // row 3
-	PREFETCHT0 60(CX)
-	ADDQ R8, CX
-	PREFETCHT0 (CX)                  // row 4
-	PREFETCHT0 60(CX)
-	ADDQ R8, CX
-	PREFETCHT0 (CX)                  // row 5
-	PREFETCHT0 60(CX)
+	// which may straddle two cache lines. (measured: see README.md)
+	MOVQ         DX, CX
+	PREFETCHT0   (CX)                        // row 0
+	PREFETCHT0   60(CX)                      // its last value
+	ADDQ         R8, CX
+	PREFETCHT0   (CX)                        // row 1
+	PREFETCHT0   60(CX)                      // its last value
+	ADDQ         R8, CX
+	PREFETCHT0   (CX)                        // row 2
+	PREFETCHT0   60(CX)                      // its last value
+	ADDQ         R8, CX
+	PREFETCHT0   (CX)                        // row 3
+	PREFETCHT0   60(CX)                      // its last value
+	ADDQ         R8, CX
+	PREFETCHT0   (CX)                        // row 4
+	PREFETCHT0   60(CX)                      // its last value
+	ADDQ         R8, CX
+	PREFETCHT0   (CX)                        // row 5
+	PREFETCHT0   60(CX)                      // its last value
 
-	MOVQ k+16(FP), CX
-	SUBQ $4, CX                      // CX = k - 4: four steps a round while CX >= 0
-	JL   ktail
-
-kloop4:
+	MOVQ         k+16(FP), CX
+	SUBQ         $4, CX                      // CX = k - 4: four steps a round while CX >= 0
+	JL           cktail
+ckloop4:
 	// step p = 4q+0
 	VMOVUPS      (DI), Y12                   // Y12 = B[p][0..7]
 	VMOVUPS      32(DI), Y13                 // Y13 = B[p][8..15]
@@ -198,14 +206,12 @@ kloop4:
 	ADDQ         R12, SI                     // A: next step
 	ADDQ         R12, R11
 	ADDQ         R13, DI                     // B: next row
-	SUBQ $4, CX
-	JGE  kloop4
-
-ktail:
-	ADDQ $4, CX                      // CX = k % 4 steps left
-	JZ   scale
-
-kloop1:
+	SUBQ         $4, CX
+	JGE          ckloop4
+cktail:
+	ADDQ         $4, CX                      // CX = k % 4 steps left
+	JZ           cscale
+ckloop1:
 	VMOVUPS      (DI), Y12                   // Y12 = B[p][0..7]
 	VMOVUPS      32(DI), Y13                 // Y13 = B[p][8..15]
 	VBROADCASTSS (SI), Y14                   // Y14 = A[0][p] in every lane
@@ -229,14 +235,13 @@ kloop1:
 	ADDQ         R12, SI                     // A: next step
 	ADDQ         R12, R11
 	ADDQ         R13, DI                     // B: next row
-	DECQ CX
-	JNZ  kloop1
-
-scale:
-	CMPL alpha+24(FP), $0x3f800000   // alpha == 1: the sums are the result
-	JEQ  store
-	VBROADCASTSS alpha+24(FP), Y12   // Y12 = alpha in every lane
-	VMULPS       Y12, Y0, Y0                 // sums times alpha
+	DECQ         CX
+	JNZ          ckloop1
+cscale:
+	CMPL         alpha+24(FP), $0x3f800000   // alpha == 1: the sums are the result
+	JEQ          cstore
+	VBROADCASTSS alpha+24(FP), Y12           // Y12 = alpha in every lane
+	VMULPS       Y12, Y0, Y0                 // the sums times alpha
 	VMULPS       Y12, Y1, Y1
 	VMULPS       Y12, Y2, Y2
 	VMULPS       Y12, Y3, Y3
@@ -248,12 +253,10 @@ scale:
 	VMULPS       Y12, Y9, Y9
 	VMULPS       Y12, Y10, Y10
 	VMULPS       Y12, Y11, Y11
-
-store:
-	MOVQ DX, SI                      // SI walks the rows of the tile
-	CMPB acc+152(FP), $0             // acc false: overwrite C without reading it
-	JEQ  overwrite
-
+cstore:
+	MOVQ         DX, SI                      // SI walks the rows of the tile
+	CMPB         acc+152(FP), $0             // acc false: overwrite C without reading it
+	JEQ          coverwrite
 	VADDPS       (SI), Y0, Y0                // row 0: add C[0][0..7]
 	VADDPS       32(SI), Y1, Y1              // and C[0][8..15]
 	VMOVUPS      Y0, (SI)                    // store the row
@@ -283,9 +286,8 @@ store:
 	VADDPS       32(SI), Y11, Y11            // and C[5][8..15]
 	VMOVUPS      Y10, (SI)                   // store the row
 	VMOVUPS      Y11, 32(SI)
-	JMP  next
-
-overwrite:
+	JMP          cnext
+coverwrite:
 	VMOVUPS      Y0, (SI)                    // row 0: C[0][0..7]
 	VMOVUPS      Y1, 32(SI)                  // C[0][8..15]
 	ADDQ         R8, SI                      // next row of C
@@ -303,20 +305,275 @@ overwrite:
 	ADDQ         R8, SI                      // next row of C
 	VMOVUPS      Y10, (SI)                   // row 5: C[5][0..7]
 	VMOVUPS      Y11, 32(SI)                 // C[5][8..15]
-
-next:
+cnext:
 	MOVQ psa+56(FP), SI
 	LEAQ (AX)(SI*4), AX              // the next panel of A
 	LEAQ (DX)(R8*4), DX
 	LEAQ (DX)(R8*2), DX              // the tile six rows down
 	DECQ R9
-	JNZ  tile
-
+	JNZ  ctile
 	MOVQ psb+104(FP), SI
 	LEAQ (BX)(SI*4), BX              // the next panel of B
 	ADDQ $64, R15                    // the next column of tiles, 16 values right
 	DECQ R14
 	JNZ  column
+	JMP  done
+
+	// Row of tiles by row of tiles.
+rows:
+	MOVQ a_base+32(FP), AX           // the first panel of A
+row:
+	MOVQ b_base+80(FP), BX           // the first panel of B
+	MOVQ R15, DX                     // the first tile of the row
+	MOVQ nt+8(FP), R14               // tiles in the row
+
+rtile:
+	MOVQ         AX, SI                      // A row 0
+	LEAQ         (AX)(R10*2), R11
+	ADDQ         R10, R11                    // A row 3
+	MOVQ         BX, DI                      // B row 0
+	VXORPS       Y0, Y0, Y0                  // the sums start at zero
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
+	VXORPS       Y5, Y5, Y5
+	VXORPS       Y6, Y6, Y6
+	VXORPS       Y7, Y7, Y7
+	VXORPS       Y8, Y8, Y8
+	VXORPS       Y9, Y9, Y9
+	VXORPS       Y10, Y10, Y10
+	VXORPS       Y11, Y11, Y11
+	MOVQ         DX, CX
+	PREFETCHT0   (CX)                        // row 0
+	PREFETCHT0   60(CX)                      // its last value
+	ADDQ         R8, CX
+	PREFETCHT0   (CX)                        // row 1
+	PREFETCHT0   60(CX)                      // its last value
+	ADDQ         R8, CX
+	PREFETCHT0   (CX)                        // row 2
+	PREFETCHT0   60(CX)                      // its last value
+	ADDQ         R8, CX
+	PREFETCHT0   (CX)                        // row 3
+	PREFETCHT0   60(CX)                      // its last value
+	ADDQ         R8, CX
+	PREFETCHT0   (CX)                        // row 4
+	PREFETCHT0   60(CX)                      // its last value
+	ADDQ         R8, CX
+	PREFETCHT0   (CX)                        // row 5
+	PREFETCHT0   60(CX)                      // its last value
+
+	MOVQ         k+16(FP), CX
+	SUBQ         $4, CX                      // CX = k - 4: four steps a round while CX >= 0
+	JL           rktail
+rkloop4:
+	// step p = 4q+0
+	VMOVUPS      (DI), Y12                   // Y12 = B[p][0..7]
+	VMOVUPS      32(DI), Y13                 // Y13 = B[p][8..15]
+	VBROADCASTSS (SI), Y14                   // Y14 = A[0][p] in every lane
+	VBROADCASTSS (SI)(R10*1), Y15            // Y15 = A[1][p]
+	VFMADD231PS  Y12, Y14, Y0                // C[0][0..7] += A[0][p] * B[p][0..7]
+	VFMADD231PS  Y13, Y14, Y1                // C[0][8..15] += A[0][p] * B[p][8..15]
+	VFMADD231PS  Y12, Y15, Y2                // C[1][0..7] += A[1][p] * B[p][0..7]
+	VFMADD231PS  Y13, Y15, Y3                // C[1][8..15] += A[1][p] * B[p][8..15]
+	VBROADCASTSS (SI)(R10*2), Y14            // Y14 = A[2][p] in every lane
+	VBROADCASTSS (R11), Y15                  // Y15 = A[3][p]
+	VFMADD231PS  Y12, Y14, Y4                // C[2][0..7] += A[2][p] * B[p][0..7]
+	VFMADD231PS  Y13, Y14, Y5                // C[2][8..15] += A[2][p] * B[p][8..15]
+	VFMADD231PS  Y12, Y15, Y6                // C[3][0..7] += A[3][p] * B[p][0..7]
+	VFMADD231PS  Y13, Y15, Y7                // C[3][8..15] += A[3][p] * B[p][8..15]
+	VBROADCASTSS (R11)(R10*1), Y14           // Y14 = A[4][p] in every lane
+	VBROADCASTSS (R11)(R10*2), Y15           // Y15 = A[5][p]
+	VFMADD231PS  Y12, Y14, Y8                // C[4][0..7] += A[4][p] * B[p][0..7]
+	VFMADD231PS  Y13, Y14, Y9                // C[4][8..15] += A[4][p] * B[p][8..15]
+	VFMADD231PS  Y12, Y15, Y10               // C[5][0..7] += A[5][p] * B[p][0..7]
+	VFMADD231PS  Y13, Y15, Y11               // C[5][8..15] += A[5][p] * B[p][8..15]
+	ADDQ         R12, SI                     // A: next step
+	ADDQ         R12, R11
+	ADDQ         R13, DI                     // B: next row
+	// step p = 4q+1
+	VMOVUPS      (DI), Y12                   // Y12 = B[p][0..7]
+	VMOVUPS      32(DI), Y13                 // Y13 = B[p][8..15]
+	VBROADCASTSS (SI), Y14                   // Y14 = A[0][p] in every lane
+	VBROADCASTSS (SI)(R10*1), Y15            // Y15 = A[1][p]
+	VFMADD231PS  Y12, Y14, Y0                // C[0][0..7] += A[0][p] * B[p][0..7]
+	VFMADD231PS  Y13, Y14, Y1                // C[0][8..15] += A[0][p] * B[p][8..15]
+	VFMADD231PS  Y12, Y15, Y2                // C[1][0..7] += A[1][p] * B[p][0..7]
+	VFMADD231PS  Y13, Y15, Y3                // C[1][8..15] += A[1][p] * B[p][8..15]
+	VBROADCASTSS (SI)(R10*2), Y14            // Y14 = A[2][p] in every lane
+	VBROADCASTSS (R11), Y15                  // Y15 = A[3][p]
+	VFMADD231PS  Y12, Y14, Y4                // C[2][0..7] += A[2][p] * B[p][0..7]
+	VFMADD231PS  Y13, Y14, Y5                // C[2][8..15] += A[2][p] * B[p][8..15]
+	VFMADD231PS  Y12, Y15, Y6                // C[3][0..7] += A[3][p] * B[p][0..7]
+	VFMADD231PS  Y13, Y15, Y7                // C[3][8..15] += A[3][p] * B[p][8..15]
+	VBROADCASTSS (R11)(R10*1), Y14           // Y14 = A[4][p] in every lane
+	VBROADCASTSS (R11)(R10*2), Y15           // Y15 = A[5][p]
+	VFMADD231PS  Y12, Y14, Y8                // C[4][0..7] += A[4][p] * B[p][0..7]
+	VFMADD231PS  Y13, Y14, Y9                // C[4][8..15] += A[4][p] * B[p][8..15]
+	VFMADD231PS  Y12, Y15, Y10               // C[5][0..7] += A[5][p] * B[p][0..7]
+	VFMADD231PS  Y13, Y15, Y11               // C[5][8..15] += A[5][p] * B[p][8..15]
+	ADDQ         R12, SI                     // A: next step
+	ADDQ         R12, R11
+	ADDQ         R13, DI                     // B: next row
+	// step p = 4q+2
+	VMOVUPS      (DI), Y12                   // Y12 = B[p][0..7]
+	VMOVUPS      32(DI), Y13                 // Y13 = B[p][8..15]
+	VBROADCASTSS (SI), Y14                   // Y14 = A[0][p] in every lane
+	VBROADCASTSS (SI)(R10*1), Y15            // Y15 = A[1][p]
+	VFMADD231PS  Y12, Y14, Y0                // C[0][0..7] += A[0][p] * B[p][0..7]
+	VFMADD231PS  Y13, Y14, Y1                // C[0][8..15] += A[0][p] * B[p][8..15]
+	VFMADD231PS  Y12, Y15, Y2                // C[1][0..7] += A[1][p] * B[p][0..7]
+	VFMADD231PS  Y13, Y15, Y3                // C[1][8..15] += A[1][p] * B[p][8..15]
+	VBROADCASTSS (SI)(R10*2), Y14            // Y14 = A[2][p] in every lane
+	VBROADCASTSS (R11), Y15                  // Y15 = A[3][p]
+	VFMADD231PS  Y12, Y14, Y4                // C[2][0..7] += A[2][p] * B[p][0..7]
+	VFMADD231PS  Y13, Y14, Y5                // C[2][8..15] += A[2][p] * B[p][8..15]
+	VFMADD231PS  Y12, Y15, Y6                // C[3][0..7] += A[3][p] * B[p][0..7]
+	VFMADD231PS  Y13, Y15, Y7                // C[3][8..15] += A[3][p] * B[p][8..15]
+	VBROADCASTSS (R11)(R10*1), Y14           // Y14 = A[4][p] in every lane
+	VBROADCASTSS (R11)(R10*2), Y15           // Y15 = A[5][p]
+	VFMADD231PS  Y12, Y14, Y8                // C[4][0..7] += A[4][p] * B[p][0..7]
+	VFMADD231PS  Y13, Y14, Y9                // C[4][8..15] += A[4][p] * B[p][8..15]
+	VFMADD231PS  Y12, Y15, Y10               // C[5][0..7] += A[5][p] * B[p][0..7]
+	VFMADD231PS  Y13, Y15, Y11               // C[5][8..15] += A[5][p] * B[p][8..15]
+	ADDQ         R12, SI                     // A: next step
+	ADDQ         R12, R11
+	ADDQ         R13, DI                     // B: next row
+	// step p = 4q+3
+	VMOVUPS      (DI), Y12                   // Y12 = B[p][0..7]
+	VMOVUPS      32(DI), Y13                 // Y13 = B[p][8..15]
+	VBROADCASTSS (SI), Y14                   // Y14 = A[0][p] in every lane
+	VBROADCASTSS (SI)(R10*1), Y15            // Y15 = A[1][p]
+	VFMADD231PS  Y12, Y14, Y0                // C[0][0..7] += A[0][p] * B[p][0..7]
+	VFMADD231PS  Y13, Y14, Y1                // C[0][8..15] += A[0][p] * B[p][8..15]
+	VFMADD231PS  Y12, Y15, Y2                // C[1][0..7] += A[1][p] * B[p][0..7]
+	VFMADD231PS  Y13, Y15, Y3                // C[1][8..15] += A[1][p] * B[p][8..15]
+	VBROADCASTSS (SI)(R10*2), Y14            // Y14 = A[2][p] in every lane
+	VBROADCASTSS (R11), Y15                  // Y15 = A[3][p]
+	VFMADD231PS  Y12, Y14, Y4                // C[2][0..7] += A[2][p] * B[p][0..7]
+	VFMADD231PS  Y13, Y14, Y5                // C[2][8..15] += A[2][p] * B[p][8..15]
+	VFMADD231PS  Y12, Y15, Y6                // C[3][0..7] += A[3][p] * B[p][0..7]
+	VFMADD231PS  Y13, Y15, Y7                // C[3][8..15] += A[3][p] * B[p][8..15]
+	VBROADCASTSS (R11)(R10*1), Y14           // Y14 = A[4][p] in every lane
+	VBROADCASTSS (R11)(R10*2), Y15           // Y15 = A[5][p]
+	VFMADD231PS  Y12, Y14, Y8                // C[4][0..7] += A[4][p] * B[p][0..7]
+	VFMADD231PS  Y13, Y14, Y9                // C[4][8..15] += A[4][p] * B[p][8..15]
+	VFMADD231PS  Y12, Y15, Y10               // C[5][0..7] += A[5][p] * B[p][0..7]
+	VFMADD231PS  Y13, Y15, Y11               // C[5][8..15] += A[5][p] * B[p][8..15]
+	ADDQ         R12, SI                     // A: next step
+	ADDQ         R12, R11
+	ADDQ         R13, DI                     // B: next row
+	SUBQ         $4, CX
+	JGE          rkloop4
+rktail:
+	ADDQ         $4, CX                      // CX = k % 4 steps left
+	JZ           rscale
+rkloop1:
+	VMOVUPS      (DI), Y12                   // Y12 = B[p][0..7]
+	VMOVUPS      32(DI), Y13                 // Y13 = B[p][8..15]
+	VBROADCASTSS (SI), Y14                   // Y14 = A[0][p] in every lane
+	VBROADCASTSS (SI)(R10*1), Y15            // Y15 = A[1][p]
+	VFMADD231PS  Y12, Y14, Y0                // C[0][0..7] += A[0][p] * B[p][0..7]
+	VFMADD231PS  Y13, Y14, Y1                // C[0][8..15] += A[0][p] * B[p][8..15]
+	VFMADD231PS  Y12, Y15, Y2                // C[1][0..7] += A[1][p] * B[p][0..7]
+	VFMADD231PS  Y13, Y15, Y3                // C[1][8..15] += A[1][p] * B[p][8..15]
+	VBROADCASTSS (SI)(R10*2), Y14            // Y14 = A[2][p] in every lane
+	VBROADCASTSS (R11), Y15                  // Y15 = A[3][p]
+	VFMADD231PS  Y12, Y14, Y4                // C[2][0..7] += A[2][p] * B[p][0..7]
+	VFMADD231PS  Y13, Y14, Y5                // C[2][8..15] += A[2][p] * B[p][8..15]
+	VFMADD231PS  Y12, Y15, Y6                // C[3][0..7] += A[3][p] * B[p][0..7]
+	VFMADD231PS  Y13, Y15, Y7                // C[3][8..15] += A[3][p] * B[p][8..15]
+	VBROADCASTSS (R11)(R10*1), Y14           // Y14 = A[4][p] in every lane
+	VBROADCASTSS (R11)(R10*2), Y15           // Y15 = A[5][p]
+	VFMADD231PS  Y12, Y14, Y8                // C[4][0..7] += A[4][p] * B[p][0..7]
+	VFMADD231PS  Y13, Y14, Y9                // C[4][8..15] += A[4][p] * B[p][8..15]
+	VFMADD231PS  Y12, Y15, Y10               // C[5][0..7] += A[5][p] * B[p][0..7]
+	VFMADD231PS  Y13, Y15, Y11               // C[5][8..15] += A[5][p] * B[p][8..15]
+	ADDQ         R12, SI                     // A: next step
+	ADDQ         R12, R11
+	ADDQ         R13, DI                     // B: next row
+	DECQ         CX
+	JNZ          rkloop1
+rscale:
+	CMPL         alpha+24(FP), $0x3f800000   // alpha == 1: the sums are the result
+	JEQ          rstore
+	VBROADCASTSS alpha+24(FP), Y12           // Y12 = alpha in every lane
+	VMULPS       Y12, Y0, Y0                 // the sums times alpha
+	VMULPS       Y12, Y1, Y1
+	VMULPS       Y12, Y2, Y2
+	VMULPS       Y12, Y3, Y3
+	VMULPS       Y12, Y4, Y4
+	VMULPS       Y12, Y5, Y5
+	VMULPS       Y12, Y6, Y6
+	VMULPS       Y12, Y7, Y7
+	VMULPS       Y12, Y8, Y8
+	VMULPS       Y12, Y9, Y9
+	VMULPS       Y12, Y10, Y10
+	VMULPS       Y12, Y11, Y11
+rstore:
+	MOVQ         DX, SI                      // SI walks the rows of the tile
+	CMPB         acc+152(FP), $0             // acc false: overwrite C without reading it
+	JEQ          roverwrite
+	VADDPS       (SI), Y0, Y0                // row 0: add C[0][0..7]
+	VADDPS       32(SI), Y1, Y1              // and C[0][8..15]
+	VMOVUPS      Y0, (SI)                    // store the row
+	VMOVUPS      Y1, 32(SI)
+	ADDQ         R8, SI                      // next row of C
+	VADDPS       (SI), Y2, Y2                // row 1: add C[1][0..7]
+	VADDPS       32(SI), Y3, Y3              // and C[1][8..15]
+	VMOVUPS      Y2, (SI)                    // store the row
+	VMOVUPS      Y3, 32(SI)
+	ADDQ         R8, SI                      // next row of C
+	VADDPS       (SI), Y4, Y4                // row 2: add C[2][0..7]
+	VADDPS       32(SI), Y5, Y5              // and C[2][8..15]
+	VMOVUPS      Y4, (SI)                    // store the row
+	VMOVUPS      Y5, 32(SI)
+	ADDQ         R8, SI                      // next row of C
+	VADDPS       (SI), Y6, Y6                // row 3: add C[3][0..7]
+	VADDPS       32(SI), Y7, Y7              // and C[3][8..15]
+	VMOVUPS      Y6, (SI)                    // store the row
+	VMOVUPS      Y7, 32(SI)
+	ADDQ         R8, SI                      // next row of C
+	VADDPS       (SI), Y8, Y8                // row 4: add C[4][0..7]
+	VADDPS       32(SI), Y9, Y9              // and C[4][8..15]
+	VMOVUPS      Y8, (SI)                    // store the row
+	VMOVUPS      Y9, 32(SI)
+	ADDQ         R8, SI                      // next row of C
+	VADDPS       (SI), Y10, Y10              // row 5: add C[5][0..7]
+	VADDPS       32(SI), Y11, Y11            // and C[5][8..15]
+	VMOVUPS      Y10, (SI)                   // store the row
+	VMOVUPS      Y11, 32(SI)
+	JMP          rnext
+roverwrite:
+	VMOVUPS      Y0, (SI)                    // row 0: C[0][0..7]
+	VMOVUPS      Y1, 32(SI)                  // C[0][8..15]
+	ADDQ         R8, SI                      // next row of C
+	VMOVUPS      Y2, (SI)                    // row 1: C[1][0..7]
+	VMOVUPS      Y3, 32(SI)                  // C[1][8..15]
+	ADDQ         R8, SI                      // next row of C
+	VMOVUPS      Y4, (SI)                    // row 2: C[2][0..7]
+	VMOVUPS      Y5, 32(SI)                  // C[2][8..15]
+	ADDQ         R8, SI                      // next row of C
+	VMOVUPS      Y6, (SI)                    // row 3: C[3][0..7]
+	VMOVUPS      Y7, 32(SI)                  // C[3][8..15]
+	ADDQ         R8, SI                      // next row of C
+	VMOVUPS      Y8, (SI)                    // row 4: C[4][0..7]
+	VMOVUPS      Y9, 32(SI)                  // C[4][8..15]
+	ADDQ         R8, SI                      // next row of C
+	VMOVUPS      Y10, (SI)                   // row 5: C[5][0..7]
+	VMOVUPS      Y11, 32(SI)                 // C[5][8..15]
+rnext:
+	MOVQ psb+104(FP), SI
+	LEAQ (BX)(SI*4), BX              // the next panel of B
+	ADDQ $64, DX                     // the tile 16 values right
+	DECQ R14
+	JNZ  rtile
+	MOVQ psa+56(FP), SI
+	LEAQ (AX)(SI*4), AX              // the next panel of A
+	LEAQ (R15)(R8*4), R15
+	LEAQ (R15)(R8*2), R15            // the next row of tiles, six rows down
+	DECQ R9
+	JNZ  row
 
 done:
 	VZEROUPPER                       // leave no dirty upper halves to slow down SSE code

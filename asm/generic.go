@@ -20,6 +20,10 @@ var goSet = Set{
 		checkPack("PackB", goNR, dst, b, ldb, rows, cols, n, k)
 		packGo(goNR, dst, b, ldb, trans, n, k)
 	},
+	DotRows: func(y []float32, alpha float32, w []float32, ldw int, x []float32, acc bool) {
+		checkDotRows(y, w, ldw, x)
+		dotRowsWith(dotGo, y, alpha, w, ldw, x, acc)
+	},
 	Axpy:     axpyGo,
 	AxpyTo:   axpyToGo,
 	Scale:    scaleGo,
@@ -198,6 +202,20 @@ func packGo(unit int, dst, x []float32, ld int, across bool, w, d int) {
 			copy(q, x[p*ld+i0:][:n])
 			clear(q[n:])
 		}
+	}
+}
+
+// dotRowsWith computes DotRows one row at a time with dot.
+func dotRowsWith(dot func(x, y []float32) float32, y []float32, alpha float32, w []float32, ldw int, x []float32, acc bool) {
+	for j := range y {
+		var s float32
+		if len(x) > 0 {
+			s = alpha * dot(w[j*ldw:j*ldw+len(x)], x)
+		}
+		if acc {
+			s += y[j]
+		}
+		y[j] = s
 	}
 }
 

@@ -63,6 +63,12 @@ var avx2Set = Set{
 			}
 		}
 	},
+	DotRows: func(y []float32, alpha float32, w []float32, ldw int, x []float32, acc bool) {
+		checkDotRows(y, w, ldw, x)
+		if len(y) > 0 {
+			dotRowsAVX2(len(y), len(x), alpha, w, ldw, x, y, acc)
+		}
+	},
 	Axpy:   func(alpha float32, x, y []float32) { axpyAVX2(alpha, x, y[:len(x)]) },
 	AxpyTo: func(dst []float32, alpha float32, x, y []float32) { axpyToAVX2(dst, alpha, x[:len(dst)], y[:len(dst)]) },
 	Scale:  scaleAVX2,
@@ -99,6 +105,24 @@ var avx2Set = Set{
 //
 //go:noescape
 func blockAVX2(mt, nt, k int, alpha float32, a []float32, psa, rsa, csa int, b []float32, psb, rsb int, c []float32, ldc int, acc bool)
+
+// dotRowsAVX2 computes Set.DotRows for n rows of k values (dotrows_amd64.s), arguments
+// checked by the caller:
+//
+//	for j := 0; j < n; j++ {
+//		var s [8]float32
+//		for p := 0; p < k; p++ {
+//			s[p%8] = fma(w[j*ldw+p], x[p], s[p%8])
+//		}
+//		d := alpha * (((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7])))
+//		if acc {
+//			d += y[j]
+//		}
+//		y[j] = d
+//	}
+//
+//go:noescape
+func dotRowsAVX2(n, k int, alpha float32, w []float32, ldw int, x, y []float32, acc bool)
 
 // packDown6 packs full panels of six columns of A^T (pack_amd64.s):
 //

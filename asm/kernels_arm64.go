@@ -20,6 +20,7 @@ var neonSet = Set{
 	Block:    blockNEON,
 	PackA:    packANEON,
 	PackB:    packBNEON,
+	DotRows:  dotRowsNEON,
 	Axpy:     axpyNEON,
 	AxpyTo:   axpyToNEON,
 	Scale:    scaleNEON,
@@ -66,6 +67,12 @@ func packBNEON(dst, b []float32, ldb int, trans bool, k, n int) {
 	rows, cols := storedShape(trans, k, n)
 	checkPack("PackB", neonNR, dst, b, ldb, rows, cols, n, k)
 	packGo(neonNR, dst, b, ldb, trans, n, k)
+}
+
+// dotRowsNEON takes one NEON dot product per row.
+func dotRowsNEON(y []float32, alpha float32, w []float32, ldw int, x []float32, acc bool) {
+	checkDotRows(y, w, ldw, x)
+	dotRowsWith(dotNEONAsm, y, alpha, w, ldw, x, acc)
 }
 
 func axpyNEON(alpha float32, x, y []float32) { axpyNEONAsm(alpha, x, y[:len(x)]) }

@@ -86,14 +86,15 @@ func scaleRow(set *asm.Set, beta float32, c []float32) {
 
 // The ways of computing a product; which one depends on the shape alone, never on the threads.
 const (
-	// blocked packs op(A) and op(B) and runs the micro-kernel over tiles of C.
+	// blocked runs Block over the tiles of C, cache block by cache block, with op(A) and
+	// op(B) packed or read in place.
 	blocked = iota
 	// rowsAxpy builds each row of C from op(A)[i][p] * (row p of B) with Axpy: a few rows of
 	// C (one point through a layer) with op(B) = B, which then is never packed.
 	rowsAxpy
-	// rowsDot takes each element of C as a Dot of a row of op(A) and a column of op(B): a few
-	// rows of C with op(B) = B^T, or a few columns (the output layer), where a tile of the
-	// micro-kernel would be mostly padding.
+	// rowsDot computes C with DotRows, the product of a matrix's rows with a vector: a few
+	// rows of C with op(B) = B^T (one point through a layer, Y = x W^T), or a few columns
+	// with op(A) = A (the output layer), where a tile of Block would be mostly padding.
 	rowsDot
 )
 
@@ -113,16 +114,19 @@ type gemmCall struct {
 	kc, mc, nc   int // blocked: the cache blocks, for this kernel
 
 	packA, packB bool // blocked: copy the blocks of op(A), op(B) into panels, or read them in place
-	rowsOuter    bool // blocked: call Block once per row of tiles (see block)
+	byRows       bool // rowsDot: C by rows (few rows) rather than by columns (few columns)
 }
 
 // plan chooses the method and splits C among at most threads parts.
 func (g *gemmCall) plan(threads int) {
 	mr, nr := g.set.MR, g.set.NR
+	g.byRows = false
 	switch {
 	case 2*g.m <= mr && !g.transB:
 		g.method = rowsAxpy
-	case 2*g.m <= mr || 4*g.n <= nr:
+	case 2*g.m <= mr:
+		g.method, g.byRows = rowsDot, true
+	case 4*g.n <= nr && !g.transA:
 		g.method = rowsDot
 	default:
 		g.method = blocked
@@ -151,7 +155,6 @@ func (g *gemmCall) plan(threads int) {
 	g.mc = max(mr, blockMC/mr*mr)
 	g.nc = max(nr, blockNC/nr*nr)
 	g.packA, g.packB = g.layout()
-	g.rowsOuter = roundUp(min(g.n, g.nc), nr)*g.kc*4 <= l1Budget
 	// Choose the grid with the least work in its largest part: r*c multiply-adds per k for an
 	// r x c rectangle of C, plus packing r + c values per k, which costs about as much as 20
 	// multiply-adds each. Ties go to fewer parts.
@@ -167,10 +170,6 @@ func (g *gemmCall) plan(threads int) {
 		}
 	}
 }
-
-// l1Budget is the most B, in bytes, that blocked sweeps whole for each row of tiles: two
-// thirds of a 48 KiB L1d, the rest left to A and C.
-const l1Budget = 32 << 10
 
 // forceLayout, when 0 to 3, overrides layout for tests and experiments: bit 0 packs A, bit 1
 // packs B (B^T is packed whatever it says).
@@ -242,40 +241,40 @@ func (g *gemmCall) rowsAxpy(ws *workspace, i0, i1, j0, j1 int) {
 	}
 }
 
-// rowsDot computes C[i0:i1, j0:j1] element by element as alpha*Dot(row of op(A), column of
-// op(B)) + beta*C. Columns of op(B) are rows of B when B is transposed; otherwise they are
-// gathered once into ws.bcols.
+// rowsDot computes C[i0:i1, j0:j1] with DotRows, as alpha*op(A)op(B) + beta*C. With few
+// rows of C and B transposed, each row of C is the product of rows of B with a row of op(A);
+// with few columns and A not transposed, each column is the product of rows of A with a
+// column of op(B) (a row of B^T, or gathered into ws.bcols), computed into ws.tile and then
+// added to the column of C. beta scales C first, as in blocked.
 func (g *gemmCall) rowsDot(ws *workspace, i0, i1, j0, j1 int) {
-	k, b, ldb, alpha, beta, set := g.k, g.b, g.ldb, g.alpha, g.beta, g.set
-	cols, ldcol := b[j0*ldb:], ldb // column j of op(B) is cols[(j-j0)*ldcol:][:k]
-	if !g.transB {
-		cols, ldcol = grow(&ws.bcols, (j1-j0)*k), k
-		for j := j0; j < j1; j++ {
-			col := cols[(j-j0)*k : (j-j0+1)*k]
-			for p := range col {
-				col[p] = b[p*ldb+j]
+	set := g.set
+	acc := g.beta != 0
+	if g.byRows {
+		for i := i0; i < i1; i++ {
+			cr := g.c[i*g.ldc+j0 : i*g.ldc+j1]
+			scaleRow(set, g.beta, cr)
+			set.DotRows(cr, g.alpha, g.b[j0*g.ldb:], g.ldb, g.rowA(ws, i), acc)
+		}
+		return
+	}
+	y := grow(&ws.tile, i1-i0)
+	for j := j0; j < j1; j++ {
+		var x []float32 // column j of op(B)
+		if g.transB {
+			x = g.b[j*g.ldb : j*g.ldb+g.k]
+		} else {
+			x = grow(&ws.bcols, g.k)
+			for p := range x {
+				x[p] = g.b[p*g.ldb+j]
 			}
 		}
-	}
-	for i := i0; i < i1; i++ {
-		ar := g.rowA(ws, i)
-		cr := g.c[i*g.ldc+j0 : i*g.ldc+j1]
-		for j := range cr {
-			col := cols[j*ldcol:][:len(ar)]
-			var s float32
-			if len(ar) < 16 {
-				// A call to Dot costs more than a few multiply-adds: the input layer's k = 3.
-				for p, v := range ar {
-					s += v * col[p]
-				}
-			} else {
-				s = set.Dot(ar, col)
+		set.DotRows(y, g.alpha, g.a[i0*g.lda:], g.lda, x, false)
+		for i, v := range y {
+			c := &g.c[(i0+i)*g.ldc+j]
+			if acc {
+				v += g.beta * *c
 			}
-			s *= alpha
-			if beta != 0 {
-				s += beta * cr[j]
-			}
-			cr[j] = s
+			*c = v
 		}
 	}
 }
@@ -383,16 +382,7 @@ func (g *gemmCall) block(ws *workspace, ao, bo *operand, ic, mc, jc, nc, kc int,
 	mr, nr := set.MR, set.NR
 	mt, nt := mc/mr, nc/nr // tiles inside C
 	if mt > 0 && nt > 0 {
-		c := g.c[ic*g.ldc+jc:]
-		if g.rowsOuter {
-			// A small block of B stays in L1 for every row of tiles, and C is written in
-			// order, row of tiles by row of tiles.
-			for r := range mt {
-				set.Block(mr, nt*nr, kc, g.alpha, ao.x[r*ao.ps:], ao.ps, ao.rs, ao.cs, bo.x, bo.ps, bo.rs, c[r*mr*g.ldc:], g.ldc, acc)
-			}
-		} else {
-			set.Block(mt*mr, nt*nr, kc, g.alpha, ao.x, ao.ps, ao.rs, ao.cs, bo.x, bo.ps, bo.rs, c, g.ldc, acc)
-		}
+		set.Block(mt*mr, nt*nr, kc, g.alpha, ao.x, ao.ps, ao.rs, ao.cs, bo.x, bo.ps, bo.rs, g.c[ic*g.ldc+jc:], g.ldc, acc)
 	}
 	if nt*nr < nc && mt > 0 {
 		// The last columns: a column of tiles into a scratch mt*mr x nr.
