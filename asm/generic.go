@@ -175,7 +175,9 @@ func tileStridedGo(k int, a []float32, rsa, csa int, b []float32, rsb int) (s [g
 // dst[(i/unit)*unit*d + p*unit + i%unit] = x[i*ld+p] when across, x[p*ld+i] otherwise, and
 // zero for i >= w up to the end of the last panel. PackA of A and PackB of B^T read across
 // (each panel gathers one value from each of unit rows per step); PackA of A^T and PackB of B
-// read down (each step copies unit consecutive values).
+// read down (each step copies unit consecutive values). The loops index by reslicing, so
+// that the compiler checks bounds once per row or step rather than once per value, and call
+// no memmove or memclr for a handful of values.
 func packGo(unit int, dst, x []float32, ld int, across bool, w, d int) {
 	if w == 0 || d == 0 {
 		return // nothing to read, and no panel holds a value
@@ -184,23 +186,68 @@ func packGo(unit int, dst, x []float32, ld int, across bool, w, d int) {
 		n := min(unit, w-i0)
 		panel := dst[i0*d : i0*d+unit*d]
 		if across {
-			for i := range n {
-				row := x[(i0+i)*ld:][:d]
-				for p, v := range row {
-					panel[p*unit+i] = v
-				}
+			if n < unit {
+				clear(panel)
 			}
-			for i := n; i < unit; i++ {
-				for p := range d {
-					panel[p*unit+i] = 0
-				}
+			for i := range n {
+				scatter(panel[i:], unit, x[(i0+i)*ld:][:d])
 			}
 			continue
 		}
-		for p := range d {
-			q := panel[p*unit : p*unit+unit]
-			copy(q, x[p*ld+i0:][:n])
-			clear(q[n:])
+		copySteps(panel, unit, x[i0:], ld, n, d)
+	}
+}
+
+// scatter stores row[p] at q[p*stride]: one row of a panel packed across. It is a function of
+// its own so that its loop keeps its variables in registers.
+//
+//go:noinline
+func scatter(q []float32, stride int, row []float32) {
+	j := 0
+	for _, v := range row {
+		q[j] = v
+		j += stride
+	}
+}
+
+// copySteps copies d steps of n values, step p from x[p*ld:], into the unit-wide steps of
+// panel, zeroing the unit-n values after each: a panel packed down.
+//
+//go:noinline
+func copySteps(panel []float32, unit int, x []float32, ld, n, d int) {
+	if n == unit {
+		// Whole steps of the Go and NEON sets' widths: one array move each.
+		switch unit {
+		case 2:
+			for p := range d {
+				*(*[2]float32)(panel[2*p:]) = [2]float32(x[p*ld:])
+			}
+			return
+		case 4:
+			for p := range d {
+				*(*[4]float32)(panel[4*p:]) = [4]float32(x[p*ld:])
+			}
+			return
+		case 8:
+			for p := range d {
+				*(*[8]float32)(panel[8*p:]) = [8]float32(x[p*ld:])
+			}
+			return
+		case 12:
+			for p := range d {
+				*(*[12]float32)(panel[12*p:]) = [12]float32(x[p*ld:])
+			}
+			return
+		}
+	}
+	for p := range d {
+		src := x[p*ld:][:n]
+		q := panel[p*unit : p*unit+unit]
+		for j, v := range src {
+			q[j] = v
+		}
+		for j := n; j < len(q); j++ {
+			q[j] = 0
 		}
 	}
 }

@@ -173,8 +173,11 @@ func (g *gemmCall) layout() (packA, packB bool) {
 	if forceLayout >= 0 {
 		return forceLayout&1 != 0, forceLayout&2 != 0 || g.transB
 	}
-	packB = g.transB || g.k > 128 || g.n > 128
-	packA = g.k > 128 || g.n > 128
+	mr, nr := g.set.MR, g.set.NR
+	// A packed block is read by every tile of its row (A) or column (B) of tiles: with only
+	// one of them, packing costs as much as reading in place.
+	packB = g.transB || g.m > mr && (g.k > 128 || g.n > 128)
+	packA = g.n > nr && (g.k > 128 || g.n > 128)
 	return packA, packB
 }
 
