@@ -89,6 +89,9 @@ const (
 	// blocked runs Block over the tiles of C, cache block by cache block, with op(A) and
 	// op(B) packed or read in place.
 	blocked = iota
+	// rowsAxpy builds each row of C from op(A)[i][p] * (row p of B) with Axpy: a few rows of
+	// C (one point through a layer) with op(B) = B, which then is never packed.
+	rowsAxpy
 	// rowsDot computes C with DotRows, the product of a matrix's rows with a vector: a few
 	// rows of C with op(B) = B^T (one point through a layer, Y = x W^T), or a few columns
 	// with op(A) = A (the output layer), where a tile of Block would be mostly padding.
@@ -117,12 +120,11 @@ type gemmCall struct {
 // plan chooses the method and splits C among at most threads parts.
 func (g *gemmCall) plan(threads int) {
 	mr, nr := g.set.MR, g.set.NR
-	// A few rows of C with B not transposed go to blocked: Block on one padded row of tiles,
-	// B read in place, is 2 to 3 times as fast as an Axpy per value of op(A) (m = 1, n = k
-	// from 64 to 512).
 	g.byRows = false
 	switch {
-	case 2*g.m <= mr && g.transB:
+	case 2*g.m <= mr && !g.transB:
+		g.method = rowsAxpy
+	case 2*g.m <= mr:
 		g.method, g.byRows = rowsDot, true
 	case 4*g.n <= nr && !g.transA:
 		g.method = rowsDot
@@ -134,6 +136,11 @@ func (g *gemmCall) plan(threads int) {
 	}
 	g.tm, g.tn, g.unitM, g.unitN = 1, 1, 1, 1
 	switch g.method {
+	case rowsAxpy:
+		// Split the columns: each element still sees the same Axpy steps in the same order.
+		g.unitN = 8
+		g.tn = max(1, min(threads, g.n/g.unitN))
+		return
 	case rowsDot:
 		if g.m >= threads {
 			g.tm = threads
@@ -198,6 +205,8 @@ func (g *gemmCall) runPart(ws *workspace, p int) {
 		return
 	}
 	switch g.method {
+	case rowsAxpy:
+		g.rowsAxpy(ws, i0, i1, j0, j1)
 	case rowsDot:
 		g.rowsDot(ws, i0, i1, j0, j1)
 	default:
@@ -220,6 +229,19 @@ func (g *gemmCall) rowA(ws *workspace, i int) []float32 {
 		r[p] = g.a[p*g.lda+i]
 	}
 	return r
+}
+
+// rowsAxpy computes C[i0:i1, j0:j1] as beta*C plus alpha*op(A)[i][p] times row p of B, for p
+// in order.
+func (g *gemmCall) rowsAxpy(ws *workspace, i0, i1, j0, j1 int) {
+	for i := i0; i < i1; i++ {
+		ar := g.rowA(ws, i)
+		cr := g.c[i*g.ldc+j0 : i*g.ldc+j1]
+		scaleRow(g.set, g.beta, cr)
+		for p, v := range ar {
+			g.set.Axpy(g.alpha*v, g.b[p*g.ldb+j0:p*g.ldb+j1], cr)
+		}
+	}
 }
 
 // rowsDot computes C[i0:i1, j0:j1] with DotRows, as alpha*op(A)op(B) + beta*C. With few
