@@ -57,6 +57,16 @@ func Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
 		}
 		return
 	}
+	if 2*m <= set.MR && transB && !transA && 2*float64(m)*float64(n)*float64(k) < smallFlops {
+		// A point through a layer: rowsDot's work on one goroutine, which needs neither
+		// the pool nor a workspace, so it skips both (about half of a 200 ns call at 64 x 64).
+		for i := 0; i < m; i++ {
+			cr := c[i*ldc : i*ldc+n]
+			scaleRow(set, beta, cr)
+			set.DotRows(cr, alpha, b, ldb, a[i*lda:i*lda+k], beta != 0)
+		}
+		return
+	}
 	pool.mu.Lock()
 	defer pool.mu.Unlock()
 	g := &pool.call
