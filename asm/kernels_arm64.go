@@ -57,16 +57,52 @@ func blockNEON(m, n, k int, alpha float32, a []float32, psa, rsa, csa int, b []f
 	}
 }
 
+// packANEON packs the full panels in assembly and a partial last one with the Go set's code.
 func packANEON(dst, a []float32, lda int, trans bool, m, k int) {
 	rows, cols := storedShape(trans, m, k)
 	checkPack("PackA", neonMR, dst, a, lda, rows, cols, m, k)
-	packGo(neonMR, dst, a, lda, !trans, m, k)
+	if m == 0 || k == 0 {
+		return
+	}
+	full := m / neonMR
+	if full > 0 {
+		if trans {
+			packDown8(dst, a, lda, full, k)
+		} else {
+			packAcross8(dst, a, lda, full, k)
+		}
+	}
+	if i := neonMR * full; i < m {
+		if trans {
+			packGo(neonMR, dst[i*k:], a[i:], lda, false, m-i, k)
+		} else {
+			packGo(neonMR, dst[i*k:], a[i*lda:], lda, true, m-i, k)
+		}
+	}
 }
 
+// packBNEON is packANEON for B's panels of neonNR columns.
 func packBNEON(dst, b []float32, ldb int, trans bool, k, n int) {
 	rows, cols := storedShape(trans, k, n)
 	checkPack("PackB", neonNR, dst, b, ldb, rows, cols, n, k)
-	packGo(neonNR, dst, b, ldb, trans, n, k)
+	if n == 0 || k == 0 {
+		return
+	}
+	full := n / neonNR
+	if full > 0 {
+		if trans {
+			packAcross12(dst, b, ldb, full, k)
+		} else {
+			packDown12(dst, b, ldb, full, k)
+		}
+	}
+	if j := neonNR * full; j < n {
+		if trans {
+			packGo(neonNR, dst[j*k:], b[j*ldb:], ldb, true, n-j, k)
+		} else {
+			packGo(neonNR, dst[j*k:], b[j:], ldb, false, n-j, k)
+		}
+	}
 }
 
 // dotRowsNEON takes one NEON dot product per row.
@@ -160,6 +196,40 @@ func blockNEONVec(mt, nt, k int, alpha float32, a []float32, psa, rsa, csa int, 
 //
 //go:noescape
 func blockNEONLanes(mt, nt, k int, alpha float32, a []float32, psa, rsa, csa int, b []float32, psb, rsb int, c []float32, ldc int, acc bool)
+
+// packDown8 packs full panels of eight columns of A^T (pack_arm64.s):
+//
+//	for q := 0; q < panels; q++ {
+//		for p := 0; p < k; p++ {
+//			copy(dst[(q*k+p)*8:][:8], x[p*ld+8*q:])
+//		}
+//	}
+//
+//go:noescape
+func packDown8(dst, x []float32, ld, panels, k int)
+
+// packDown12 packs full panels of 12 columns of B, as packDown8 does eight.
+//
+//go:noescape
+func packDown12(dst, x []float32, ld, panels, k int)
+
+// packAcross8 packs full panels of eight rows of A (pack_arm64.s):
+//
+//	for q := 0; q < panels; q++ {
+//		for p := 0; p < k; p++ {
+//			for i := 0; i < 8; i++ {
+//				dst[(q*k+p)*8+i] = x[(8*q+i)*ld+p]
+//			}
+//		}
+//	}
+//
+//go:noescape
+func packAcross8(dst, x []float32, ld, panels, k int)
+
+// packAcross12 packs full panels of 12 rows of B^T, as packAcross8 does eight.
+//
+//go:noescape
+func packAcross12(dst, x []float32, ld, panels, k int)
 
 // axpyNEONAsm computes, with len(y) >= len(x),
 //
