@@ -23,7 +23,7 @@ import (
 // 78-87% of Peak, and kc = 384 with mc = 288 was among the fastest in every round; smaller kc
 // (192) or mc (72) lost 5-10%. NEON's and the Go set's tiles use the same sizes in elements.
 var (
-	blockKC = 384
+	blockKC = 512
 	blockMC = 288
 	blockNC = 4096
 )
@@ -166,15 +166,16 @@ func (g *gemmCall) plan(threads int) {
 	g.nc = max(nr, blockNC/nr*nr)
 	g.packA, g.packB = g.layout()
 	// Choose the grid with the least work in its largest part: r*c multiply-adds per k for an
-	// r x c rectangle of C, plus packing r + c values per k, which costs about as much as 20
-	// multiply-adds each. Ties go to fewer parts.
+	// r x c rectangle of C, plus laying out r + c values per k, about as much as 8
+	// multiply-adds each (BenchmarkPack: 0.1 to 0.2 ns a value, where Block does 16
+	// multiply-adds a cycle). Ties go to fewer parts.
 	mt, nt := (g.m+mr-1)/mr, (g.n+nr-1)/nr
 	best := -1.0
 	for tm := 1; tm <= min(threads, mt); tm++ {
 		for tn := 1; tm*tn <= threads && tn <= nt; tn++ {
 			r := float64((mt+tm-1)/tm) * float64(mr)
 			c := float64((nt+tn-1)/tn) * float64(nr)
-			if cost := r*c + 20*(r+c); best < 0 || cost < best {
+			if cost := r*c + 8*(r+c); best < 0 || cost < best {
 				best, g.tm, g.tn = cost, tm, tn
 			}
 		}
