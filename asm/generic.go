@@ -147,6 +147,9 @@ func tilePackedGo(k int, a, b []float32) (s [goMR][goNR]float32) {
 // tileStridedGo returns the sums of a 2x4 tile over k steps of A and B read in place,
 // s[i][j] = sum_p a[i*rsa+p*csa]*b[p*rsb+j].
 func tileStridedGo(k int, a []float32, rsa, csa int, b []float32, rsb int) (s [goMR][goNR]float32) {
+	if csa == 1 {
+		return tileRowsGo(a[:k], a[rsa:][:k], b, rsb)
+	}
 	var c00, c01, c02, c03 float32
 	var c10, c11, c12, c13 float32
 	ia, ib := 0, 0
@@ -164,6 +167,32 @@ func tileStridedGo(k int, a []float32, rsa, csa int, b []float32, rsb int) (s [g
 		c12 += a1 * b2
 		c13 += a1 * b3
 		ia += csa
+		ib += rsb
+	}
+	s[0] = [goNR]float32{c00, c01, c02, c03}
+	s[1] = [goNR]float32{c10, c11, c12, c13}
+	return s
+}
+
+// tileRowsGo is tileStridedGo for A's two rows in place, r0 and r1 (csa = 1): the rows are
+// walked by range, B by one slice a step.
+func tileRowsGo(r0, r1 []float32, b []float32, rsb int) (s [goMR][goNR]float32) {
+	var c00, c01, c02, c03 float32
+	var c10, c11, c12, c13 float32
+	r1 = r1[:len(r0)]
+	ib := 0
+	for p, a0 := range r0 {
+		bp := b[ib : ib+goNR : ib+goNR]
+		b0, b1, b2, b3 := bp[0], bp[1], bp[2], bp[3]
+		c00 += a0 * b0
+		c01 += a0 * b1
+		c02 += a0 * b2
+		c03 += a0 * b3
+		a1 := r1[p]
+		c10 += a1 * b0
+		c11 += a1 * b1
+		c12 += a1 * b2
+		c13 += a1 * b3
 		ib += rsb
 	}
 	s[0] = [goNR]float32{c00, c01, c02, c03}
