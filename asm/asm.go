@@ -32,7 +32,8 @@ type Set struct {
 	// csa = lda. Panels packed by PackB have psb = NR*k, rsb = NR; a row-major B has psb = NR,
 	// rsb = ldb (B^T cannot be read in place: NR consecutive columns must be contiguous).
 	// Strides are non-negative and the slices long enough for every element named above.
-	// The kernel computes the tiles NR columns at a time, each column of tiles top to bottom.
+	// The order in which a set visits the tiles is its own choice for the caches (README.md);
+	// it does not change any value.
 	Block func(m, n, k int, alpha float32, a []float32, psa, rsa, csa int, b []float32, psb, rsb int, c []float32, ldc int, acc bool)
 
 	// PackA copies an m x k block of op(A) into ceil(m/MR) panels of MR*k values, the order
