@@ -15,63 +15,75 @@
 
 // func packDown6(dst, a []float32, lda, panels, k int)
 // For each panel q and step p: dst[(q*k+p)*6 : +6] = a[p*lda+6q : +6].
+//
+// The source is walked row by row, each row along all the panels (the row is contiguous, so
+// the hardware prefetchers see one stream), and each row's six values per panel go to that
+// panel's step p. Walking panel by panel instead reads one cache line per step 4*lda bytes
+// apart, which from memory ran at a fifth of the speed (TN, 4096 x 512 x 512).
 TEXT ·packDown6(SB), NOSPLIT, $0-72
-	MOVQ dst_base+0(FP), DI
-	MOVQ a_base+24(FP), R8           // R8 = the top of panel q in a
+	MOVQ dst_base+0(FP), DI          // DI = step p of panel 0
+	MOVQ a_base+24(FP), SI           // SI = row p
 	MOVQ lda+48(FP), R10
 	SHLQ $2, R10                     // lda in bytes
-	MOVQ panels+56(FP), R9
-	TESTQ R9, R9
-	JZ   d6done
-d6panel:
-	MOVQ R8, SI
 	MOVQ k+64(FP), CX
+	LEAQ (CX)(CX*2), R12
+	SHLQ $3, R12                     // R12 = a panel's size in bytes, 24*k
 	TESTQ CX, CX
-	JZ   d6next
-d6step:
-	VMOVUPS (SI), X0                 // four values of row p
-	VMOVSD  16(SI), X1               // and two more
-	VMOVUPS X0, (DI)
-	VMOVSD  X1, 16(DI)
-	ADDQ R10, SI                     // row p+1
-	ADDQ $24, DI                     // step p+1 of the panel
-	DECQ CX
-	JNZ  d6step
-d6next:
+	JZ   d6done
+	CMPQ panels+56(FP), $0
+	JEQ  d6done
+d6row:
+	MOVQ SI, R8                      // R8 walks row p
+	MOVQ DI, DX                      // DX walks step p of each panel
+	MOVQ panels+56(FP), R11
+d6panel:
+	VMOVUPS (R8), X0                 // four values of the panel's columns
+	VMOVSD  16(R8), X1               // and two more
+	VMOVUPS X0, (DX)
+	VMOVSD  X1, 16(DX)
 	ADDQ $24, R8                     // the next six columns
-	DECQ R9
+	ADDQ R12, DX                     // the next panel
+	DECQ R11
 	JNZ  d6panel
+	ADDQ R10, SI                     // row p+1
+	ADDQ $24, DI                     // step p+1
+	DECQ CX
+	JNZ  d6row
 d6done:
 	RET
 
 // func packDown16(dst, b []float32, ldb, panels, k int)
-// For each panel q and step p: dst[(q*k+p)*16 : +16] = b[p*ldb+16q : +16].
+// For each panel q and step p: dst[(q*k+p)*16 : +16] = b[p*ldb+16q : +16], walked row by row
+// as packDown6 is.
 TEXT ·packDown16(SB), NOSPLIT, $0-72
-	MOVQ dst_base+0(FP), DI
-	MOVQ b_base+24(FP), R8           // R8 = the top of panel q in b
+	MOVQ dst_base+0(FP), DI          // DI = step p of panel 0
+	MOVQ b_base+24(FP), SI           // SI = row p
 	MOVQ ldb+48(FP), R10
 	SHLQ $2, R10                     // ldb in bytes
-	MOVQ panels+56(FP), R9
-	TESTQ R9, R9
-	JZ   d16done
-d16panel:
-	MOVQ R8, SI
 	MOVQ k+64(FP), CX
+	MOVQ CX, R12
+	SHLQ $6, R12                     // R12 = a panel's size in bytes, 64*k
 	TESTQ CX, CX
-	JZ   d16next
-d16step:
-	VMOVUPS (SI), Y0                 // 16 values of row p
-	VMOVUPS 32(SI), Y1
-	VMOVUPS Y0, (DI)
-	VMOVUPS Y1, 32(DI)
-	ADDQ R10, SI                     // row p+1
-	ADDQ $64, DI                     // step p+1 of the panel
-	DECQ CX
-	JNZ  d16step
-d16next:
+	JZ   d16done
+	CMPQ panels+56(FP), $0
+	JEQ  d16done
+d16row:
+	MOVQ SI, R8                      // R8 walks row p
+	MOVQ DI, DX                      // DX walks step p of each panel
+	MOVQ panels+56(FP), R11
+d16panel:
+	VMOVUPS (R8), Y0                 // the panel's 16 values of row p
+	VMOVUPS 32(R8), Y1
+	VMOVUPS Y0, (DX)
+	VMOVUPS Y1, 32(DX)
 	ADDQ $64, R8                     // the next 16 columns
-	DECQ R9
+	ADDQ R12, DX                     // the next panel
+	DECQ R11
 	JNZ  d16panel
+	ADDQ R10, SI                     // row p+1
+	ADDQ $64, DI                     // step p+1
+	DECQ CX
+	JNZ  d16row
 d16done:
 	VZEROUPPER
 	RET

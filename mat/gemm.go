@@ -193,15 +193,16 @@ func (g *gemmCall) layout() (packA, packB bool) {
 	}
 	// A packed block is read by every tile of its row (A) or column (B) of tiles: with only
 	// one of them, packing costs as much as reading in place. Read in place, a panel of B is
-	// kc rows ldb apart, and a panel of A^T kc rows lda apart (one cache line a step): from
-	// 128 values apart they fall into 8 or fewer of L1's 64 sets, so the panel does not stay
-	// in L1 and packing pays. A read in place (six rows, each read along) never lost to
-	// packed A. Measured on the MLP's products, B from 256 to 4096 and H from 64 to 512
-	// (BenchmarkGemm's shapes, each layout forced in turn): this rule was within the noise,
-	// about 5%, of the best layout on every one.
+	// kc rows ldb apart, and a panel of A^T kc rows lda apart, a cache line a step: the
+	// further apart, the fewer of L1's 64 sets they fall into (4096/(4*ld) from 16 values on),
+	// until the panel no longer stays in L1 and packing pays. A read in place (six rows, each
+	// read along) did not lose to packed A. Measured on the MLP's products, B from 256 to
+	// 4096 and H from 64 to 512 (BenchmarkGemm's shapes, each layout forced in turn, best of
+	// 3 on a loaded machine): this rule was within the noise, about 5%, of the best layout on
+	// every one but TN with H = 64 and B = 4096 (69 against 81 GFLOP/s with B packed).
 	mr, nr := g.set.MR, g.set.NR
-	packB = g.transB || g.m > mr && g.n > 128
-	packA = g.transA && g.n > nr && g.m > 64
+	packB = g.transB || g.m > mr && g.ldb > 128
+	packA = g.transA && g.n > nr && g.lda > 64
 	return packA, packB
 }
 
