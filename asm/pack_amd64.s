@@ -37,6 +37,7 @@ d6row:
 	MOVQ DI, DX                      // DX walks step p of each panel
 	MOVQ panels+56(FP), R11
 d6panel:
+	PREFETCHT0 (R8)(R10*8)           // the same columns eight rows on
 	VMOVUPS (R8), X0                 // four values of the panel's columns
 	VMOVSD  16(R8), X1               // and two more
 	VMOVUPS X0, (DX)
@@ -72,6 +73,7 @@ d16row:
 	MOVQ DI, DX                      // DX walks step p of each panel
 	MOVQ panels+56(FP), R11
 d16panel:
+	PREFETCHT0 (R8)(R10*8)           // the same columns eight rows on
 	VMOVUPS (R8), Y0                 // the panel's 16 values of row p
 	VMOVUPS 32(R8), Y1
 	VMOVUPS Y0, (DX)
