@@ -72,42 +72,54 @@ ctile:
 	LEAQ         (AX)(R10*2), R11
 	ADDQ         R10, R11                    // A row 3
 	MOVQ         BX, DI                      // B row 0
-	VXORPS       Y0, Y0, Y0                  // the sums start at zero
-	VXORPS       Y1, Y1, Y1
-	VXORPS       Y2, Y2, Y2
-	VXORPS       Y3, Y3, Y3
-	VXORPS       Y4, Y4, Y4
-	VXORPS       Y5, Y5, Y5
-	VXORPS       Y6, Y6, Y6
-	VXORPS       Y7, Y7, Y7
-	VXORPS       Y8, Y8, Y8
-	VXORPS       Y9, Y9, Y9
-	VXORPS       Y10, Y10, Y10
-	VXORPS       Y11, Y11, Y11
 
 	// Pull the tile of C towards L1 while the k loop runs: six rows of 64 bytes, each of
 	// which may straddle two cache lines. (measured: see README.md)
-	MOVQ         DX, CX
-	PREFETCHT0   (CX)                        // row 0
-	PREFETCHT0   60(CX)                      // its last value
-	ADDQ         R8, CX
-	PREFETCHT0   (CX)                        // row 1
-	PREFETCHT0   60(CX)                      // its last value
-	ADDQ         R8, CX
-	PREFETCHT0   (CX)                        // row 2
-	PREFETCHT0   60(CX)                      // its last value
-	ADDQ         R8, CX
+	LEAQ         (DX)(R8*2), CX
+	ADDQ         R8, CX                      // CX = row 3 of the tile
+	PREFETCHT0   (DX)                        // row 0
+	PREFETCHT0   60(DX)                      // its last value
+	PREFETCHT0   (DX)(R8*1)                  // row 1
+	PREFETCHT0   60(DX)(R8*1)                // its last value
+	PREFETCHT0   (DX)(R8*2)                  // row 2
+	PREFETCHT0   60(DX)(R8*2)                // its last value
 	PREFETCHT0   (CX)                        // row 3
 	PREFETCHT0   60(CX)                      // its last value
-	ADDQ         R8, CX
-	PREFETCHT0   (CX)                        // row 4
-	PREFETCHT0   60(CX)                      // its last value
-	ADDQ         R8, CX
-	PREFETCHT0   (CX)                        // row 5
-	PREFETCHT0   60(CX)                      // its last value
+	PREFETCHT0   (CX)(R8*1)                  // row 4
+	PREFETCHT0   60(CX)(R8*1)                // its last value
+	PREFETCHT0   (CX)(R8*2)                  // row 5
+	PREFETCHT0   60(CX)(R8*2)                // its last value
 
 	MOVQ         k+16(FP), CX
-	SUBQ         $4, CX                      // CX = k - 4: four steps a round while CX >= 0
+	TESTQ        CX, CX
+	JZ           czero                       // no steps: the sums are zero
+	// The first step sets the sums to its products, x*y, the value an FMA onto zero gives
+	// but for the sign of a zero product; it saves the twelve zeroing instructions, a tenth
+	// of a tile's at k = 3.
+	VMOVUPS      (DI), Y12                   // Y12 = B[p][0..7]
+	VMOVUPS      32(DI), Y13                 // Y13 = B[p][8..15]
+	VBROADCASTSS (SI), Y14                   // Y14 = A[0][p] in every lane
+	VBROADCASTSS (SI)(R10*1), Y15            // Y15 = A[1][p]
+	VMULPS       Y12, Y14, Y0                // C[0][0..7] = A[0][0] * B[0][0..7]
+	VMULPS       Y13, Y14, Y1                // C[0][8..15] = A[0][0] * B[0][8..15]
+	VMULPS       Y12, Y15, Y2                // C[1][0..7] = A[1][0] * B[0][0..7]
+	VMULPS       Y13, Y15, Y3                // C[1][8..15] = A[1][0] * B[0][8..15]
+	VBROADCASTSS (SI)(R10*2), Y14            // Y14 = A[2][p] in every lane
+	VBROADCASTSS (R11), Y15                  // Y15 = A[3][p]
+	VMULPS       Y12, Y14, Y4                // C[2][0..7] = A[2][0] * B[0][0..7]
+	VMULPS       Y13, Y14, Y5                // C[2][8..15] = A[2][0] * B[0][8..15]
+	VMULPS       Y12, Y15, Y6                // C[3][0..7] = A[3][0] * B[0][0..7]
+	VMULPS       Y13, Y15, Y7                // C[3][8..15] = A[3][0] * B[0][8..15]
+	VBROADCASTSS (R11)(R10*1), Y14           // Y14 = A[4][p] in every lane
+	VBROADCASTSS (R11)(R10*2), Y15           // Y15 = A[5][p]
+	VMULPS       Y12, Y14, Y8                // C[4][0..7] = A[4][0] * B[0][0..7]
+	VMULPS       Y13, Y14, Y9                // C[4][8..15] = A[4][0] * B[0][8..15]
+	VMULPS       Y12, Y15, Y10               // C[5][0..7] = A[5][0] * B[0][0..7]
+	VMULPS       Y13, Y15, Y11               // C[5][8..15] = A[5][0] * B[0][8..15]
+	ADDQ         R12, SI                     // A: next step
+	ADDQ         R12, R11
+	ADDQ         R13, DI                     // B: next row
+	SUBQ         $5, CX                      // CX = k - 1 - 4: four steps a round while CX >= 0
 	JL           cktail
 ckloop4:
 	// step p = 4q+0
@@ -209,7 +221,7 @@ ckloop4:
 	SUBQ         $4, CX
 	JGE          ckloop4
 cktail:
-	ADDQ         $4, CX                      // CX = k % 4 steps left
+	ADDQ         $4, CX                      // CX = (k-1) % 4 steps left
 	JZ           cscale
 ckloop1:
 	VMOVUPS      (DI), Y12                   // Y12 = B[p][0..7]
@@ -237,6 +249,20 @@ ckloop1:
 	ADDQ         R13, DI                     // B: next row
 	DECQ         CX
 	JNZ          ckloop1
+	JMP          cscale
+czero:
+	VXORPS       Y0, Y0, Y0
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
+	VXORPS       Y5, Y5, Y5
+	VXORPS       Y6, Y6, Y6
+	VXORPS       Y7, Y7, Y7
+	VXORPS       Y8, Y8, Y8
+	VXORPS       Y9, Y9, Y9
+	VXORPS       Y10, Y10, Y10
+	VXORPS       Y11, Y11, Y11
 cscale:
 	CMPL         alpha+24(FP), $0x3f800000   // alpha == 1: the sums are the result
 	JEQ          cstore
@@ -254,57 +280,48 @@ cscale:
 	VMULPS       Y12, Y10, Y10
 	VMULPS       Y12, Y11, Y11
 cstore:
-	MOVQ         DX, SI                      // SI walks the rows of the tile
+	LEAQ         (DX)(R8*2), SI
+	ADDQ         R8, SI                      // SI = row 3 of the tile
 	CMPB         acc+152(FP), $0             // acc false: overwrite C without reading it
 	JEQ          coverwrite
-	VADDPS       (SI), Y0, Y0                // row 0: add C[0][0..7]
-	VADDPS       32(SI), Y1, Y1              // and C[0][8..15]
-	VMOVUPS      Y0, (SI)                    // store the row
-	VMOVUPS      Y1, 32(SI)
-	ADDQ         R8, SI                      // next row of C
-	VADDPS       (SI), Y2, Y2                // row 1: add C[1][0..7]
-	VADDPS       32(SI), Y3, Y3              // and C[1][8..15]
-	VMOVUPS      Y2, (SI)                    // store the row
-	VMOVUPS      Y3, 32(SI)
-	ADDQ         R8, SI                      // next row of C
-	VADDPS       (SI), Y4, Y4                // row 2: add C[2][0..7]
-	VADDPS       32(SI), Y5, Y5              // and C[2][8..15]
-	VMOVUPS      Y4, (SI)                    // store the row
-	VMOVUPS      Y5, 32(SI)
-	ADDQ         R8, SI                      // next row of C
+	VADDPS       (DX), Y0, Y0                // row 0: add C[0][0..7]
+	VADDPS       32(DX), Y1, Y1              // and C[0][8..15]
+	VMOVUPS      Y0, (DX)                    // store the row
+	VMOVUPS      Y1, 32(DX)
+	VADDPS       (DX)(R8*1), Y2, Y2          // row 1: add C[1][0..7]
+	VADDPS       32(DX)(R8*1), Y3, Y3        // and C[1][8..15]
+	VMOVUPS      Y2, (DX)(R8*1)              // store the row
+	VMOVUPS      Y3, 32(DX)(R8*1)
+	VADDPS       (DX)(R8*2), Y4, Y4          // row 2: add C[2][0..7]
+	VADDPS       32(DX)(R8*2), Y5, Y5        // and C[2][8..15]
+	VMOVUPS      Y4, (DX)(R8*2)              // store the row
+	VMOVUPS      Y5, 32(DX)(R8*2)
 	VADDPS       (SI), Y6, Y6                // row 3: add C[3][0..7]
 	VADDPS       32(SI), Y7, Y7              // and C[3][8..15]
 	VMOVUPS      Y6, (SI)                    // store the row
 	VMOVUPS      Y7, 32(SI)
-	ADDQ         R8, SI                      // next row of C
-	VADDPS       (SI), Y8, Y8                // row 4: add C[4][0..7]
-	VADDPS       32(SI), Y9, Y9              // and C[4][8..15]
-	VMOVUPS      Y8, (SI)                    // store the row
-	VMOVUPS      Y9, 32(SI)
-	ADDQ         R8, SI                      // next row of C
-	VADDPS       (SI), Y10, Y10              // row 5: add C[5][0..7]
-	VADDPS       32(SI), Y11, Y11            // and C[5][8..15]
-	VMOVUPS      Y10, (SI)                   // store the row
-	VMOVUPS      Y11, 32(SI)
+	VADDPS       (SI)(R8*1), Y8, Y8          // row 4: add C[4][0..7]
+	VADDPS       32(SI)(R8*1), Y9, Y9        // and C[4][8..15]
+	VMOVUPS      Y8, (SI)(R8*1)              // store the row
+	VMOVUPS      Y9, 32(SI)(R8*1)
+	VADDPS       (SI)(R8*2), Y10, Y10        // row 5: add C[5][0..7]
+	VADDPS       32(SI)(R8*2), Y11, Y11      // and C[5][8..15]
+	VMOVUPS      Y10, (SI)(R8*2)             // store the row
+	VMOVUPS      Y11, 32(SI)(R8*2)
 	JMP          cnext
 coverwrite:
-	VMOVUPS      Y0, (SI)                    // row 0: C[0][0..7]
-	VMOVUPS      Y1, 32(SI)                  // C[0][8..15]
-	ADDQ         R8, SI                      // next row of C
-	VMOVUPS      Y2, (SI)                    // row 1: C[1][0..7]
-	VMOVUPS      Y3, 32(SI)                  // C[1][8..15]
-	ADDQ         R8, SI                      // next row of C
-	VMOVUPS      Y4, (SI)                    // row 2: C[2][0..7]
-	VMOVUPS      Y5, 32(SI)                  // C[2][8..15]
-	ADDQ         R8, SI                      // next row of C
+	VMOVUPS      Y0, (DX)                    // row 0: C[0][0..7]
+	VMOVUPS      Y1, 32(DX)                  // C[0][8..15]
+	VMOVUPS      Y2, (DX)(R8*1)              // row 1: C[1][0..7]
+	VMOVUPS      Y3, 32(DX)(R8*1)            // C[1][8..15]
+	VMOVUPS      Y4, (DX)(R8*2)              // row 2: C[2][0..7]
+	VMOVUPS      Y5, 32(DX)(R8*2)            // C[2][8..15]
 	VMOVUPS      Y6, (SI)                    // row 3: C[3][0..7]
 	VMOVUPS      Y7, 32(SI)                  // C[3][8..15]
-	ADDQ         R8, SI                      // next row of C
-	VMOVUPS      Y8, (SI)                    // row 4: C[4][0..7]
-	VMOVUPS      Y9, 32(SI)                  // C[4][8..15]
-	ADDQ         R8, SI                      // next row of C
-	VMOVUPS      Y10, (SI)                   // row 5: C[5][0..7]
-	VMOVUPS      Y11, 32(SI)                 // C[5][8..15]
+	VMOVUPS      Y8, (SI)(R8*1)              // row 4: C[4][0..7]
+	VMOVUPS      Y9, 32(SI)(R8*1)            // C[4][8..15]
+	VMOVUPS      Y10, (SI)(R8*2)             // row 5: C[5][0..7]
+	VMOVUPS      Y11, 32(SI)(R8*2)           // C[5][8..15]
 cnext:
 	MOVQ psa+56(FP), SI
 	LEAQ (AX)(SI*4), AX              // the next panel of A
@@ -332,39 +349,48 @@ rtile:
 	LEAQ         (AX)(R10*2), R11
 	ADDQ         R10, R11                    // A row 3
 	MOVQ         BX, DI                      // B row 0
-	VXORPS       Y0, Y0, Y0                  // the sums start at zero
-	VXORPS       Y1, Y1, Y1
-	VXORPS       Y2, Y2, Y2
-	VXORPS       Y3, Y3, Y3
-	VXORPS       Y4, Y4, Y4
-	VXORPS       Y5, Y5, Y5
-	VXORPS       Y6, Y6, Y6
-	VXORPS       Y7, Y7, Y7
-	VXORPS       Y8, Y8, Y8
-	VXORPS       Y9, Y9, Y9
-	VXORPS       Y10, Y10, Y10
-	VXORPS       Y11, Y11, Y11
-	MOVQ         DX, CX
-	PREFETCHT0   (CX)                        // row 0
-	PREFETCHT0   60(CX)                      // its last value
-	ADDQ         R8, CX
-	PREFETCHT0   (CX)                        // row 1
-	PREFETCHT0   60(CX)                      // its last value
-	ADDQ         R8, CX
-	PREFETCHT0   (CX)                        // row 2
-	PREFETCHT0   60(CX)                      // its last value
-	ADDQ         R8, CX
+	LEAQ         (DX)(R8*2), CX
+	ADDQ         R8, CX                      // CX = row 3 of the tile
+	PREFETCHT0   (DX)                        // row 0
+	PREFETCHT0   60(DX)                      // its last value
+	PREFETCHT0   (DX)(R8*1)                  // row 1
+	PREFETCHT0   60(DX)(R8*1)                // its last value
+	PREFETCHT0   (DX)(R8*2)                  // row 2
+	PREFETCHT0   60(DX)(R8*2)                // its last value
 	PREFETCHT0   (CX)                        // row 3
 	PREFETCHT0   60(CX)                      // its last value
-	ADDQ         R8, CX
-	PREFETCHT0   (CX)                        // row 4
-	PREFETCHT0   60(CX)                      // its last value
-	ADDQ         R8, CX
-	PREFETCHT0   (CX)                        // row 5
-	PREFETCHT0   60(CX)                      // its last value
+	PREFETCHT0   (CX)(R8*1)                  // row 4
+	PREFETCHT0   60(CX)(R8*1)                // its last value
+	PREFETCHT0   (CX)(R8*2)                  // row 5
+	PREFETCHT0   60(CX)(R8*2)                // its last value
 
 	MOVQ         k+16(FP), CX
-	SUBQ         $4, CX                      // CX = k - 4: four steps a round while CX >= 0
+	TESTQ        CX, CX
+	JZ           rzero                       // no steps: the sums are zero
+	VMOVUPS      (DI), Y12                   // Y12 = B[p][0..7]
+	VMOVUPS      32(DI), Y13                 // Y13 = B[p][8..15]
+	VBROADCASTSS (SI), Y14                   // Y14 = A[0][p] in every lane
+	VBROADCASTSS (SI)(R10*1), Y15            // Y15 = A[1][p]
+	VMULPS       Y12, Y14, Y0                // C[0][0..7] = A[0][0] * B[0][0..7]
+	VMULPS       Y13, Y14, Y1                // C[0][8..15] = A[0][0] * B[0][8..15]
+	VMULPS       Y12, Y15, Y2                // C[1][0..7] = A[1][0] * B[0][0..7]
+	VMULPS       Y13, Y15, Y3                // C[1][8..15] = A[1][0] * B[0][8..15]
+	VBROADCASTSS (SI)(R10*2), Y14            // Y14 = A[2][p] in every lane
+	VBROADCASTSS (R11), Y15                  // Y15 = A[3][p]
+	VMULPS       Y12, Y14, Y4                // C[2][0..7] = A[2][0] * B[0][0..7]
+	VMULPS       Y13, Y14, Y5                // C[2][8..15] = A[2][0] * B[0][8..15]
+	VMULPS       Y12, Y15, Y6                // C[3][0..7] = A[3][0] * B[0][0..7]
+	VMULPS       Y13, Y15, Y7                // C[3][8..15] = A[3][0] * B[0][8..15]
+	VBROADCASTSS (R11)(R10*1), Y14           // Y14 = A[4][p] in every lane
+	VBROADCASTSS (R11)(R10*2), Y15           // Y15 = A[5][p]
+	VMULPS       Y12, Y14, Y8                // C[4][0..7] = A[4][0] * B[0][0..7]
+	VMULPS       Y13, Y14, Y9                // C[4][8..15] = A[4][0] * B[0][8..15]
+	VMULPS       Y12, Y15, Y10               // C[5][0..7] = A[5][0] * B[0][0..7]
+	VMULPS       Y13, Y15, Y11               // C[5][8..15] = A[5][0] * B[0][8..15]
+	ADDQ         R12, SI                     // A: next step
+	ADDQ         R12, R11
+	ADDQ         R13, DI                     // B: next row
+	SUBQ         $5, CX                      // CX = k - 1 - 4: four steps a round while CX >= 0
 	JL           rktail
 rkloop4:
 	// step p = 4q+0
@@ -466,7 +492,7 @@ rkloop4:
 	SUBQ         $4, CX
 	JGE          rkloop4
 rktail:
-	ADDQ         $4, CX                      // CX = k % 4 steps left
+	ADDQ         $4, CX                      // CX = (k-1) % 4 steps left
 	JZ           rscale
 rkloop1:
 	VMOVUPS      (DI), Y12                   // Y12 = B[p][0..7]
@@ -494,6 +520,20 @@ rkloop1:
 	ADDQ         R13, DI                     // B: next row
 	DECQ         CX
 	JNZ          rkloop1
+	JMP          rscale
+rzero:
+	VXORPS       Y0, Y0, Y0
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
+	VXORPS       Y5, Y5, Y5
+	VXORPS       Y6, Y6, Y6
+	VXORPS       Y7, Y7, Y7
+	VXORPS       Y8, Y8, Y8
+	VXORPS       Y9, Y9, Y9
+	VXORPS       Y10, Y10, Y10
+	VXORPS       Y11, Y11, Y11
 rscale:
 	CMPL         alpha+24(FP), $0x3f800000   // alpha == 1: the sums are the result
 	JEQ          rstore
@@ -511,57 +551,48 @@ rscale:
 	VMULPS       Y12, Y10, Y10
 	VMULPS       Y12, Y11, Y11
 rstore:
-	MOVQ         DX, SI                      // SI walks the rows of the tile
+	LEAQ         (DX)(R8*2), SI
+	ADDQ         R8, SI                      // SI = row 3 of the tile
 	CMPB         acc+152(FP), $0             // acc false: overwrite C without reading it
 	JEQ          roverwrite
-	VADDPS       (SI), Y0, Y0                // row 0: add C[0][0..7]
-	VADDPS       32(SI), Y1, Y1              // and C[0][8..15]
-	VMOVUPS      Y0, (SI)                    // store the row
-	VMOVUPS      Y1, 32(SI)
-	ADDQ         R8, SI                      // next row of C
-	VADDPS       (SI), Y2, Y2                // row 1: add C[1][0..7]
-	VADDPS       32(SI), Y3, Y3              // and C[1][8..15]
-	VMOVUPS      Y2, (SI)                    // store the row
-	VMOVUPS      Y3, 32(SI)
-	ADDQ         R8, SI                      // next row of C
-	VADDPS       (SI), Y4, Y4                // row 2: add C[2][0..7]
-	VADDPS       32(SI), Y5, Y5              // and C[2][8..15]
-	VMOVUPS      Y4, (SI)                    // store the row
-	VMOVUPS      Y5, 32(SI)
-	ADDQ         R8, SI                      // next row of C
+	VADDPS       (DX), Y0, Y0                // row 0: add C[0][0..7]
+	VADDPS       32(DX), Y1, Y1              // and C[0][8..15]
+	VMOVUPS      Y0, (DX)                    // store the row
+	VMOVUPS      Y1, 32(DX)
+	VADDPS       (DX)(R8*1), Y2, Y2          // row 1: add C[1][0..7]
+	VADDPS       32(DX)(R8*1), Y3, Y3        // and C[1][8..15]
+	VMOVUPS      Y2, (DX)(R8*1)              // store the row
+	VMOVUPS      Y3, 32(DX)(R8*1)
+	VADDPS       (DX)(R8*2), Y4, Y4          // row 2: add C[2][0..7]
+	VADDPS       32(DX)(R8*2), Y5, Y5        // and C[2][8..15]
+	VMOVUPS      Y4, (DX)(R8*2)              // store the row
+	VMOVUPS      Y5, 32(DX)(R8*2)
 	VADDPS       (SI), Y6, Y6                // row 3: add C[3][0..7]
 	VADDPS       32(SI), Y7, Y7              // and C[3][8..15]
 	VMOVUPS      Y6, (SI)                    // store the row
 	VMOVUPS      Y7, 32(SI)
-	ADDQ         R8, SI                      // next row of C
-	VADDPS       (SI), Y8, Y8                // row 4: add C[4][0..7]
-	VADDPS       32(SI), Y9, Y9              // and C[4][8..15]
-	VMOVUPS      Y8, (SI)                    // store the row
-	VMOVUPS      Y9, 32(SI)
-	ADDQ         R8, SI                      // next row of C
-	VADDPS       (SI), Y10, Y10              // row 5: add C[5][0..7]
-	VADDPS       32(SI), Y11, Y11            // and C[5][8..15]
-	VMOVUPS      Y10, (SI)                   // store the row
-	VMOVUPS      Y11, 32(SI)
+	VADDPS       (SI)(R8*1), Y8, Y8          // row 4: add C[4][0..7]
+	VADDPS       32(SI)(R8*1), Y9, Y9        // and C[4][8..15]
+	VMOVUPS      Y8, (SI)(R8*1)              // store the row
+	VMOVUPS      Y9, 32(SI)(R8*1)
+	VADDPS       (SI)(R8*2), Y10, Y10        // row 5: add C[5][0..7]
+	VADDPS       32(SI)(R8*2), Y11, Y11      // and C[5][8..15]
+	VMOVUPS      Y10, (SI)(R8*2)             // store the row
+	VMOVUPS      Y11, 32(SI)(R8*2)
 	JMP          rnext
 roverwrite:
-	VMOVUPS      Y0, (SI)                    // row 0: C[0][0..7]
-	VMOVUPS      Y1, 32(SI)                  // C[0][8..15]
-	ADDQ         R8, SI                      // next row of C
-	VMOVUPS      Y2, (SI)                    // row 1: C[1][0..7]
-	VMOVUPS      Y3, 32(SI)                  // C[1][8..15]
-	ADDQ         R8, SI                      // next row of C
-	VMOVUPS      Y4, (SI)                    // row 2: C[2][0..7]
-	VMOVUPS      Y5, 32(SI)                  // C[2][8..15]
-	ADDQ         R8, SI                      // next row of C
+	VMOVUPS      Y0, (DX)                    // row 0: C[0][0..7]
+	VMOVUPS      Y1, 32(DX)                  // C[0][8..15]
+	VMOVUPS      Y2, (DX)(R8*1)              // row 1: C[1][0..7]
+	VMOVUPS      Y3, 32(DX)(R8*1)            // C[1][8..15]
+	VMOVUPS      Y4, (DX)(R8*2)              // row 2: C[2][0..7]
+	VMOVUPS      Y5, 32(DX)(R8*2)            // C[2][8..15]
 	VMOVUPS      Y6, (SI)                    // row 3: C[3][0..7]
 	VMOVUPS      Y7, 32(SI)                  // C[3][8..15]
-	ADDQ         R8, SI                      // next row of C
-	VMOVUPS      Y8, (SI)                    // row 4: C[4][0..7]
-	VMOVUPS      Y9, 32(SI)                  // C[4][8..15]
-	ADDQ         R8, SI                      // next row of C
-	VMOVUPS      Y10, (SI)                   // row 5: C[5][0..7]
-	VMOVUPS      Y11, 32(SI)                 // C[5][8..15]
+	VMOVUPS      Y8, (SI)(R8*1)              // row 4: C[4][0..7]
+	VMOVUPS      Y9, 32(SI)(R8*1)            // C[4][8..15]
+	VMOVUPS      Y10, (SI)(R8*2)             // row 5: C[5][0..7]
+	VMOVUPS      Y11, 32(SI)(R8*2)           // C[5][8..15]
 rnext:
 	MOVQ psb+104(FP), SI
 	LEAQ (BX)(SI*4), BX              // the next panel of B
