@@ -11,18 +11,18 @@ import (
 // Cache blocking, in elements, for the BLIS loop nest in gemmCall.blocked, chosen for an Ice
 // Lake Xeon (L1d 48 KiB, L2 1.25 MiB per core, L3 48 MiB shared):
 //
-//   - blockKC, the depth of a pass: a kc x NR panel of B (24 KiB at NR = 16, half of L1d)
-//     stays in L1 while the kernel streams MR x kc panels of A past it.
-//   - blockMC, the rows of A packed at a time: the mc x kc block (432 KiB) stays in L2.
-//   - blockNC, the columns of B packed at a time: the kc x nc block (6 MiB) lives in L3.
+//   - blockKC, the depth of a pass: a kc x NR panel of B (32 KiB at NR = 16) stays in L1
+//     while the kernel streams MR x kc panels of A past it.
+//   - blockMC, the rows of op(A) laid out at a time: the mc x kc block (576 KiB) stays in L2.
+//   - blockNC, the columns of op(B) laid out at a time: the kc x nc block (8 MiB) lives in L3.
 //
-// k is cut into equal passes of at most blockKC (k = 512 gives two of 256), and the blocks
-// are rounded to the kernel's MR and NR. The sweep that chose them (2026-11-29, one thread,
-// fastest of 15 to 40 calls on a machine shared with other jobs, so about +-4%): on 4096 x
-// 512 x 512 and 4096 x 512 x 1536, every kc from 256 to 512 with mc from 96 to 480 ran at
-// 78-87% of Peak, and kc = 384 with mc = 288 was among the fastest in every round; smaller kc
-// (192) or mc (72) lost 5-10%. NEON's and the Go set's tiles use the same sizes in elements.
-var (
+// k is cut into equal passes of at most blockKC, and the blocks are rounded to the kernel's
+// MR and NR. kc = 512 makes k = 512 one pass, so that C is written once: on 4096 x 512 x 512
+// (2026-11-29, fastest of 3 runs of 1 s each, a second job on the machine part of the time)
+// NT and NN ran at 100 and 98 GFLOP/s with kc = 512, 95-98 with 384 and 92-97 with 256; TN
+// (k = 4096, 8 to 16 passes) at 86-93 with each. mc = 144 and 288 were within 2% of each
+// other. NEON's and the Go set's tiles use the same sizes in elements.
+const (
 	blockKC = 512
 	blockMC = 288
 	blockNC = 4096
