@@ -86,7 +86,7 @@ func (o *Adam) Update(params, grads []float32) (gradNorm float32) {
 	o.par.task = adamTask{p: params, g: grads, m: o.M, v: o.V,
 		clip: clip, l2: l2, decay: decay, beta1: beta1, beta2: beta2, eps: eps,
 		oneMinusBeta1: oneMinusBeta1, oneMinusBeta2: oneMinusBeta2, negStep: negStep, bc2Sqrt: bc2Sqrt}
-	parallelFor(&o.par.task, n, 8, &o.par.wg)
+	parallelFor(&o.par.task, n, 5, &o.par.wg)
 	o.par.task = adamTask{}
 	return float32(norm)
 }
