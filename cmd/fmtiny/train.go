@@ -32,6 +32,10 @@ Examples:
   fmtiny train --data points.csv --hidden 256 --layers 3 --ema 0.999
   fmtiny train --resume`
 
+// maxLayers bounds --layers far above any MLP that trains without residual connections, and far
+// below a count whose list of widths alone would exhaust memory.
+const maxLayers = 1024
+
 // defaultSteps trains the default network on the checkerboard to crisp squares in about a
 // minute on this project's 2-core reference machine (see BENCHMARKS.md).
 const defaultSteps = 5000
@@ -75,6 +79,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		return usagef("--hidden %d: must be at least 1", *hidden)
 	case *layers < 0:
 		return usagef("--layers %d: must not be negative", *layers)
+	case *layers > maxLayers:
+		return usagef("--layers %d: at most %d", *layers, maxLayers)
 	case *batch < 1:
 		return usagef("--batch %d: must be at least 1", *batch)
 	case *steps < 1:
