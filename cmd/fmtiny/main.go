@@ -78,8 +78,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 func dispatch(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		mainUsage(stderr)
-		return usagef("no command given")
+		return usagef("no command given (want train, sample, plot, eval, info or version; see fmtiny --help)")
 	}
 	name := args[0]
 	switch name {
