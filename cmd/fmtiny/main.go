@@ -114,6 +114,6 @@ func runVersion(args []string, stdout, stderr io.Writer) error {
 	if _, err := parse(fs, args, 0, stdout); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "fmtiny %s (%s, %s/%s, kernels %s)\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH, mat.Impl())
-	return nil
+	_, err := fmt.Fprintf(stdout, "fmtiny %s (%s, %s/%s, kernels %s)\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH, mat.Impl())
+	return err
 }
