@@ -217,11 +217,11 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 }
 
 func describeNet(c fm.TrainConfig) string {
-	w := fmt.Sprint(c.Hidden)
+	w := "no hidden layers"
 	if len(c.Hidden) > 0 {
-		w = fmt.Sprintf("%dx%d", len(c.Hidden), c.Hidden[0])
+		w = fmt.Sprintf("%dx%d hidden", len(c.Hidden), c.Hidden[0])
 	}
-	return fmt.Sprintf("an MLP (%s hidden, %s, t %s)", w, c.Act, map[bool]string{true: "first", false: "last"}[c.TimeFirst])
+	return fmt.Sprintf("an MLP (%s, %s, t %s)", w, c.Act, map[bool]string{true: "first", false: "last"}[c.TimeFirst])
 }
 
 // openDataset takes a built-in dataset's name, or a CSV file's path.
