@@ -267,6 +267,20 @@ func ParseModel(data []byte, opt LoadOptions) (*Model, error) {
 	if m.Seed, err = strconv.ParseUint(meta[keySeed], 10, 64); err != nil {
 		return nil, fmt.Errorf("metadata %s = %q is not a seed", keySeed, meta[keySeed])
 	}
+	// The training record (train.*) repeats what the tensors and the keys above say; a file in
+	// which they disagree was edited or damaged, and which of the two to believe is unknowable.
+	widths := make([]string, len(m.Net.Hidden))
+	for i, h := range m.Net.Hidden {
+		widths[i] = strconv.Itoa(h)
+	}
+	for _, kv := range [][2]string{
+		{"train.hidden", strings.Join(widths, ",")}, {"train.activation", act.String()},
+		{"train.time", timeName(timeFirst)}, {"train.path", path.Name()}, {"train.data", m.Data},
+	} {
+		if v, ok := meta[kv[0]]; ok && v != kv[1] {
+			return nil, fmt.Errorf("metadata %s = %q contradicts the rest of the file, which says %q", kv[0], v, kv[1])
+		}
+	}
 	known := m.Metadata()
 	for k, v := range meta {
 		if _, ok := known[k]; !ok {
