@@ -93,9 +93,9 @@ func (o SampleOptions) Validate(d int) error {
 	if v := float64(o.N) * float64(d) * recorded; v > MaxValues {
 		times := ""
 		if recorded > 1 {
-			times = fmt.Sprintf(", kept at %.0f times,", recorded)
+			times = fmt.Sprintf(" kept at %.0f times", recorded)
 		}
-		return fmt.Errorf("%d points of %d dimensions%s are %.3g values, more than the %d (%d GiB) fmtiny holds", o.N, d, times, v, MaxValues, MaxValues*4>>30)
+		return fmt.Errorf("%d points of %d dimensions%s: %.3g values, more than the %d (%d GiB) fmtiny holds", o.N, d, times, v, MaxValues, MaxValues*4>>30)
 	}
 	for _, t := range o.At {
 		if !(t >= 0 && t <= 1) {

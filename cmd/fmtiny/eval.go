@@ -66,8 +66,10 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		return usagef("-n %d: must be at least 2", *n)
 	case *steps < 1:
 		return usagef("--steps %d: must be at least 1", *steps)
-	case !(*rtol > 0) || *atol < 0:
-		return usagef("--rtol must be positive and --atol not negative")
+	case !(*rtol > 0):
+		return usagef("--rtol %v: must be positive", *rtol)
+	case *atol < 0:
+		return usagef("--atol %v: must not be negative", *atol)
 	case *threads < 0:
 		return usagef("--threads %d: must not be negative", *threads)
 	}
@@ -88,7 +90,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if ds.Dim() != m.Dim() {
-		return fmt.Errorf("%s has %d dimensions, the model %d", source, ds.Dim(), m.Dim())
+		return fmt.Errorf("%s: %d dimensions, but the model generates %d", source, ds.Dim(), m.Dim())
 	}
 
 	res, err := m.Sample(fm.SampleOptions{N: *n, Method: method, Steps: *steps, Rtol: *rtol, Atol: *atol, Seed: *seed})

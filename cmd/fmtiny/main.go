@@ -78,7 +78,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 func dispatch(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usagef("no command given (want train, sample, plot, eval, info or version; see fmtiny --help)")
+		return usagef("no command: want train, sample, plot, eval, info or version (see fmtiny --help)")
 	}
 	name := args[0]
 	switch name {
@@ -93,7 +93,7 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 			return c.run(args[1:], stdout, stderr)
 		}
 	}
-	return usagef("unknown command %q (want train, sample, plot, eval, info or version; see fmtiny --help)", name)
+	return usagef("unknown command %q: want train, sample, plot, eval, info or version (see fmtiny --help)", name)
 }
 
 func mainUsage(w io.Writer) {

@@ -67,7 +67,7 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 	case *threads < 0:
 		return usagef("--threads %d: must not be negative", *threads)
 	case *trajectory && len(at) > 0:
-		return usagef("give --at or --trajectory, not both")
+		return usagef("--at with --trajectory: give one or the other")
 	}
 	for _, t := range at {
 		if t < 0 || t > 1 {
