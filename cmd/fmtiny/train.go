@@ -264,7 +264,7 @@ func openRegular(path string) (*os.File, error) {
 	}
 	st, err := f.Stat()
 	if err == nil && !st.Mode().IsRegular() && st.Mode()&os.ModeNamedPipe == 0 {
-		err = fmt.Errorf("%s: not a regular file", path)
+		err = fmt.Errorf("%s: is not a regular file", path)
 		if st.IsDir() {
 			err = fmt.Errorf("%s: is a directory", path)
 		}
