@@ -110,7 +110,7 @@ Each command takes --help.
 }
 
 func runVersion(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("version", "", "Print fmtiny's version, its Go release and the kernel set this machine uses.")
+	fs := newFlagSet("version", "", "Print fmtiny's version, its Go release and the kernel set this machine uses.\n\nExamples:\n  fmtiny version\n  fmtiny --version")
 	if _, err := parse(fs, args, 0, stdout); err != nil {
 		return err
 	}
