@@ -379,6 +379,33 @@ func WriteFileAtomic(path string, write func(io.Writer) error) (err error) {
 	return nil
 }
 
+// RemoveStaleTemporaries removes the temporary files WriteFileAtomic left beside path when the
+// process writing it was killed (kill -9, a power cut) before it could remove them. Call it
+// only where no other process may be writing path at the same time.
+func RemoveStaleTemporaries(path string) error {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	// os.CreateTemp replaces the pattern's * by decimal digits.
+	prefix := "." + base + ".tmp"
+	var errs []error
+	for _, e := range ents {
+		digits, ok := strings.CutPrefix(e.Name(), prefix)
+		if !ok || digits == "" || strings.Trim(digits, "0123456789") != "" || !e.Type().IsRegular() {
+			continue
+		}
+		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // unwrapPathError drops the temporary file's name from an error, which would only confuse.
 func unwrapPathError(err error) error {
 	var pe *os.PathError

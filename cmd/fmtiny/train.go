@@ -139,6 +139,13 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	mat.SetThreads(*threads)
 
 	ckpt := *out + ".ckpt"
+	// A run killed while writing its checkpoint or model left a temporary file; this run
+	// writes both anew.
+	for _, p := range []string{ckpt, *out} {
+		if err := fm.RemoveStaleTemporaries(p); err != nil && !*quiet {
+			fmt.Fprintf(stderr, "fmtiny: note: %v\n", err)
+		}
+	}
 	var tr *fm.Trainer
 	if *resume {
 		if tr, err = fm.ResumeTrainer(ckpt, cfg); err != nil {
