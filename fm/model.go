@@ -246,8 +246,8 @@ func ParseModel(data []byte, opt LoadOptions) (*Model, error) {
 	d := m.Dim()
 	if !ours {
 		m.Stats = Identity(d)
-		for k, v := range meta {
-			m.Extra[k] = v
+		if meta != nil {
+			m.Extra = meta // the reader's map, not a copy: a header may hold millions of keys
 		}
 		return m, nil
 	}
@@ -283,12 +283,12 @@ func ParseModel(data []byte, opt LoadOptions) (*Model, error) {
 			return nil, fmt.Errorf("metadata %s = %q contradicts the rest of the file, which says %q", kv[0], v, kv[1])
 		}
 	}
-	known := m.Metadata()
-	for k, v := range meta {
-		if _, ok := known[k]; !ok {
-			m.Extra[k] = v
-		}
+	// What is left once fmtiny's own keys are gone is kept, in the reader's map (not a copy: a
+	// header may hold millions of keys).
+	for k := range m.Metadata() {
+		delete(meta, k)
 	}
+	m.Extra = meta
 	return m, nil
 }
 
