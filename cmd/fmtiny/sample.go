@@ -80,6 +80,9 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 		if err := checkWritable(*out); err != nil {
 			return err
 		}
+		if err := notAnInput(*out, *model, *x0); err != nil {
+			return err
+		}
 	}
 	mat.SetThreads(*threads)
 	m, err := mf.load(*model)

@@ -138,6 +138,11 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if err := checkWritable(*out); err != nil {
 		return err
 	}
+	if t, ok := cfg.Data.(*fm.Table); ok {
+		if err := notAnInput(*out, t.Source); err != nil {
+			return err
+		}
+	}
 	mat.SetThreads(*threads)
 
 	ckpt := *out + ".ckpt"
