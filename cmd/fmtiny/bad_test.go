@@ -173,6 +173,16 @@ func flagCases() []battery {
 		usage(`--style "lines"`, pl("--style", "lines")...),
 		usage("--labels: 2 labels for 1 files", pl("--labels", "a,b")...),
 
+		usage("--threads 1025: at most 1024", tr("--threads", "1025")...),
+		usage("--threads 1000000000: at most 1024", sa("--threads", "1000000000")...),
+		usage("--threads "+huge+": at most 1024", ev("--threads", huge)...),
+
+		// Outputs that are inputs, which writing them would destroy.
+		usage("-o {dir}/model.safetensors: that is the input {dir}/model.safetensors", "sample", "-m", "{dir}/model.safetensors", "-o", "{dir}/model.safetensors"),
+		usage("-o {dir}/out.csv: that is the input {dir}/out.csv", sa("--x0", "{dir}/out.csv", "-o", "{dir}/out.csv")...),
+		usage("-o {dir}/out.csv: that is the input {dir}/out.csv", "plot", "{bad}/csv-crlf-bom.csv", "{dir}/out.csv", "-o", "{dir}/out.csv"),
+		usage("-o {dir}/out.csv: that is the input {dir}/out.csv", "train", "--data", "{dir}/out.csv", "-o", "{dir}/out.csv"),
+		usage("that is the input", "sample", "-m", "{dir}/model.safetensors", "-o", "{dir}/sub/../model.safetensors"),
 		// Outputs that cannot be written: a folder, a missing folder, a file as a folder.
 		failure("{dir}/sub: is a directory", tr("--steps", "3", "-o", "{dir}/sub")...),
 		failure("the folder {dir}/missing does not exist", tr("--steps", "3", "-o", "{dir}/missing/m.safetensors")...),

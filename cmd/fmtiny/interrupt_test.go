@@ -306,3 +306,56 @@ func TestDiverge(t *testing.T) {
 		t.Fatalf("a diverging run without checkpoints:\n%v", r)
 	}
 }
+
+// TestResumeRefused resumes a checkpoint with settings it was not made with, and a damaged one:
+// each is an error of one line that says what differs, and neither the checkpoint nor the
+// model is touched. The checkpoint is the one a diverging run keeps, which resumed as it was
+// made diverges again the same way.
+func TestResumeRefused(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "model.safetensors")
+	ckpt := out + ".ckpt"
+	args := func(extra ...string) []string {
+		return append([]string{"train", "--checkpoint-every", "1", "--steps", "50", "--hidden", "8", "--layers", "2", "--batch", "64", "-o", out}, extra...)
+	}
+	first := inProcess(args("--lr", "1e30")...)
+	if first.status != 1 {
+		t.Fatalf("the run did not diverge:\n%v", first)
+	}
+	kept, err := os.ReadFile(ckpt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		args  []string
+		words string
+	}{
+		{args("--lr", "1e30", "--resume"), lastLine(first.stderr)},
+		{args("--lr", "0.001", "--resume"), `resume from ` + ckpt + `: the checkpoint was made with lr = "1e+30", this run has "0.001"`},
+		{append(args("--lr", "1e30", "--resume"), "--hidden", "16"), `the checkpoint was made with hidden = "8,8", this run has "16,16"`},
+		{append(args("--lr", "1e30", "--resume"), "--data", "moons"), `the checkpoint was made with data = "checkerboard", this run has "moons"`},
+		{append(args("--lr", "1e30", "--resume"), "--steps", "0"), "--steps 0: must be at least 1"},
+	} {
+		r := inProcess(c.args...)
+		line := lastLine(r.stderr)
+		if r.status == 0 || r.stdout != "" || !strings.Contains(line, strings.TrimPrefix(c.words, "fmtiny: ")) {
+			t.Fatalf("want an error %q:\n%v", c.words, r)
+		}
+		checkErrorLine(t, r, line)
+		checkNoPanic(t, r)
+		if b, err := os.ReadFile(ckpt); err != nil || !bytes.Equal(b, kept) {
+			t.Fatalf("the checkpoint changed (%v) after\n%v", err, r)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Fatalf("a model was written by\n%v", r)
+		}
+	}
+	// A damaged checkpoint: every error names it.
+	for _, n := range []int{0, 7, 100, len(kept) / 2, len(kept) - 1} {
+		if err := os.WriteFile(ckpt, kept[:n], 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r := inProcess(args("--lr", "1e30", "--resume")...)
+		checkFailure(t, r, 1, "resume from "+ckpt+": ")
+	}
+}
