@@ -23,6 +23,7 @@ import (
 // (purego_test.go adds "purego"), so that the child binary runs the same kernels.
 var buildTags []string
 
+// built is the fmtiny binary that the tests needing a real process run.
 var built struct {
 	once sync.Once
 	dir  string // the temporary folder holding it, removed by TestMain
@@ -31,6 +32,7 @@ var built struct {
 	err  error
 }
 
+// TestMain removes the binary and the shared models after the tests.
 func TestMain(m *testing.M) {
 	code := m.Run()
 	for _, dir := range []string{built.dir, trained.dir} {
