@@ -79,7 +79,27 @@ func (m *Model) Metadata() map[string]string {
 	meta[keyData] = m.Data
 	meta[keySteps] = strconv.FormatInt(m.Steps, 10)
 	meta[keySeed] = strconv.FormatUint(m.Seed, 10)
+	// A training record present in Extra says what the model says (a trainer's does; one from a
+	// file without fmtiny's metadata may not, and ParseModel would refuse it).
+	for _, kv := range m.repeated() {
+		if _, ok := meta[kv[0]]; ok {
+			meta[kv[0]] = kv[1]
+		}
+	}
 	return meta
+}
+
+// repeated lists the keys of the training record (train.*) that repeat what the model itself
+// says, with the model's values.
+func (m *Model) repeated() [][2]string {
+	widths := make([]string, len(m.Net.Hidden))
+	for i, h := range m.Net.Hidden {
+		widths[i] = strconv.Itoa(h)
+	}
+	return [][2]string{
+		{"train.hidden", strings.Join(widths, ",")}, {"train.activation", m.Net.Act.String()},
+		{"train.time", timeName(m.Net.TimeFirst)}, {"train.path", m.Path.Name()}, {"train.data", m.Data},
+	}
 }
 
 func timeName(first bool) string {
@@ -271,14 +291,7 @@ func ParseModel(data []byte, opt LoadOptions) (*Model, error) {
 	}
 	// The training record (train.*) repeats what the tensors and the keys above say; a file in
 	// which they disagree was edited or damaged, and which of the two to believe is unknowable.
-	widths := make([]string, len(m.Net.Hidden))
-	for i, h := range m.Net.Hidden {
-		widths[i] = strconv.Itoa(h)
-	}
-	for _, kv := range [][2]string{
-		{"train.hidden", strings.Join(widths, ",")}, {"train.activation", act.String()},
-		{"train.time", timeName(timeFirst)}, {"train.path", path.Name()}, {"train.data", m.Data},
-	} {
+	for _, kv := range m.repeated() {
 		if v, ok := meta[kv[0]]; ok && v != kv[1] {
 			return nil, fmt.Errorf("metadata %s = %q contradicts the rest of the file, which says %q", kv[0], v, kv[1])
 		}
