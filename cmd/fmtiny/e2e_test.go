@@ -416,6 +416,9 @@ func TestInfoEval(t *testing.T) {
 	if err := dec.Decode(&got); err != nil {
 		t.Fatalf("eval --json: %v\n%s", err, r.stdout)
 	}
+	if rest := r.stdout[dec.InputOffset():]; rest != "\n" {
+		t.Fatalf("eval --json wrote %q after its JSON", rest)
+	}
 	if got.Model != model || got.Data != "checkerboard" || got.Points != 200 || got.Solver != "midpoint" ||
 		got.Steps != 20 || got.NFE != 40 || got.OnBoard == nil || got.Balance == nil {
 		t.Fatalf("eval --json: %+v", got)
