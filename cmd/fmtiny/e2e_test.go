@@ -419,7 +419,7 @@ func TestInfoEval(t *testing.T) {
 	if rest := r.stdout[dec.InputOffset():]; rest != "\n" {
 		t.Fatalf("eval --json wrote %q after its JSON", rest)
 	}
-	if got.Model != model || got.Data != "checkerboard" || got.Points != 200 || got.Solver != "midpoint" ||
+	if got.Model != model || got.Data != "checkerboard" || got.Points != 200 || got.Reference != 200 || got.Solver != "midpoint" ||
 		got.Steps != 20 || got.NFE != 40 || got.OnBoard == nil || got.Balance == nil {
 		t.Fatalf("eval --json: %+v", got)
 	}
@@ -427,6 +427,16 @@ func TestInfoEval(t *testing.T) {
 		if !(v >= 0) || math.IsInf(v, 0) || (name == "on" || name == "balance") && v > 1 {
 			t.Fatalf("eval --json: %s = %v", name, v)
 		}
+	}
+	// A CSV of fewer rows than -n is the whole reference, and eval says how many it has.
+	few := filepath.Join(t.TempDir(), "few.csv")
+	if err := os.WriteFile(few, []byte("x,y\n1,2\n-1,0.5\n0,0\n2,-2\n0.5,1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = inProcess("eval", "-m", model, "-n", "50", "--data", few)
+	checkSuccess(t, r)
+	if !regexp.MustCompile(`(?m)^reference +` + regexp.QuoteMeta(few) + `, 5 points$`).MatchString(r.stdout) {
+		t.Errorf("eval against 5 rows:\n%s", r.stdout)
 	}
 	// The table says what the JSON says.
 	r = inProcess("eval", "-m", model, "-n", "200")

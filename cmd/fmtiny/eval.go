@@ -31,6 +31,7 @@ type evalResult struct {
 	Model          string   `json:"model"`
 	Data           string   `json:"data"`
 	Points         int      `json:"points"`
+	Reference      int      `json:"reference_points"`
 	Solver         string   `json:"solver"`
 	Steps          int      `json:"steps,omitempty"`
 	NFE            int      `json:"nfe"`
@@ -107,7 +108,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		// A stream of its own, so the reference is independent of the sample's noise.
 		ds.Sample(rand.New(rand.NewPCG(*seed, 0xe7a1)), ref)
 	}
-	r := evalResult{Model: *model, Data: ds.Name(), Points: *n, Solver: method.String(), NFE: res.Stats.NFE}
+	r := evalResult{Model: *model, Data: ds.Name(), Points: *n, Reference: len(ref) / d, Solver: method.String(), NFE: res.Stats.NFE}
 	if method != ode.Dopri5 {
 		r.Steps = *steps
 	}
@@ -133,7 +134,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "model\t%s\n", r.Model)
-	fmt.Fprintf(tw, "reference\t%s, %d points\n", r.Data, r.Points)
+	fmt.Fprintf(tw, "reference\t%s, %d points\n", r.Data, r.Reference)
 	solverDesc := r.Solver
 	if r.Steps > 0 {
 		solverDesc += fmt.Sprintf(", %d steps", r.Steps)
