@@ -233,6 +233,10 @@ type DivergedError struct {
 }
 
 func (e *DivergedError) Error() string {
+	if e.Step == 1 {
+		// No update has been made: the learning rate is not to blame.
+		return fmt.Sprintf("the loss is %v at the first step, before any update: are the data too large for float32? (standardise them)", e.Loss)
+	}
 	return fmt.Sprintf("the loss became %v at step %d: training diverged; try a lower learning rate (--lr)", e.Loss, e.Step)
 }
 

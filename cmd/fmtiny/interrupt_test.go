@@ -299,6 +299,16 @@ func TestDiverge(t *testing.T) {
 	if _, err := os.Stat(out); err == nil {
 		t.Fatal("a diverged run wrote its model")
 	}
+	// Data too large for float32, not standardised: the loss overflows before any update, and
+	// the error does not blame the learning rate.
+	huge := filepath.Join(dir, "huge.csv")
+	if err := os.WriteFile(huge, []byte("x,y\n3e38,-3e38\n-3e38,3e38\n1,2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = inProcess("train", "--data", huge, "--standardize", "false", "--steps", "5", "--hidden", "8", "--quiet", "-o", filepath.Join(dir, "huge.safetensors"))
+	checkFailure(t, r, 1, "the loss is +Inf at the first step, before any update: are the data too large for float32?")
+	// Standardised, they train.
+	checkSuccess(t, inProcess("train", "--data", huge, "--steps", "5", "--hidden", "8", "--quiet", "-o", filepath.Join(dir, "huge.safetensors")))
 	// Without checkpoints, the error is the same but for the checkpoint.
 	r = inProcess("train", "--lr", "1e30", "--checkpoint-every", "0", "--steps", "50", "--hidden", "8", "--layers", "2", "--batch", "64", "-o", filepath.Join(dir, "other.safetensors"))
 	line = lastLine(r.stderr)
