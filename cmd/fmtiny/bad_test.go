@@ -24,8 +24,8 @@ type battery struct {
 	ok     bool   // the command must succeed (and may write its output)
 }
 
-// fileCommands are the commands that read a CSV file (F) or a model file (M), with flags that keep
-// a successful run short.
+// csvCommands and modelCommands are the commands that read a CSV file (F) or a model file (M),
+// with flags that keep a successful run short.
 var (
 	csvCommands = map[string][]string{
 		"train":  {"train", "--data", "F", "--steps", "3", "--hidden", "4", "--layers", "1", "--batch", "16", "--quiet", "-o", "{dir}/out.safetensors"},
