@@ -69,6 +69,8 @@ func ReadCSV(r io.Reader) (header []string, t *Table, err error) {
 	switch rows := len(t.X) / max(t.D, 1); {
 	case line == 0:
 		return nil, nil, errors.New("the file is empty")
+	case rows == 0 && header == nil:
+		return nil, nil, errors.New("no data rows, only blank lines")
 	case rows == 0:
 		return nil, nil, errors.New("no data rows, only a header")
 	case rows == 1:

@@ -31,6 +31,7 @@ type evalResult struct {
 	Model          string   `json:"model"`
 	Data           string   `json:"data"`
 	Points         int      `json:"points"`
+	Reference      int      `json:"reference_points"`
 	Solver         string   `json:"solver"`
 	Steps          int      `json:"steps,omitempty"`
 	NFE            int      `json:"nfe"`
@@ -66,10 +67,14 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		return usagef("-n %d: must be at least 2", *n)
 	case *steps < 1:
 		return usagef("--steps %d: must be at least 1", *steps)
-	case !(*rtol > 0) || *atol < 0:
-		return usagef("--rtol must be positive and --atol not negative")
+	case !(*rtol > 0):
+		return usagef("--rtol %v: must be positive", *rtol)
+	case *atol < 0:
+		return usagef("--atol %v: must not be negative", *atol)
 	case *threads < 0:
 		return usagef("--threads %d: must not be negative", *threads)
+	case *threads > maxThreads:
+		return usagef("--threads %d: at most %d", *threads, maxThreads)
 	}
 	mat.SetThreads(*threads)
 	m, err := mf.load(*model)
@@ -88,7 +93,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if ds.Dim() != m.Dim() {
-		return fmt.Errorf("%s has %d dimensions, the model %d", source, ds.Dim(), m.Dim())
+		return fmt.Errorf("%s: %d dimensions, but the model generates %d", source, ds.Dim(), m.Dim())
 	}
 
 	res, err := m.Sample(fm.SampleOptions{N: *n, Method: method, Steps: *steps, Rtol: *rtol, Atol: *atol, Seed: *seed})
@@ -103,7 +108,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		// A stream of its own, so the reference is independent of the sample's noise.
 		ds.Sample(rand.New(rand.NewPCG(*seed, 0xe7a1)), ref)
 	}
-	r := evalResult{Model: *model, Data: ds.Name(), Points: *n, Solver: method.String(), NFE: res.Stats.NFE}
+	r := evalResult{Model: *model, Data: ds.Name(), Points: *n, Reference: len(ref) / d, Solver: method.String(), NFE: res.Stats.NFE}
 	if method != ode.Dopri5 {
 		r.Steps = *steps
 	}
@@ -129,7 +134,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "model\t%s\n", r.Model)
-	fmt.Fprintf(tw, "reference\t%s, %d points\n", r.Data, r.Points)
+	fmt.Fprintf(tw, "reference\t%s, %d points\n", r.Data, r.Reference)
 	solverDesc := r.Solver
 	if r.Steps > 0 {
 		solverDesc += fmt.Sprintf(", %d steps", r.Steps)

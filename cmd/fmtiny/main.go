@@ -78,8 +78,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 func dispatch(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		mainUsage(stderr)
-		return usagef("no command given")
+		return usagef("no command: want train, sample, plot, eval, info or version (see fmtiny --help)")
 	}
 	name := args[0]
 	switch name {
@@ -94,7 +93,7 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 			return c.run(args[1:], stdout, stderr)
 		}
 	}
-	return usagef("unknown command %q (want train, sample, plot, eval, info or version; see fmtiny --help)", name)
+	return usagef("unknown command %q: want train, sample, plot, eval, info or version (see fmtiny --help)", name)
 }
 
 func mainUsage(w io.Writer) {
@@ -111,10 +110,10 @@ Each command takes --help.
 }
 
 func runVersion(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("version", "", "Print fmtiny's version, its Go release and the kernel set this machine uses.")
+	fs := newFlagSet("version", "", "Print fmtiny's version, its Go release and the kernel set this machine uses.\n\nExamples:\n  fmtiny version\n  fmtiny --version")
 	if _, err := parse(fs, args, 0, stdout); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "fmtiny %s (%s, %s/%s, kernels %s)\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH, mat.Impl())
-	return nil
+	_, err := fmt.Fprintf(stdout, "fmtiny %s (%s, %s/%s, kernels %s)\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH, mat.Impl())
+	return err
 }

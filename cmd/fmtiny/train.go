@@ -32,6 +32,10 @@ Examples:
   fmtiny train --data points.csv --hidden 256 --layers 3 --ema 0.999
   fmtiny train --resume`
 
+// maxLayers bounds --layers far above any MLP that trains without residual connections, and far
+// below a count whose list of widths alone would exhaust memory.
+const maxLayers = 1024
+
 // defaultSteps trains the default network on the checkerboard to crisp squares in about a
 // minute on this project's 2-core reference machine (see BENCHMARKS.md).
 const defaultSteps = 5000
@@ -75,6 +79,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		return usagef("--hidden %d: must be at least 1", *hidden)
 	case *layers < 0:
 		return usagef("--layers %d: must not be negative", *layers)
+	case *layers > maxLayers:
+		return usagef("--layers %d: at most %d", *layers, maxLayers)
 	case *batch < 1:
 		return usagef("--batch %d: must be at least 1", *batch)
 	case *steps < 1:
@@ -83,6 +89,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		return usagef("--lr %v: must be positive", *lr)
 	case *threads < 0:
 		return usagef("--threads %d: must not be negative", *threads)
+	case *threads > maxThreads:
+		return usagef("--threads %d: at most %d", *threads, maxThreads)
 	case *every < 0:
 		return usagef("--checkpoint-every %d: must not be negative", *every)
 	}
@@ -130,9 +138,21 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if err := checkWritable(*out); err != nil {
 		return err
 	}
+	if t, ok := cfg.Data.(*fm.Table); ok {
+		if err := notAnInput(*out, t.Source); err != nil {
+			return err
+		}
+	}
 	mat.SetThreads(*threads)
 
 	ckpt := *out + ".ckpt"
+	// A run killed while writing its checkpoint or model left a temporary file; this run
+	// writes both anew.
+	for _, p := range []string{ckpt, *out} {
+		if err := fm.RemoveStaleTemporaries(p); err != nil && !*quiet {
+			fmt.Fprintf(stderr, "fmtiny: note: %v\n", err)
+		}
+	}
 	var tr *fm.Trainer
 	if *resume {
 		if tr, err = fm.ResumeTrainer(ckpt, cfg); err != nil {
@@ -211,11 +231,11 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 }
 
 func describeNet(c fm.TrainConfig) string {
-	w := fmt.Sprint(c.Hidden)
+	w := "no hidden layers"
 	if len(c.Hidden) > 0 {
-		w = fmt.Sprintf("%dx%d", len(c.Hidden), c.Hidden[0])
+		w = fmt.Sprintf("%dx%d hidden", len(c.Hidden), c.Hidden[0])
 	}
-	return fmt.Sprintf("an MLP (%s hidden, %s, t %s)", w, c.Act, map[bool]string{true: "first", false: "last"}[c.TimeFirst])
+	return fmt.Sprintf("an MLP (%s, %s, t %s)", w, c.Act, map[bool]string{true: "first", false: "last"}[c.TimeFirst])
 }
 
 // openDataset takes a built-in dataset's name, or a CSV file's path.
@@ -258,7 +278,7 @@ func openRegular(path string) (*os.File, error) {
 	}
 	st, err := f.Stat()
 	if err == nil && !st.Mode().IsRegular() && st.Mode()&os.ModeNamedPipe == 0 {
-		err = fmt.Errorf("%s: not a regular file", path)
+		err = fmt.Errorf("%s: is not a regular file", path)
 		if st.IsDir() {
 			err = fmt.Errorf("%s: is a directory", path)
 		}
