@@ -130,8 +130,8 @@ func interruptAfter(t *testing.T, rng *rand.Rand, sig syscall.Signal, args ...st
 	if r.status == 0 {
 		t.Fatalf("the run ended before %v reached it: lengthen it\n%v", sig, r)
 	}
-	if r.status != 130 || r.stdout != "" {
-		t.Fatalf("%v: exit status %d, want 130, and nothing on stdout\n%v", sig, r.status, r)
+	if want := 128 + int(sig); r.status != want || r.stdout != "" {
+		t.Fatalf("%v: exit status %d, want %d, and nothing on stdout\n%v", sig, r.status, want, r)
 	}
 	m := regexp.MustCompile(`^fmtiny: interrupted \(\w+\) at step (\d+) of (\d+); checkpoint saved to (.+): add --resume to continue$`).FindStringSubmatch(lastLine(r.stderr))
 	if m == nil {

@@ -9,7 +9,7 @@
 //
 // Data go to stdout; progress, warnings and errors to stderr. An error is one line,
 // "fmtiny: what: why", with exit status 2 for a usage error, 1 for any other, and 130 when
-// training was interrupted (after saving a checkpoint).
+// training was interrupted by Ctrl-C (143 by SIGTERM) after saving a checkpoint.
 package main
 
 import (
@@ -48,8 +48,12 @@ func (e *usageError) Error() string { return e.msg }
 
 func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
 
-// interrupted ends a command that stopped on a signal after saving its work: exit status 130.
-type interrupted struct{ msg string }
+// interrupted ends a command that stopped on a signal after saving its work: exit status
+// 128 + the signal's number, as a shell reports a process killed by it (130 for Ctrl-C).
+type interrupted struct {
+	msg    string
+	status int
+}
 
 func (e *interrupted) Error() string { return e.msg }
 
@@ -71,7 +75,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case errors.As(err, &ue):
 		return 2
 	case errors.As(err, &in):
-		return 130
+		return in.status
 	}
 	return 1
 }

@@ -197,7 +197,11 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 			if err := tr.SaveCheckpoint(ckpt); err != nil {
 				return fmt.Errorf("interrupted at step %d, and the checkpoint could not be saved: %w", tr.Step, err)
 			}
-			return &interrupted{fmt.Sprintf("interrupted (%v) at step %d of %d; checkpoint saved to %s: add --resume to continue", s, tr.Step, cfg.Steps, ckpt)}
+			status := 130
+			if sig, ok := s.(syscall.Signal); ok {
+				status = 128 + int(sig)
+			}
+			return &interrupted{fmt.Sprintf("interrupted (%v) at step %d of %d; checkpoint saved to %s: add --resume to continue", s, tr.Step, cfg.Steps, ckpt), status}
 		}
 		loss, err := tr.TrainStep()
 		if err != nil {
@@ -250,6 +254,9 @@ func openDataset(name string) (fm.Dataset, error) {
 	t, err := readTable(name)
 	if err != nil {
 		return nil, err
+	}
+	if t.Rows() < 2 {
+		return nil, fmt.Errorf("%s: only one data row; training and metrics need at least 2", name)
 	}
 	return t, nil
 }
