@@ -410,7 +410,20 @@ func TestInfoEval(t *testing.T) {
 
 	r = inProcess("eval", "-m", model, "-n", "200", "--json")
 	checkSuccess(t, r)
-	var got evalResult
+	var got struct {
+		Model          string   `json:"model"`
+		Data           string   `json:"data"`
+		Points         int      `json:"points"`
+		Reference      int      `json:"reference_points"`
+		Solver         string   `json:"solver"`
+		Steps          int      `json:"steps"`
+		NFE            int      `json:"nfe"`
+		EnergyDistance float64  `json:"energy_distance"`
+		SlicedW1       float64  `json:"sliced_wasserstein1"`
+		MMD            float64  `json:"mmd_rbf"`
+		OnBoard        *float64 `json:"checkerboard_on_squares"`
+		Balance        *float64 `json:"checkerboard_balance"`
+	}
 	dec := json.NewDecoder(strings.NewReader(r.stdout))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&got); err != nil {
