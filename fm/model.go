@@ -192,7 +192,9 @@ func ParseModel(data []byte, opt LoadOptions) (*Model, error) {
 		return nil, err
 	}
 	m := &Model{Extra: map[string]string{}}
-	ours := meta[keyFormat] != ""
+	// PyTorch's safetensors.torch.save_file conventionally writes "format": "pt"; only a
+	// format of fmtiny's own makes the file fmtiny's.
+	ours := strings.HasPrefix(meta[keyFormat], "fmtiny/")
 	if ours && meta[keyFormat] != Format {
 		return nil, fmt.Errorf("format %q is not %q: written by a newer fmtiny?", meta[keyFormat], Format)
 	}
