@@ -2,7 +2,10 @@ package fm
 
 import (
 	"bytes"
+	"flag"
+	"io"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -10,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/fmtiny/fmtiny/asm"
+	"github.com/fmtiny/fmtiny/mat"
 	"github.com/fmtiny/fmtiny/nn"
 	"github.com/fmtiny/fmtiny/ode"
 )
@@ -26,6 +30,8 @@ const (
 	forwardTol = 1e-5
 	sampleTol  = 1e-4
 )
+
+var golden = flag.Bool("fmtiny.golden", false, "rewrite testdata/torch/fmtiny_outputs.safetensors from fmtiny_model.safetensors")
 
 // torchRef is one *_ref.safetensors file: inputs with torch's outputs, and initial points with
 // torch's samples.
@@ -243,4 +249,92 @@ func TestTorchFormatPT(t *testing.T) {
 	if !m.Inferred || m.Extra["format"] != "pt" {
 		t.Fatalf("inferred=%v, extra metadata %v", m.Inferred, m.Extra)
 	}
+}
+
+// The fmtiny-written model and fmtiny's outputs on it, which make_fixtures.py checks torch
+// against.
+const (
+	fmtinyModelFile   = "fmtiny_model.safetensors"
+	fmtinyOutputsFile = "fmtiny_outputs.safetensors"
+)
+
+// TestFmtinyModelOutputs checks that fmtiny still gives, on the committed model it trained, the
+// outputs that make_fixtures.py verified PyTorch reproduces with the README's lines: a change of
+// the file format or of the network's arithmetic fails here, in CI, not in a user's PyTorch.
+// With -fmtiny.golden it writes those outputs instead (then rerun make_fixtures.py).
+func TestFmtinyModelOutputs(t *testing.T) {
+	m, err := LoadModel(filepath.Join(torchDir, fmtinyModelFile), LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Inferred || m.Steps == 0 || m.Data != "checkerboard" {
+		t.Fatalf("%s is not a model fmtiny trained on the checkerboard: inferred=%v, %d steps, data %q", fmtinyModelFile, m.Inferred, m.Steps, m.Data)
+	}
+	if *golden {
+		writeFmtinyOutputs(t, m)
+	}
+	ref := readTorchRef(t, fmtinyOutputsFile)
+	if ref.meta["model"] != fmtinyModelFile {
+		t.Fatalf("%s was made for %q", fmtinyOutputsFile, ref.meta["model"])
+	}
+	forEachKernelSet(t, func(t *testing.T) {
+		y := forwardRows(m, ref.x, ref.t)
+		abs, rel := closeness(y, ref.y)
+		t.Logf("forward: largest difference from the committed outputs %.3g, relative %.3g", abs, rel)
+		if rel > forwardTol {
+			t.Errorf("forward differs from the committed outputs by %.3g relative", rel)
+		}
+		for _, s := range []struct {
+			method ode.Method
+			want   []float32
+		}{{ode.Midpoint, ref.midpoint}, {ode.Euler, ref.euler}} {
+			got := sampleFrom(t, m, ref.x0, s.method, 20)
+			abs, _ := closeness(got, s.want)
+			t.Logf("%v: largest difference from the committed samples %.3g", s.method, abs)
+			if abs > sampleTol {
+				t.Errorf("%v samples differ from the committed ones by %.3g", s.method, abs)
+			}
+		}
+	})
+}
+
+// writeFmtinyOutputs evaluates the model on inputs in the network's units and samples it from
+// x0, with the Go kernel set (the reference), and writes both for make_fixtures.py.
+func writeFmtinyOutputs(t *testing.T, m *Model) {
+	restore, err := asm.Use("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer restore()
+	const nIn, nX0 = 64, 500
+	r := rand.New(rand.NewPCG(8, 8))
+	x, ts := make([]float32, 2*nIn), make([]float32, nIn)
+	for i := range x {
+		x[i] = float32(1.5 * r.NormFloat64())
+	}
+	for i := range ts {
+		ts[i] = float32(r.Float64())
+	}
+	x0 := InitialNoise(nX0, 2, 8)
+	tensors := []nn.Tensor{
+		{Name: "x", Shape: []int{nIn, 2}, Data: x},
+		{Name: "t", Shape: []int{nIn}, Data: ts},
+		{Name: "y", Shape: []int{nIn, 2}, Data: forwardRows(m, x, ts)},
+		{Name: "x0", Shape: []int{nX0, 2}, Data: x0},
+		{Name: "midpoint", Shape: []int{nX0, 2}, Data: sampleFrom(t, m, x0, ode.Midpoint, 20)},
+		{Name: "euler", Shape: []int{nX0, 2}, Data: sampleFrom(t, m, x0, ode.Euler, 20)},
+	}
+	meta := map[string]string{
+		"model":   fmtinyModelFile,
+		"source":  "go test ./fm -run TestFmtinyModelOutputs -fmtiny.golden",
+		"kernels": mat.Impl(),
+		"about":   "y: the network on cat(x, t) in its own units; midpoint, euler: 20 steps from x0 on [0, 1], in the data's units",
+	}
+	err = WriteFileAtomic(filepath.Join(torchDir, fmtinyOutputsFile), func(w io.Writer) error {
+		return nn.WriteSafetensors(w, tensors, meta)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("wrote %s: now run make_fixtures.py to check torch against it", fmtinyOutputsFile)
 }
