@@ -304,28 +304,28 @@ def make_fixtures():
 # From fmtiny to PyTorch
 # ---------------------------------------------------------------------------------------------
 def load_fmtiny(path):
-    """The README's lines: an fmtiny model file as a torch nn.Sequential held as `main`."""
+    """The README's lines, word for word: an fmtiny model file as a torch nn.Sequential, the
+    statistics that map the data's units to the network's, and its velocity field."""
     with safe_open(path, framework="pt") as f:
         meta, sd = f.metadata(), {k: f.get_tensor(k) for k in f.keys()}
     act = {"silu": nn.SiLU, "relu": nn.ReLU, "gelu": lambda: nn.GELU(approximate="tanh"),
            "elu": nn.ELU, "tanh": nn.Tanh}[meta["activation"]]
-    n = len(sd) // 2  # Linear layers main.0, main.2, ..., activations between them
+    n = len(sd) // 2  # Linear layers main.0, main.2, ..., with the activation between them
     layers = []
     for i in range(n):
-        out_features, in_features = sd["main.%d.weight" % (2 * i)].shape
+        out_features, in_features = sd[f"main.{2 * i}.weight"].shape
         layers += [nn.Linear(in_features, out_features)] + ([act()] if i < n - 1 else [])
     model = nn.Module()
     model.main = nn.Sequential(*layers)
     model.load_state_dict(sd)
-    return model.main, meta
+    mean, std = (torch.tensor([float(v) for v in meta[k].split(",")]) for k in ("data.mean", "data.std"))
 
-
-def fmtiny_field(net, meta):
-    """The velocity in the network's units, (x - mean)/std, with t where the file says."""
-    def field(x, t):
-        t = t.reshape(-1, 1).expand(x.shape[0], 1)
-        return net(torch.cat([x, t], 1) if meta["time"] == "last" else torch.cat([t, x], 1))
-    return field
+    def velocity(x, t):  # x in the network's units, (x - mean) / std; t a number or one per row
+        t = torch.as_tensor(t, dtype=x.dtype).reshape(-1, 1).expand(x.shape[0], 1)
+        return model.main(torch.cat([x, t], 1) if meta["time"] == "last" else torch.cat([t, x], 1))
+    # Sampling: integrate velocity from x0 ~ N(0, I) at t = 0 to t = float(meta["path.t_end"]),
+    # then x * std + mean is in the data's units.
+    return velocity, mean, std, meta
 
 
 def check_fmtiny_model():
@@ -334,12 +334,9 @@ def check_fmtiny_model():
     if not (os.path.exists(model_path) and os.path.exists(out_path)):
         print("no %s or %s: make them as the docstring says" % (model_path, out_path), file=sys.stderr)
         return False
-    net, meta = load_fmtiny(model_path)
-    mean = torch.tensor([float(v) for v in meta["data.mean"].split(",")])
-    std = torch.tensor([float(v) for v in meta["data.std"].split(",")])
+    field, mean, std, meta = load_fmtiny(model_path)
     t_end = float(meta["path.t_end"])
     want = load_file(out_path)
-    field = fmtiny_field(net, meta)
     ok = True
     with torch.no_grad():
         y = field(want["x"], want["t"])
