@@ -55,7 +55,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	timePos := fs.String("time", "last", "where t enters the input: last, cat(x, t), or first, cat(t, x)")
 	batch := fs.Int("batch", def.Batch, "points per step")
 	steps := fs.Int64("steps", defaultSteps, "optimisation steps")
-	lr := fs.finite("lr", float64(def.LR), "Adam's learning rate")
+	lr := fs.finite("lr", 1e-3, "Adam's learning rate")
 	schedule := fs.String("schedule", "constant", "learning-rate schedule: constant or cosine")
 	warmup := fs.Int64("warmup", 0, "steps of linear learning-rate warm-up")
 	weightDecay := fs.finite("weight-decay", 0, "weight decay (L2, or decoupled with --adamw)")
