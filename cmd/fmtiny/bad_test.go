@@ -122,6 +122,8 @@ func flagCases() []battery {
 		usage("weight decay -1", tr("--weight-decay", "-1")...),
 		usage("sigma_min 1 is not in [0, 1)", tr("--sigma-min", "1")...),
 		usage("beta_min", tr("--path", "vp", "--beta-min", "0")...),
+		usage("the vp path has no sigma_min", tr("--path", "vp", "--sigma-min", "0.1")...),
+		usage("the condot path has no beta", tr("--beta-max", "10")...),
 		usage("--threads -1: must not be negative", tr("--threads", "-1")...),
 		usage("--checkpoint-every -1: must not be negative", tr("--checkpoint-every", "-1")...),
 		usage(`invalid value "-1" for flag -seed`, tr("--seed", "-1")...),

@@ -110,9 +110,15 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		return usagef("--path: %v", err)
 	}
 	if fs.isSet("sigma-min") {
+		if cfg.Path.Schedule != fm.CondOT {
+			return usagef("--sigma-min: the %s path has no sigma_min (condot has)", cfg.Path.Name())
+		}
 		cfg.Path.SigmaMin = *sigmaMin
 	}
 	if fs.isSet("beta-min") || fs.isSet("beta-max") {
+		if cfg.Path.Schedule != fm.VP {
+			return usagef("--beta-min, --beta-max: the %s path has no beta (vp has)", cfg.Path.Name())
+		}
 		cfg.Path.BetaMin, cfg.Path.BetaMax = *betaMin, *betaMax
 	}
 	cfg.Hidden = make([]int, *layers)
