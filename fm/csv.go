@@ -18,8 +18,8 @@ const MaxCSVLine = 1 << 20
 // ReadCSV reads a table of numbers: one row per line, values separated by commas, the same
 // number of values on every line, an optional header line of names first. A UTF-8 byte-order
 // mark, CRLF line ends, blank lines and spaces around values are accepted. A ragged row, a
-// value that is not a finite number, an over-long line, an empty file or fewer than two rows is
-// an error that names the line and column.
+// value that is not a finite number, an over-long line, or a file without data rows is an
+// error that names the line and column. (Training needs two rows at least; its caller checks.)
 func ReadCSV(r io.Reader) (header []string, t *Table, err error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	t = &Table{}
@@ -69,10 +69,10 @@ func ReadCSV(r io.Reader) (header []string, t *Table, err error) {
 	switch rows := len(t.X) / max(t.D, 1); {
 	case line == 0:
 		return nil, nil, errors.New("the file is empty")
+	case rows == 0 && header == nil:
+		return nil, nil, errors.New("no data rows, only blank lines")
 	case rows == 0:
 		return nil, nil, errors.New("no data rows, only a header")
-	case rows == 1:
-		return nil, nil, errors.New("only one data row; training and metrics need at least 2")
 	}
 	return header, t, nil
 }

@@ -79,7 +79,27 @@ func (m *Model) Metadata() map[string]string {
 	meta[keyData] = m.Data
 	meta[keySteps] = strconv.FormatInt(m.Steps, 10)
 	meta[keySeed] = strconv.FormatUint(m.Seed, 10)
+	// A training record present in Extra says what the model says (a trainer's does; one from a
+	// file without fmtiny's metadata may not, and ParseModel would refuse it).
+	for _, kv := range m.repeated() {
+		if _, ok := meta[kv[0]]; ok {
+			meta[kv[0]] = kv[1]
+		}
+	}
 	return meta
+}
+
+// repeated lists the keys of the training record (train.*) that repeat what the model itself
+// says, with the model's values.
+func (m *Model) repeated() [][2]string {
+	widths := make([]string, len(m.Net.Hidden))
+	for i, h := range m.Net.Hidden {
+		widths[i] = strconv.Itoa(h)
+	}
+	return [][2]string{
+		{"train.hidden", strings.Join(widths, ",")}, {"train.activation", m.Net.Act.String()},
+		{"train.time", timeName(m.Net.TimeFirst)}, {"train.path", m.Path.Name()}, {"train.data", m.Data},
+	}
 }
 
 func timeName(first bool) string {
@@ -192,7 +212,9 @@ func ParseModel(data []byte, opt LoadOptions) (*Model, error) {
 		return nil, err
 	}
 	m := &Model{Extra: map[string]string{}}
-	ours := meta[keyFormat] != ""
+	// PyTorch's safetensors.torch.save_file conventionally writes "format": "pt"; only a
+	// format of fmtiny's own makes the file fmtiny's.
+	ours := strings.HasPrefix(meta[keyFormat], "fmtiny/")
 	if ours && meta[keyFormat] != Format {
 		return nil, fmt.Errorf("format %q is not %q: written by a newer fmtiny?", meta[keyFormat], Format)
 	}
@@ -244,8 +266,8 @@ func ParseModel(data []byte, opt LoadOptions) (*Model, error) {
 	d := m.Dim()
 	if !ours {
 		m.Stats = Identity(d)
-		for k, v := range meta {
-			m.Extra[k] = v
+		if meta != nil {
+			m.Extra = meta // the reader's map, not a copy: a header may hold millions of keys
 		}
 		return m, nil
 	}
@@ -267,12 +289,19 @@ func ParseModel(data []byte, opt LoadOptions) (*Model, error) {
 	if m.Seed, err = strconv.ParseUint(meta[keySeed], 10, 64); err != nil {
 		return nil, fmt.Errorf("metadata %s = %q is not a seed", keySeed, meta[keySeed])
 	}
-	known := m.Metadata()
-	for k, v := range meta {
-		if _, ok := known[k]; !ok {
-			m.Extra[k] = v
+	// The training record (train.*) repeats what the tensors and the keys above say; a file in
+	// which they disagree was edited or damaged, and which of the two to believe is unknowable.
+	for _, kv := range m.repeated() {
+		if v, ok := meta[kv[0]]; ok && v != kv[1] {
+			return nil, fmt.Errorf("metadata %s = %q contradicts the rest of the file, which says %q", kv[0], v, kv[1])
 		}
 	}
+	// What is left once fmtiny's own keys are gone is kept, in the reader's map (not a copy: a
+	// header may hold millions of keys).
+	for k := range m.Metadata() {
+		delete(meta, k)
+	}
+	m.Extra = meta
 	return m, nil
 }
 
@@ -361,6 +390,33 @@ func WriteFileAtomic(path string, write func(io.Writer) error) (err error) {
 		d.Close()
 	}
 	return nil
+}
+
+// RemoveStaleTemporaries removes the temporary files WriteFileAtomic left beside path when the
+// process writing it was killed (kill -9, a power cut) before it could remove them. Call it
+// only where no other process may be writing path at the same time.
+func RemoveStaleTemporaries(path string) error {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	// os.CreateTemp replaces the pattern's * by decimal digits.
+	prefix := "." + base + ".tmp"
+	var errs []error
+	for _, e := range ents {
+		digits, ok := strings.CutPrefix(e.Name(), prefix)
+		if !ok || digits == "" || strings.Trim(digits, "0123456789") != "" || !e.Type().IsRegular() {
+			continue
+		}
+		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // unwrapPathError drops the temporary file's name from an error, which would only confuse.

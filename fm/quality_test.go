@@ -1,6 +1,7 @@
 package fm
 
 import (
+	"flag"
 	"fmt"
 	"math/rand/v2"
 	"testing"
@@ -86,6 +87,58 @@ func TestCheckerboardEndToEnd(t *testing.T) {
 		t.Logf("%s: %v", name, q)
 		if q.energy <= maxEnergy && q.onBoard >= minOnBoard {
 			t.Errorf("%s passes the bounds meant to catch it: %v", name, q)
+		}
+	}
+}
+
+var experiment = flag.Bool("fmtiny.experiment", false, "run the OT-against-VP comparison (a minute or more) and log its table")
+
+// TestPathComparison puts the paper's claim to the test: OT and VP models trained with the same
+// budget, sampled with few and many steps. It runs only with -fmtiny.experiment; its table is in
+// BENCHMARKS.md.
+func TestPathComparison(t *testing.T) {
+	if !*experiment {
+		t.Skip("run with -fmtiny.experiment")
+	}
+	solvers := []struct {
+		name string
+		opt  SampleOptions
+	}{
+		{"euler 2", SampleOptions{Method: ode.Euler, Steps: 2}},
+		{"euler 4", SampleOptions{Method: ode.Euler, Steps: 4}},
+		{"euler 8", SampleOptions{Method: ode.Euler, Steps: 8}},
+		{"euler 16", SampleOptions{Method: ode.Euler, Steps: 16}},
+		{"midpoint 20", SampleOptions{Method: ode.Midpoint, Steps: 20}},
+		{"dopri5 1e-5", SampleOptions{Method: ode.Dopri5, Rtol: 1e-5, Atol: 1e-5}},
+	}
+	t.Logf("| path | solver | NFE | energy distance | on the squares | balance |")
+	t.Logf("|---|---|---|---|---|---|")
+	for _, path := range []Path{NewPath(CondOT), NewPath(VP)} {
+		c := DefaultTrainConfig()
+		c.Path = path
+		tr, err := NewTrainer(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		trainSteps(t, tr, c.Steps)
+		m := tr.Model()
+		var first, last quality
+		for i, s := range solvers {
+			opt := s.opt
+			opt.N, opt.Seed = 5000, 7
+			res, err := m.Sample(opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			q := measure(res.X)
+			t.Logf("| %s | %s | %d | %.4f | %.3f | %.3f |", path.Name(), s.name, res.Stats.NFE, q.energy, q.onBoard, q.balance)
+			if i == 0 {
+				first = q
+			}
+			last = q
+		}
+		if !(last.energy < first.energy) {
+			t.Errorf("%s: Dopri5 (%v) is no closer to the data than 2 Euler steps (%v)", path.Name(), last, first)
 		}
 	}
 }

@@ -25,13 +25,34 @@ type SampleOptions struct {
 	At []float64
 	// Trajectory records every point after every solver step (every accepted step for Dopri5).
 	Trajectory bool
-	// Chunk is how many points are integrated together (0: DefaultChunk). Fixed-step results do
-	// not depend on it; Dopri5 adapts its steps to each chunk as a whole.
+	// Chunk is how many points are integrated together (0: DefaultChunk, fewer for very wide
+	// networks). Fixed-step results do not depend on it; Dopri5 adapts its steps to each chunk
+	// as a whole.
 	Chunk int
 }
 
 // DefaultChunk bounds the points integrated at once, and so the memory a sample takes.
 const DefaultChunk = 8192
+
+// MaxSteps bounds a fixed-step solver's steps: float32 cannot tell apart more times in [0, 1].
+const MaxSteps = 1 << 24
+
+// chunkValues bounds the values a default chunk's solver stages and network activations take
+// (256 MiB): a network of very wide layers samples fewer points at once rather than exhaust
+// memory. Networks of ordinary widths stay at DefaultChunk.
+const chunkValues = 1 << 26
+
+// defaultChunk is the chunk for net: DefaultChunk, or fewer points for very wide layers.
+func defaultChunk(net *nn.MLP) int {
+	perPoint := 10*net.Out + net.In + 2*net.Out // ode.Solver's vectors, the input, the last layer
+	maxHidden := 0
+	for _, h := range net.Hidden {
+		perPoint += 2 * h
+		maxHidden = max(maxHidden, h)
+	}
+	perPoint += 2 * maxHidden
+	return min(DefaultChunk, max(1, chunkValues/perPoint))
+}
 
 // Snapshot is every point at one time, in the data's units.
 type Snapshot struct {
@@ -61,6 +82,20 @@ func (o SampleOptions) Validate(d int) error {
 		return fmt.Errorf("chunk %d: must not be negative", o.Chunk)
 	case o.Trajectory && len(o.At) > 0:
 		return fmt.Errorf("ask for snapshots or a trajectory, not both")
+	case o.Method != ode.Dopri5 && o.Steps > MaxSteps:
+		return fmt.Errorf("steps %d: more than %d, past which float32 times in [0, 1] run together", o.Steps, MaxSteps)
+	}
+	// Every recorded time holds all the points; float64, so that no count overflows.
+	recorded := float64(1 + len(o.At))
+	if o.Trajectory && o.Method != ode.Dopri5 {
+		recorded += float64(o.Steps)
+	}
+	if v := float64(o.N) * float64(d) * recorded; v > MaxValues {
+		times := ""
+		if recorded > 1 {
+			times = fmt.Sprintf(" kept at %.0f times", recorded)
+		}
+		return fmt.Errorf("%d points of %d dimensions%s: %.3g values, more than the %d (%d GiB) fmtiny holds", o.N, d, times, v, MaxValues, MaxValues*4>>30)
 	}
 	for _, t := range o.At {
 		if !(t >= 0 && t <= 1) {
@@ -101,7 +136,7 @@ func (m *Model) Sample(o SampleOptions) (*SampleResult, error) {
 	}
 	chunk := o.Chunk
 	if chunk == 0 {
-		chunk = DefaultChunk
+		chunk = defaultChunk(m.Net)
 	}
 	if o.Method == ode.Dopri5 && o.Trajectory {
 		// One batch, so every point's path shares the accepted steps' times.

@@ -84,7 +84,42 @@ func (c TrainConfig) Validate() error {
 		return err
 	}
 	d := c.Data.Dim()
-	return nn.Config{In: d + 1, Hidden: c.Hidden, Out: d, Act: c.Act, TimeFirst: c.TimeFirst}.Validate()
+	if err := (nn.Config{In: d + 1, Hidden: c.Hidden, Out: d, Act: c.Act, TimeFirst: c.TimeFirst}).Validate(); err != nil {
+		return err
+	}
+	if v := c.values(); v > MaxValues {
+		return fmt.Errorf("a batch of %d points of %d dimensions through %d hidden layers needs about %.3g GiB, more than the %d GiB fmtiny allows: lower the batch or the widths",
+			c.Batch, d, len(c.Hidden), v*4/(1<<30), MaxValues*4>>30)
+	}
+	return nil
+}
+
+// MaxValues bounds the float32 values a training run or a sample holds in all its buffers
+// together (4 GiB): settings past it are refused with an error instead of ending in an
+// out-of-memory crash or, past int's range, a panic in make.
+const MaxValues = 1 << 30
+
+// values estimates, in float64 so that no setting overflows it, the float32 values a trainer
+// holds: the parameters with their gradients, Adam's two moments and the EMA copy; and for each
+// point of a batch, the step's noise, data, inputs, targets, output gradient and time, and the
+// network's activations as nn.NewWorkspace sizes them.
+func (c TrainConfig) values() float64 {
+	d := float64(c.Data.Dim())
+	widths := []float64{d + 1}
+	for _, h := range c.Hidden {
+		widths = append(widths, float64(h))
+	}
+	widths = append(widths, d)
+	var params, outs, maxHidden float64
+	for l := 1; l < len(widths); l++ {
+		params += (widths[l-1] + 1) * widths[l]
+		outs += widths[l]
+	}
+	for _, h := range c.Hidden {
+		maxHidden = max(maxHidden, float64(h))
+	}
+	perPoint := 5*d + 1 + (d + 1) + 2*outs + 2*maxHidden
+	return 5*params + float64(c.Batch)*perPoint
 }
 
 // record lists the settings a checkpoint must agree with to be resumed: everything but the
@@ -198,6 +233,10 @@ type DivergedError struct {
 }
 
 func (e *DivergedError) Error() string {
+	if e.Step == 1 {
+		// No update has been made: the learning rate is not to blame.
+		return fmt.Sprintf("the loss is %v at the first step, before any update: are the data too large for float32? (standardise them)", e.Loss)
+	}
 	return fmt.Sprintf("the loss became %v at step %d: training diverged; try a lower learning rate (--lr)", e.Loss, e.Step)
 }
 

@@ -51,6 +51,10 @@ func NewAdam(n int) *Adam {
 //	m = m*beta1 + (1-beta1)*g
 //	v = v*beta2 + (1-beta2)*g*g
 //	p += -lr/(1-beta1^t) * m / (sqrt(v)/sqrt(1-beta2^t) + eps)
+//
+// The hyperparameters are float32, so the float64 scalars start from their float32 values
+// (beta1 = 0.9 enters as 0.89999998), where torch starts from Python's float64 0.9: the
+// scalars may differ from torch's in their last float32 bit.
 func (o *Adam) Update(params, grads []float32) (gradNorm float32) {
 	n := len(params)
 	if len(grads) != n || len(o.M) != n || len(o.V) != n {
@@ -86,7 +90,7 @@ func (o *Adam) Update(params, grads []float32) (gradNorm float32) {
 	o.par.task = adamTask{p: params, g: grads, m: o.M, v: o.V,
 		clip: clip, l2: l2, decay: decay, beta1: beta1, beta2: beta2, eps: eps,
 		oneMinusBeta1: oneMinusBeta1, oneMinusBeta2: oneMinusBeta2, negStep: negStep, bc2Sqrt: bc2Sqrt}
-	parallelFor(&o.par.task, n, 8, &o.par.wg)
+	parallelFor(&o.par.task, n, 5, &o.par.wg)
 	o.par.task = adamTask{}
 	return float32(norm)
 }

@@ -1,11 +1,13 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"strconv"
+	"strings"
 	"text/tabwriter"
+	"unicode/utf8"
 
 	"github.com/fmtiny/fmtiny/fm"
 	"github.com/fmtiny/fmtiny/mat"
@@ -28,17 +30,56 @@ const mmdPoints = 2000
 
 // evalResult is what eval reports, also as JSON.
 type evalResult struct {
-	Model          string   `json:"model"`
-	Data           string   `json:"data"`
-	Points         int      `json:"points"`
-	Solver         string   `json:"solver"`
-	Steps          int      `json:"steps,omitempty"`
-	NFE            int      `json:"nfe"`
-	EnergyDistance float64  `json:"energy_distance"`
-	SlicedW1       float64  `json:"sliced_wasserstein1"`
-	MMD            float64  `json:"mmd_rbf"`
-	OnBoard        *float64 `json:"checkerboard_on_squares,omitempty"`
-	Balance        *float64 `json:"checkerboard_balance,omitempty"`
+	Model, Data, Solver      string
+	Points, Reference        int
+	Steps, NFE               int // Steps is 0 for dopri5
+	EnergyDistance, SlicedW1 float64
+	MMD                      float64
+	OnBoard, Balance         *float64 // the checkerboard only
+}
+
+// appendJSON writes the result as one JSON object and a newline (by hand: encoding/json would
+// add a fifth to the binary for this one object).
+func (r evalResult) appendJSON(b []byte) []byte {
+	str := func(key, v string) { b = append(appendJSONString(append(b, `"`+key+`":`...), v), ',') }
+	num := func(key string, v float64) {
+		b = append(strconv.AppendFloat(append(b, `"`+key+`":`...), v, 'g', -1, 64), ',')
+	}
+	b = append(b, '{')
+	str("model", r.Model)
+	str("data", r.Data)
+	num("points", float64(r.Points))
+	num("reference_points", float64(r.Reference))
+	str("solver", r.Solver)
+	if r.Steps > 0 {
+		num("steps", float64(r.Steps))
+	}
+	num("nfe", float64(r.NFE))
+	num("energy_distance", r.EnergyDistance)
+	num("sliced_wasserstein1", r.SlicedW1)
+	num("mmd_rbf", r.MMD)
+	if r.OnBoard != nil {
+		num("checkerboard_on_squares", *r.OnBoard)
+		num("checkerboard_balance", *r.Balance)
+	}
+	b[len(b)-1] = '}'
+	return append(b, '\n')
+}
+
+// appendJSONString appends s as a JSON string; bytes that are not UTF-8 become U+FFFD.
+func appendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	for _, c := range strings.ToValidUTF8(s, "\uFFFD") {
+		switch {
+		case c == '"' || c == '\\':
+			b = append(b, '\\', byte(c))
+		case c < 0x20:
+			b = fmt.Appendf(b, "\\u%04x", c)
+		default:
+			b = utf8.AppendRune(b, c)
+		}
+	}
+	return append(b, '"')
 }
 
 func runEval(args []string, stdout, stderr io.Writer) error {
@@ -66,10 +107,14 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		return usagef("-n %d: must be at least 2", *n)
 	case *steps < 1:
 		return usagef("--steps %d: must be at least 1", *steps)
-	case !(*rtol > 0) || *atol < 0:
-		return usagef("--rtol must be positive and --atol not negative")
+	case !(*rtol > 0):
+		return usagef("--rtol %v: must be positive", *rtol)
+	case *atol < 0:
+		return usagef("--atol %v: must not be negative", *atol)
 	case *threads < 0:
 		return usagef("--threads %d: must not be negative", *threads)
+	case *threads > maxThreads:
+		return usagef("--threads %d: at most %d", *threads, maxThreads)
 	}
 	mat.SetThreads(*threads)
 	m, err := mf.load(*model)
@@ -88,7 +133,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if ds.Dim() != m.Dim() {
-		return fmt.Errorf("%s has %d dimensions, the model %d", source, ds.Dim(), m.Dim())
+		return fmt.Errorf("%s: %d dimensions, but the model generates %d", source, ds.Dim(), m.Dim())
 	}
 
 	res, err := m.Sample(fm.SampleOptions{N: *n, Method: method, Steps: *steps, Rtol: *rtol, Atol: *atol, Seed: *seed})
@@ -103,7 +148,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		// A stream of its own, so the reference is independent of the sample's noise.
 		ds.Sample(rand.New(rand.NewPCG(*seed, 0xe7a1)), ref)
 	}
-	r := evalResult{Model: *model, Data: ds.Name(), Points: *n, Solver: method.String(), NFE: res.Stats.NFE}
+	r := evalResult{Model: *model, Data: ds.Name(), Points: *n, Reference: len(ref) / d, Solver: method.String(), NFE: res.Stats.NFE}
 	if method != ode.Dopri5 {
 		r.Steps = *steps
 	}
@@ -124,12 +169,12 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	r.MMD = fm.MMD(x[:k*d], ref[:k*d], d, []float64{0.1, 0.3, 1})
 
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		return enc.Encode(r)
+		_, err := stdout.Write(r.appendJSON(nil))
+		return err
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "model\t%s\n", r.Model)
-	fmt.Fprintf(tw, "reference\t%s, %d points\n", r.Data, r.Points)
+	fmt.Fprintf(tw, "reference\t%s, %d points\n", r.Data, r.Reference)
 	solverDesc := r.Solver
 	if r.Steps > 0 {
 		solverDesc += fmt.Sprintf(", %d steps", r.Steps)

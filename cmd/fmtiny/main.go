@@ -9,7 +9,7 @@
 //
 // Data go to stdout; progress, warnings and errors to stderr. An error is one line,
 // "fmtiny: what: why", with exit status 2 for a usage error, 1 for any other, and 130 when
-// training was interrupted (after saving a checkpoint).
+// training was interrupted by Ctrl-C (143 by SIGTERM) after saving a checkpoint.
 package main
 
 import (
@@ -48,8 +48,12 @@ func (e *usageError) Error() string { return e.msg }
 
 func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
 
-// interrupted ends a command that stopped on a signal after saving its work: exit status 130.
-type interrupted struct{ msg string }
+// interrupted ends a command that stopped on a signal after saving its work: exit status
+// 128 + the signal's number, as a shell reports a process killed by it (130 for Ctrl-C).
+type interrupted struct {
+	msg    string
+	status int
+}
 
 func (e *interrupted) Error() string { return e.msg }
 
@@ -71,15 +75,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case errors.As(err, &ue):
 		return 2
 	case errors.As(err, &in):
-		return 130
+		return in.status
 	}
 	return 1
 }
 
 func dispatch(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		mainUsage(stderr)
-		return usagef("no command given")
+		return usagef("no command: want train, sample, plot, eval, info or version (see fmtiny --help)")
 	}
 	name := args[0]
 	switch name {
@@ -94,7 +97,7 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 			return c.run(args[1:], stdout, stderr)
 		}
 	}
-	return usagef("unknown command %q (want train, sample, plot, eval, info or version; see fmtiny --help)", name)
+	return usagef("unknown command %q: want train, sample, plot, eval, info or version (see fmtiny --help)", name)
 }
 
 func mainUsage(w io.Writer) {
@@ -111,10 +114,10 @@ Each command takes --help.
 }
 
 func runVersion(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("version", "", "Print fmtiny's version, its Go release and the kernel set this machine uses.")
+	fs := newFlagSet("version", "", "Print fmtiny's version, its Go release and the kernel set this machine uses.\n\nExamples:\n  fmtiny version\n  fmtiny --version")
 	if _, err := parse(fs, args, 0, stdout); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "fmtiny %s (%s, %s/%s, kernels %s)\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH, mat.Impl())
-	return nil
+	_, err := fmt.Fprintf(stdout, "fmtiny %s (%s, %s/%s, kernels %s)\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH, mat.Impl())
+	return err
 }

@@ -74,6 +74,9 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 	if err := checkWritable(*out); err != nil {
 		return err
 	}
+	if err := notAnInput(*out, files...); err != nil {
+		return err
+	}
 
 	data := make([]*plot.Data, len(files))
 	for i, file := range files {

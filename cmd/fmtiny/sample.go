@@ -66,8 +66,10 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 		return usagef("--atol %v: must not be negative", *atol)
 	case *threads < 0:
 		return usagef("--threads %d: must not be negative", *threads)
+	case *threads > maxThreads:
+		return usagef("--threads %d: at most %d", *threads, maxThreads)
 	case *trajectory && len(at) > 0:
-		return usagef("give --at or --trajectory, not both")
+		return usagef("--at with --trajectory: give one or the other")
 	}
 	for _, t := range at {
 		if t < 0 || t > 1 {
@@ -76,6 +78,9 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 	}
 	if *out != "" {
 		if err := checkWritable(*out); err != nil {
+			return err
+		}
+		if err := notAnInput(*out, *model, *x0); err != nil {
 			return err
 		}
 	}

@@ -32,6 +32,10 @@ Examples:
   fmtiny train --data points.csv --hidden 256 --layers 3 --ema 0.999
   fmtiny train --resume`
 
+// maxLayers bounds --layers far above any MLP that trains without residual connections, and far
+// below a count whose list of widths alone would exhaust memory.
+const maxLayers = 1024
+
 // defaultSteps trains the default network on the checkerboard to crisp squares in about a
 // minute on this project's 2-core reference machine (see BENCHMARKS.md).
 const defaultSteps = 5000
@@ -51,7 +55,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	timePos := fs.String("time", "last", "where t enters the input: last, cat(x, t), or first, cat(t, x)")
 	batch := fs.Int("batch", def.Batch, "points per step")
 	steps := fs.Int64("steps", defaultSteps, "optimisation steps")
-	lr := fs.finite("lr", float64(def.LR), "Adam's learning rate")
+	lr := fs.finite("lr", 1e-3, "Adam's learning rate")
 	schedule := fs.String("schedule", "constant", "learning-rate schedule: constant or cosine")
 	warmup := fs.Int64("warmup", 0, "steps of linear learning-rate warm-up")
 	weightDecay := fs.finite("weight-decay", 0, "weight decay (L2, or decoupled with --adamw)")
@@ -75,6 +79,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		return usagef("--hidden %d: must be at least 1", *hidden)
 	case *layers < 0:
 		return usagef("--layers %d: must not be negative", *layers)
+	case *layers > maxLayers:
+		return usagef("--layers %d: at most %d", *layers, maxLayers)
 	case *batch < 1:
 		return usagef("--batch %d: must be at least 1", *batch)
 	case *steps < 1:
@@ -83,6 +89,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		return usagef("--lr %v: must be positive", *lr)
 	case *threads < 0:
 		return usagef("--threads %d: must not be negative", *threads)
+	case *threads > maxThreads:
+		return usagef("--threads %d: at most %d", *threads, maxThreads)
 	case *every < 0:
 		return usagef("--checkpoint-every %d: must not be negative", *every)
 	}
@@ -102,9 +110,15 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		return usagef("--path: %v", err)
 	}
 	if fs.isSet("sigma-min") {
+		if cfg.Path.Schedule != fm.CondOT {
+			return usagef("--sigma-min: the %s path has no sigma_min (condot has)", cfg.Path.Name())
+		}
 		cfg.Path.SigmaMin = *sigmaMin
 	}
 	if fs.isSet("beta-min") || fs.isSet("beta-max") {
+		if cfg.Path.Schedule != fm.VP {
+			return usagef("--beta-min, --beta-max: the %s path has no beta (vp has)", cfg.Path.Name())
+		}
 		cfg.Path.BetaMin, cfg.Path.BetaMax = *betaMin, *betaMax
 	}
 	cfg.Hidden = make([]int, *layers)
@@ -130,9 +144,21 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if err := checkWritable(*out); err != nil {
 		return err
 	}
+	if t, ok := cfg.Data.(*fm.Table); ok {
+		if err := notAnInput(*out, t.Source); err != nil {
+			return err
+		}
+	}
 	mat.SetThreads(*threads)
 
 	ckpt := *out + ".ckpt"
+	// A run killed while writing its checkpoint or model left a temporary file; this run
+	// writes both anew.
+	for _, p := range []string{ckpt, *out} {
+		if err := fm.RemoveStaleTemporaries(p); err != nil && !*quiet {
+			fmt.Fprintf(stderr, "fmtiny: note: %v\n", err)
+		}
+	}
 	var tr *fm.Trainer
 	if *resume {
 		if tr, err = fm.ResumeTrainer(ckpt, cfg); err != nil {
@@ -177,7 +203,11 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 			if err := tr.SaveCheckpoint(ckpt); err != nil {
 				return fmt.Errorf("interrupted at step %d, and the checkpoint could not be saved: %w", tr.Step, err)
 			}
-			return &interrupted{fmt.Sprintf("interrupted (%v) at step %d of %d; checkpoint saved to %s: add --resume to continue", s, tr.Step, cfg.Steps, ckpt)}
+			status := 130
+			if sig, ok := s.(syscall.Signal); ok {
+				status = 128 + int(sig)
+			}
+			return &interrupted{fmt.Sprintf("interrupted (%v) at step %d of %d; checkpoint saved to %s: add --resume to continue", s, tr.Step, cfg.Steps, ckpt), status}
 		}
 		loss, err := tr.TrainStep()
 		if err != nil {
@@ -211,11 +241,11 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 }
 
 func describeNet(c fm.TrainConfig) string {
-	w := fmt.Sprint(c.Hidden)
+	w := "no hidden layers"
 	if len(c.Hidden) > 0 {
-		w = fmt.Sprintf("%dx%d", len(c.Hidden), c.Hidden[0])
+		w = fmt.Sprintf("%dx%d hidden", len(c.Hidden), c.Hidden[0])
 	}
-	return fmt.Sprintf("an MLP (%s hidden, %s, t %s)", w, c.Act, map[bool]string{true: "first", false: "last"}[c.TimeFirst])
+	return fmt.Sprintf("an MLP (%s, %s, t %s)", w, c.Act, map[bool]string{true: "first", false: "last"}[c.TimeFirst])
 }
 
 // openDataset takes a built-in dataset's name, or a CSV file's path.
@@ -230,6 +260,9 @@ func openDataset(name string) (fm.Dataset, error) {
 	t, err := readTable(name)
 	if err != nil {
 		return nil, err
+	}
+	if t.Rows() < 2 {
+		return nil, fmt.Errorf("%s: only one data row; training and metrics need at least 2", name)
 	}
 	return t, nil
 }
@@ -258,7 +291,7 @@ func openRegular(path string) (*os.File, error) {
 	}
 	st, err := f.Stat()
 	if err == nil && !st.Mode().IsRegular() && st.Mode()&os.ModeNamedPipe == 0 {
-		err = fmt.Errorf("%s: not a regular file", path)
+		err = fmt.Errorf("%s: is not a regular file", path)
 		if st.IsDir() {
 			err = fmt.Errorf("%s: is a directory", path)
 		}

@@ -28,8 +28,15 @@ func DensityPanels(samples []*Data, opt Options) (*image.RGBA, error) {
 		titles[i] = d.Title()
 		most = max(most, d.Points())
 	}
-	if len(samples) == 1 && opt.Title == "" {
-		opt.Title, titles[0] = titles[0], ""
+	if len(samples) == 1 {
+		// One panel: its title goes over the picture, or gives way to the caller's, unless
+		// it says that only two of more dimensions are drawn.
+		if opt.Title == "" {
+			opt.Title = titles[0]
+		}
+		if opt.Title == titles[0] || samples[0].Dims <= 2 {
+			titles[0] = ""
+		}
 	}
 	g, err := pointGrid(sets, opt, DefaultSize)
 	if err != nil {

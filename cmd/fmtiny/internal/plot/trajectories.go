@@ -52,8 +52,15 @@ func Trajectories(paths []*Data, opt Options) (*image.RGBA, error) {
 		starts = append(starts, d.X[0][:drawn])
 		titles[i] = d.Title()
 	}
-	if len(paths) == 1 && opt.Title == "" {
-		opt.Title, titles[0] = titles[0], ""
+	if len(paths) == 1 {
+		// One panel: its title goes over the picture, or gives way to the caller's, unless
+		// it says that only two of more dimensions are drawn.
+		if opt.Title == "" {
+			opt.Title = titles[0]
+		}
+		if opt.Title == titles[0] || paths[0].Dims <= 2 {
+			titles[0] = ""
+		}
 	}
 	if opt.Range == nil {
 		r := robustRange(sets).union(bounds(starts))

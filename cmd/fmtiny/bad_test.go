@@ -1,0 +1,336 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// This file runs the battery of hostile input: every file of testdata/bad through every command
+// that reads such a file, bad flags, and output paths that cannot be written. Each case must
+// end with its exit status, ONE line on stderr that names the problem, nothing on stdout, no
+// trace of a panic, and no file created or changed.
+
+// battery is one hostile command line. In args, {dir} is the case's own folder, which holds a
+// valid model.safetensors, the outputs out.safetensors, out.csv and out.png of an earlier run,
+// and an empty folder sub; {bad} is testdata/bad.
+type battery struct {
+	name   string
+	args   []string
+	status int    // the exit status wanted
+	words  string // words the error line must contain
+	ok     bool   // the command must succeed (and may write its output)
+}
+
+// csvCommands and modelCommands are the commands that read a CSV file (F) or a model file (M),
+// with flags that keep a successful run short.
+var (
+	csvCommands = map[string][]string{
+		"train":  {"train", "--data", "F", "--steps", "3", "--hidden", "4", "--layers", "1", "--batch", "16", "--quiet", "-o", "{dir}/out.safetensors"},
+		"sample": {"sample", "-m", "{dir}/model.safetensors", "--x0", "F", "-o", "{dir}/out.csv"},
+		"eval":   {"eval", "-m", "{dir}/model.safetensors", "--data", "F", "-n", "20"},
+		"plot":   {"plot", "F", "-o", "{dir}/out.png"},
+	}
+	modelCommands = map[string][]string{
+		"info":   {"info", "M"},
+		"sample": {"sample", "-m", "M", "-n", "5", "-o", "{dir}/out.csv"},
+		"eval":   {"eval", "-m", "M", "--data", "checkerboard", "-n", "20"},
+	}
+)
+
+// fileCases makes the cases of the files of testdata/bad.
+func fileCases(t *testing.T) []battery {
+	var cases []battery
+	for _, f := range badFiles(t) {
+		commands, placeholder := csvCommands, "F"
+		if strings.HasSuffix(f.name, ".safetensors") {
+			commands, placeholder = modelCommands, "M"
+		}
+		for name, args := range commands {
+			ok, words := f.wantFor(name)
+			c := battery{name: name + "/" + f.name, status: 1, ok: ok}
+			for _, a := range args {
+				c.args = append(c.args, strings.ReplaceAll(a, placeholder, "{bad}/"+f.name))
+			}
+			if !ok {
+				// The error names the file as well as the problem.
+				c.words = f.name + "|" + words
+			}
+			cases = append(cases, c)
+		}
+	}
+	return cases
+}
+
+// usage is a case of a bad flag: exit status 2.
+func usage(words string, args ...string) battery {
+	return battery{name: strings.Join(args, " "), args: args, status: 2, words: words}
+}
+
+// failure is a case of exit status 1.
+func failure(words string, args ...string) battery {
+	return battery{name: strings.Join(args, " "), args: args, status: 1, words: words}
+}
+
+// flagCases are bad flags, values past any sensible range, and paths that are not files.
+func flagCases() []battery {
+	tr := func(a ...string) []string { return append([]string{"train", "-o", "{dir}/out.safetensors"}, a...) }
+	sa := func(a ...string) []string {
+		return append([]string{"sample", "-m", "{dir}/model.safetensors", "-o", "{dir}/out.csv"}, a...)
+	}
+	ev := func(a ...string) []string { return append([]string{"eval", "-m", "{dir}/model.safetensors"}, a...) }
+	pl := func(a ...string) []string {
+		return append([]string{"plot", "{bad}/csv-crlf-bom.csv", "-o", "{dir}/out.png"}, a...)
+	}
+	const huge = "9223372036854775807"
+	return []battery{
+		usage("no command: want train, sample", []string{}...),
+		usage(`unknown command "trian": want train`, "trian"),
+		usage("flag provided but not defined: -bogus", tr("--bogus")...),
+		usage(`unexpected argument "extra"`, tr("extra")...),
+		usage(`info: unexpected argument`, "info", "{dir}/model.safetensors", "{dir}/model.safetensors"),
+
+		usage("--steps 0: must be at least 1", tr("--steps", "0")...),
+		usage("--steps -5: must be at least 1", tr("--steps", "-5")...),
+		usage("--batch 0: must be at least 1", tr("--batch", "0")...),
+		usage("--batch -1: must be at least 1", tr("--batch", "-1")...),
+		usage("--hidden 0: must be at least 1", tr("--hidden", "0")...),
+		usage("--hidden -3: must be at least 1", tr("--hidden", "-3")...),
+		usage("--layers -1: must not be negative", tr("--layers", "-1")...),
+		usage("--layers "+huge+": at most 1024", tr("--layers", huge)...),
+		usage("out of range", tr("--hidden", "16777217", "--layers", "1")...),
+		usage("needs about", tr("--batch", huge)...),
+		usage("needs about", tr("--batch", "2000000000")...),
+		usage("more than 2^30 parameters", tr("--hidden", "100000", "--layers", "3")...),
+		usage(`invalid value "NaN" for flag -lr: "NaN" is not a finite number`, tr("--lr", "NaN")...),
+		usage(`"inf" is not a finite number`, tr("--lr", "inf")...),
+		usage(`"fast" is not a number`, tr("--lr", "fast")...),
+		usage("--lr -0.001: must be positive", tr("--lr", "-0.001")...),
+		usage("--lr 0: must be positive", tr("--lr", "0")...),
+		usage(`unknown path "brownian"`, tr("--path", "brownian")...),
+		usage("the exponent must be a number >= 1", tr("--path", "poly:0")...),
+		usage(`unknown activation "swoosh"`, tr("--act", "swoosh")...),
+		usage(`--data "mnist": not a built-in dataset`, tr("--data", "mnist")...),
+		usage(`--time "middle": want first or last`, tr("--time", "middle")...),
+		usage(`--standardize "maybe"`, tr("--standardize", "maybe")...),
+		usage(`schedule "step"`, tr("--schedule", "step")...),
+		usage("EMA decay 1: must be in [0, 1)", tr("--ema", "1")...),
+		usage("warm-up -1", tr("--warmup", "-1")...),
+		usage("gradient clipping -1", tr("--clip", "-1")...),
+		usage("weight decay -1", tr("--weight-decay", "-1")...),
+		usage("sigma_min 1 is not in [0, 1)", tr("--sigma-min", "1")...),
+		usage("beta_min", tr("--path", "vp", "--beta-min", "0")...),
+		usage("the vp path has no sigma_min", tr("--path", "vp", "--sigma-min", "0.1")...),
+		usage("the condot path has no beta", tr("--beta-max", "10")...),
+		usage("--threads -1: must not be negative", tr("--threads", "-1")...),
+		usage("--checkpoint-every -1: must not be negative", tr("--checkpoint-every", "-1")...),
+		usage(`invalid value "-1" for flag -seed`, tr("--seed", "-1")...),
+		failure("no checkpoint", tr("--resume", "--steps", "3")...),
+
+		usage(`unknown method "rk45"`, sa("--solver", "rk45")...),
+		usage("--steps 0: must be at least 1", sa("--steps", "0")...),
+		usage("--steps -2: must be at least 1", sa("--steps", "-2")...),
+		usage("-n 0: must be at least 1", sa("-n", "0")...),
+		usage("-n -10: must be at least 1", sa("-n", "-10")...),
+		usage("--at 1.5: times must be in [0, 1]", sa("--at", "0,1.5")...),
+		usage("--at -0.1: times must be in [0, 1]", sa("--at", "-0.1")...),
+		usage(`"nan" is not a finite number`, sa("--at", "nan")...),
+		usage(`"" is not a number`, sa("--at", "0,,1")...),
+		usage("--rtol 0: must be positive", sa("--rtol", "0", "--solver", "dopri5")...),
+		usage("--rtol -1e-05: must be positive", sa("--rtol", "-1e-5", "--solver", "dopri5")...),
+		usage(`"inf" is not a finite number`, sa("--rtol", "inf")...),
+		usage("--atol -1: must not be negative", sa("--atol", "-1")...),
+		usage("--threads -2: must not be negative", sa("--threads", "-2")...),
+		usage("--at with --trajectory: give one or the other", sa("--at", "0.5", "--trajectory")...),
+		usage("give -n or --x0, not both", sa("-n", "5", "--x0", "{bad}/csv-crlf-bom.csv")...),
+		usage(`unknown activation "swoosh"`, sa("--act", "swoosh")...),
+		usage(`--time "middle"`, sa("--time", "middle")...),
+		usage(`unknown path "brownian"`, sa("--path", "brownian")...),
+		failure("the file's activation is silu, not relu", sa("--act", "relu")...),
+		failure("the file's path is condot, not vp", sa("--path", "vp")...),
+		failure("more than the 1073741824 (4 GiB) fmtiny holds", sa("-n", huge)...),
+		failure("more than the 1073741824 (4 GiB) fmtiny holds", sa("-n", "2000000000")...),
+		failure("kept at 4 times", sa("-n", "300000000", "--at", "0,0.5,1")...),
+		failure("run together", sa("--steps", huge, "-n", "1")...),
+		failure("kept at 10000001 times", sa("--steps", "10000000", "--trajectory")...),
+
+		usage("-n 1: must be at least 2", ev("-n", "1")...),
+		usage(`unknown method "leapfrog"`, ev("--solver", "leapfrog")...),
+		usage("--steps 0", ev("--steps", "0")...),
+		usage("--rtol 0: must be positive", ev("--rtol", "0")...),
+		usage("--atol -1: must not be negative", ev("--atol", "-1")...),
+		usage(`--data "mnist": not a built-in dataset`, ev("--data", "mnist")...),
+		usage("does not name its dataset: give --data", "eval", "-m", "{bad}/model-torch.safetensors"),
+		failure("more than the 1073741824 (4 GiB) fmtiny holds", ev("-n", huge)...),
+
+		usage("plot: no CSV file given", "plot", "-o", "{dir}/out.png"),
+		usage("plot: give the picture's file with -o", "plot", "{bad}/csv-crlf-bom.csv"),
+		usage("--size -1: must be in [0, 4096]", pl("--size", "-1")...),
+		usage("--size 5000: must be in [0, 4096]", pl("--size", "5000")...),
+		usage("--range: want xmin,xmax,ymin,ymax with min < max", pl("--range", "1,0,0,1")...),
+		usage("--range: want xmin,xmax,ymin,ymax", pl("--range", "0,1")...),
+		usage(`--kind "pie"`, pl("--kind", "pie")...),
+		usage(`--style "lines"`, pl("--style", "lines")...),
+		usage("--labels: 2 labels for 1 files", pl("--labels", "a,b")...),
+
+		usage("--threads 1025: at most 1024", tr("--threads", "1025")...),
+		usage("--threads 1000000000: at most 1024", sa("--threads", "1000000000")...),
+		usage("--threads "+huge+": at most 1024", ev("--threads", huge)...),
+
+		// Outputs that are inputs, which writing them would destroy.
+		usage("-o {dir}/model.safetensors: that is the input {dir}/model.safetensors", "sample", "-m", "{dir}/model.safetensors", "-o", "{dir}/model.safetensors"),
+		usage("-o {dir}/out.csv: that is the input {dir}/out.csv", sa("--x0", "{dir}/out.csv", "-o", "{dir}/out.csv")...),
+		usage("-o {dir}/out.csv: that is the input {dir}/out.csv", "plot", "{bad}/csv-crlf-bom.csv", "{dir}/out.csv", "-o", "{dir}/out.csv"),
+		usage("-o {dir}/out.csv: that is the input {dir}/out.csv", "train", "--data", "{dir}/out.csv", "-o", "{dir}/out.csv"),
+		usage("that is the input", "sample", "-m", "{dir}/model.safetensors", "-o", "{dir}/sub/../model.safetensors"),
+		// Outputs that cannot be written: a folder, a missing folder, a file as a folder.
+		failure("{dir}/sub: is a directory", tr("--steps", "3", "-o", "{dir}/sub")...),
+		failure("the folder {dir}/missing does not exist", tr("--steps", "3", "-o", "{dir}/missing/m.safetensors")...),
+		failure("{dir}/out.csv is not a folder", tr("--steps", "3", "-o", "{dir}/out.csv/m.safetensors")...),
+		failure("{dir}/sub: is a directory", sa("-o", "{dir}/sub")...),
+		failure("the folder {dir}/missing does not exist", sa("-o", "{dir}/missing/points.csv")...),
+		failure("{dir}/sub: is a directory", pl("-o", "{dir}/sub")...),
+		failure("the folder {dir}/missing does not exist", pl("-o", "{dir}/missing/p.png")...),
+		// Inputs that are not files: a folder, a device, nothing.
+		failure("{dir}/sub: is a directory", "info", "{dir}/sub"),
+		failure("/dev/zero: is not a regular file", "info", "/dev/zero"),
+		failure("/dev/zero: is not a regular file", "sample", "-m", "/dev/zero"),
+		failure("no such file or directory", "info", "{dir}/missing.safetensors"),
+		failure("no such file or directory", "eval", "-m", "{dir}/missing.safetensors"),
+		failure("{dir}/sub: is a directory", tr("--data", "{dir}/sub")...),
+		failure("/dev/zero: is not a regular file", tr("--data", "/dev/zero")...),
+		failure("no such file or directory", tr("--data", "{dir}/missing.csv")...),
+		failure("{dir}/sub: is a directory", sa("--x0", "{dir}/sub")...),
+		failure("/dev/zero: is not a regular file", "plot", "/dev/zero", "-o", "{dir}/out.png"),
+	}
+}
+
+// setupCaseDir makes a case's folder: a valid model and the outputs of an earlier run, which
+// a failed command must leave as they are.
+func setupCaseDir(t testing.TB, good []byte) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, data := range map[string][]byte{
+		"model.safetensors": good,
+		"out.safetensors":   good,
+		"out.csv":           []byte("x,y\n1,2\n3,4\n"),
+		"out.png":           []byte("the picture of an earlier run"),
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Mkdir(filepath.Join(dir, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// runBattery runs cases, each in its own folder, and checks them.
+func runBattery(t *testing.T, cases []battery) {
+	bad, err := filepath.Abs(badDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	good, err := os.ReadFile(filepath.Join(bad, "model-good.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmtiny := runner(t)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			dir := setupCaseDir(t, good)
+			expand := strings.NewReplacer("{dir}", dir, "{bad}", bad)
+			args := make([]string, len(c.args))
+			for i, a := range c.args {
+				args[i] = expand.Replace(a)
+			}
+			before := snapshot(t, dir)
+			r := fmtiny(t, args...)
+			if c.ok {
+				checkSuccess(t, r)
+				return
+			}
+			checkFailure(t, r, c.status, strings.Split(expand.Replace(c.words), "|")...)
+			checkUnchanged(t, dir, before, r)
+		})
+	}
+}
+
+// TestBadFiles runs every file of testdata/bad through every command that reads its kind.
+func TestBadFiles(t *testing.T) {
+	cases := fileCases(t)
+	if len(cases) < 200 {
+		t.Fatalf("only %d cases", len(cases))
+	}
+	runBattery(t, cases)
+}
+
+// TestBadFlags runs bad flags and paths.
+func TestBadFlags(t *testing.T) {
+	runBattery(t, flagCases())
+}
+
+// TestLongCSVLine gives every command that reads a CSV file one of a 10 MB line, made here
+// rather than committed, and a 10 MB file of no newline at all.
+func TestLongCSVLine(t *testing.T) {
+	dir := t.TempDir()
+	long := filepath.Join(dir, "long-line.csv")
+	none := filepath.Join(dir, "no-newline.csv")
+	row := strings.Repeat("1234567,", 10<<20/8)
+	if err := os.WriteFile(long, []byte("x,y\n1,2\n"+row+"\n3,4\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(none, bytes.Repeat([]byte("7"), 10<<20), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var cases []battery
+	for name, args := range csvCommands {
+		for _, f := range []struct{ path, words string }{
+			{long, "long-line.csv: line 3: longer than 1048576 bytes"},
+			{none, "no-newline.csv: line 1: longer than 1048576 bytes"},
+		} {
+			c := battery{name: name + "/" + filepath.Base(f.path), status: 1, words: f.words}
+			for _, a := range args {
+				c.args = append(c.args, strings.ReplaceAll(a, "F", f.path))
+			}
+			cases = append(cases, c)
+		}
+	}
+	runBattery(t, cases)
+}
+
+// TestTruncatedModels cuts a valid model at every length and loads each prefix: every one is
+// an error of one line naming the file, whatever the cut falls in (the length, the header's
+// JSON, the data). This runs in-process, as thousands of child processes would take long.
+func TestTruncatedModels(t *testing.T) {
+	good, err := os.ReadFile(filepath.Join(badDir, "model-good.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "cut.safetensors")
+	stride := 1
+	if testing.Short() {
+		stride = 7 // and every length in the first 16 bytes, the length and the header's start
+	}
+	tried := 0
+	for n := 0; n < len(good); n++ {
+		if n >= 16 && n%stride != 0 {
+			continue
+		}
+		if err := os.WriteFile(path, good[:n], 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r := inProcess("info", path)
+		checkFailure(t, r, 1, path+": ")
+		tried++
+	}
+	if r := inProcess("info", filepath.Join(badDir, "model-good.safetensors")); r.status != 0 {
+		t.Fatalf("the whole model does not load:\n%v", r)
+	}
+	t.Logf("%d prefixes of a %d-byte model, each refused", tried, len(good))
+}
