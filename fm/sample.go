@@ -227,21 +227,21 @@ func dedupe(at []float32) []float32 {
 // fieldSampler evaluates the network as an ode.Field over batches of up to its workspace's size.
 type fieldSampler struct {
 	net    *nn.MLP
-	ws     *nn.Workspace
+	batch  *nn.Batch
 	solver *ode.Solver
 	t      [1]float32
 	field  ode.Field
 }
 
 func newFieldSampler(net *nn.MLP, maxBatch int) *fieldSampler {
-	s := &fieldSampler{net: net, ws: net.NewWorkspace(maxBatch), solver: ode.NewSolver(maxBatch * net.Out)}
+	s := &fieldSampler{net: net, batch: net.NewBatch(maxBatch), solver: ode.NewSolver(maxBatch * net.Out)}
 	s.field = s.eval
 	return s
 }
 
 func (s *fieldSampler) eval(t float32, x, dxdt []float32) {
 	s.t[0] = t
-	y := s.net.Forward(s.ws, x, s.t[:], len(x)/s.net.Out)
+	y := s.batch.Forward(x, s.t[:], len(x)/s.net.Out)
 	copy(dxdt, y)
 }
 

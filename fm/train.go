@@ -100,7 +100,8 @@ func (c TrainConfig) Validate() error {
 const MaxValues = 1 << 30
 
 // values estimates, in float64 so that no setting overflows it, the float32 values a trainer
-// holds: the parameters with their gradients, Adam's two moments and the EMA copy; and for each
+// holds: the parameters with their gradients (and up to three more copies of them for
+// nn.Batch's blocks), Adam's two moments and the EMA copy; and for each
 // point of a batch, the step's noise, data, inputs, targets, output gradient and time, and the
 // network's activations as nn.NewWorkspace sizes them.
 func (c TrainConfig) values() float64 {
@@ -119,7 +120,7 @@ func (c TrainConfig) values() float64 {
 		maxHidden = max(maxHidden, float64(h))
 	}
 	perPoint := 5*d + 1 + (d + 1) + 2*outs + 2*maxHidden
-	return 5*params + float64(c.Batch)*perPoint
+	return 8*params + float64(c.Batch)*perPoint
 }
 
 // record lists the settings a checkpoint must agree with to be resumed: everything but the
@@ -149,7 +150,7 @@ type Trainer struct {
 	Step   int64 // steps taken
 
 	net   *nn.MLP
-	ws    *nn.Workspace
+	batch *nn.Batch
 	opt   *nn.Adam
 	ema   *nn.EMA
 	pcg   *rand.PCG
@@ -186,7 +187,7 @@ func NewTrainer(c TrainConfig) (*Trainer, error) {
 		tr.ema = nn.NewEMA(net.Params, c.EMA)
 	}
 	tr.configureOptimizer()
-	tr.ws = net.NewWorkspace(c.Batch)
+	tr.batch = net.NewBatch(c.Batch)
 	n := c.Batch * d
 	tr.x0, tr.x1, tr.xt, tr.ut, tr.dy = make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
 	tr.t = make([]float32, c.Batch)
@@ -257,12 +258,12 @@ func (tr *Trainer) TrainStep() (float32, error) {
 	if tr.tamper != nil {
 		tr.tamper(tr)
 	}
-	y := tr.net.Forward(tr.ws, tr.xt, tr.t, n)
+	y := tr.batch.Forward(tr.xt, tr.t, n)
 	loss := nn.MSE(tr.dy, y, tr.ut)
 	if math.IsNaN(float64(loss)) || math.IsInf(float64(loss), 0) {
 		return loss, &DivergedError{Step: tr.Step + 1, Loss: loss}
 	}
-	tr.net.Backward(tr.ws, tr.dy, nil)
+	tr.batch.Backward(tr.dy)
 	tr.opt.LR = c.LearningRate(tr.Step)
 	tr.opt.Update(tr.net.Params, tr.net.Grads)
 	if tr.ema != nil {

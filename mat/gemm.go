@@ -46,31 +46,13 @@ func Impl() string { return asm.Current().Name }
 // results do not depend on it. Calls from several goroutines are safe; they run one at a time.
 // After the first call of a shape, Gemm allocates nothing.
 func Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	checkArgs(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
-	if m == 0 || n == 0 {
-		return
-	}
-	set := asm.Current()
-	if k == 0 || alpha == 0 {
-		for i := 0; i < m; i++ {
-			scaleRow(set, beta, c[i*ldc:i*ldc+n])
-		}
-		return
-	}
-	if 2*m <= set.MR && transB && !transA && 2*float64(m)*float64(n)*float64(k) < smallFlops {
-		// A point through a layer: rowsDot's work on one goroutine, which needs neither
-		// the pool nor a workspace, so it skips both (about half of a 200 ns call at 64 x 64).
-		for i := 0; i < m; i++ {
-			cr := c[i*ldc : i*ldc+n]
-			scaleRow(set, beta, cr)
-			set.DotRows(cr, alpha, b, ldb, a[i*lda:i*lda+k], beta != 0)
-		}
+	if direct(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
 		return
 	}
 	pool.mu.Lock()
 	defer pool.mu.Unlock()
 	g := &pool.call
-	*g = gemmCall{set: set, transA: transA, transB: transB, m: m, n: n, k: k,
+	*g = gemmCall{set: asm.Current(), transA: transA, transB: transB, m: m, n: n, k: k,
 		alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc}
 	g.plan(Threads())
 	if g.tm*g.tn == 1 {
@@ -81,6 +63,55 @@ func Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
 		pool.job = job{}
 	}
 	*g = gemmCall{} // drop the caller's slices
+}
+
+// Local multiplies on the calling goroutine alone, with buffers of its own, so that goroutines
+// holding one Local each can run their products at the same time (Gemm runs one call at a time
+// over all threads). A Local's Gemm may be called inside a Parallel loop. The zero value is
+// ready to use; a Local must not be used by two goroutines at once.
+type Local struct {
+	ws   workspace
+	call gemmCall
+}
+
+// Gemm is Gemm on the calling goroutine, with l's buffers; its results are the same bits.
+func (l *Local) Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if direct(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
+		return
+	}
+	g := &l.call
+	*g = gemmCall{set: asm.Current(), transA: transA, transB: transB, m: m, n: n, k: k,
+		alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc}
+	g.plan(1)
+	g.runPart(&l.ws, 0)
+	*g = gemmCall{}
+}
+
+// direct checks Gemm's arguments and computes the products that need no plan (empty, zero, or
+// a point through a layer), reporting whether it did.
+func direct(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) bool {
+	checkArgs(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
+	if m == 0 || n == 0 {
+		return true
+	}
+	set := asm.Current()
+	if k == 0 || alpha == 0 {
+		for i := 0; i < m; i++ {
+			scaleRow(set, beta, c[i*ldc:i*ldc+n])
+		}
+		return true
+	}
+	if 2*m <= set.MR && transB && !transA && 2*float64(m)*float64(n)*float64(k) < smallFlops {
+		// A point through a layer: rowsDot's work on one goroutine, which needs neither
+		// the pool nor a workspace, so it skips both (about half of a 200 ns call at 64 x 64).
+		for i := 0; i < m; i++ {
+			cr := c[i*ldc : i*ldc+n]
+			scaleRow(set, beta, cr)
+			set.DotRows(cr, alpha, b, ldb, a[i*lda:i*lda+k], beta != 0)
+		}
+		return true
+	}
+	return false
 }
 
 // scaleRow sets c = beta*c, writing zeros without reading c when beta is 0.

@@ -293,6 +293,52 @@ func TestGemmAllocs(t *testing.T) {
 	}
 }
 
+// TestLocal runs products on Locals, several at once inside Parallel, and checks that each gives
+// the bits Gemm gives, and that a Local allocates nothing once it has seen a shape.
+func TestLocal(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	var cases []gemmCase
+	var ops []operands
+	var want [][]float32
+	for i, sh := range [][3]int{{1, 64, 64}, {2, 5, 7}, {64, 64, 64}, {257, 130, 70}, {300, 2, 64}, {6, 300, 600}, {33, 17, 1}, {0, 4, 4}} {
+		tc := gemmCase{transA: i&1 != 0, transB: i&2 != 0, m: sh[0], n: sh[1], k: sh[2], alpha: 1.5, beta: float32(i % 2), pad: i % 3}
+		o := makeOperands(r, tc)
+		cases, ops, want = append(cases, tc), append(ops, o), append(want, withThreads3(o, tc))
+	}
+	locals := make([]Local, len(cases))
+	results := make([][]float32, len(cases))
+	withThreads(2, func() {
+		Parallel(len(cases), func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				tc, o := cases[i], ops[i]
+				c := append([]float32(nil), o.c0...)
+				locals[i].Gemm(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, o.a, o.lda, o.b, o.ldb, tc.beta, c, o.ldc)
+				results[i] = c
+			}
+		})
+	})
+	for i, tc := range cases {
+		for idx, v := range results[i] {
+			if math.Float32bits(v) != math.Float32bits(want[i][idx]) {
+				t.Fatalf("%v: Local gives C[%d] = %v, Gemm %v", tc, idx, v, want[i][idx])
+			}
+		}
+		o, c := ops[i], results[i]
+		call := func() {
+			locals[i].Gemm(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, o.a, o.lda, o.b, o.ldb, tc.beta, c, o.ldc)
+		}
+		if allocs := testing.AllocsPerRun(5, call); allocs != 0 {
+			t.Errorf("%v: %v allocations per Local call", tc, allocs)
+		}
+	}
+}
+
+// withThreads3 is Gemm's result on three threads, the reference for TestLocal.
+func withThreads3(o operands, tc gemmCase) (c []float32) {
+	withThreads(3, func() { c = o.run(tc) })
+	return c
+}
+
 // TestParallel checks that Parallel covers [0, n) exactly once, in at most Threads() ranges.
 func TestParallel(t *testing.T) {
 	for _, th := range []int{1, 2, 3, 7} {

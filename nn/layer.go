@@ -2,7 +2,6 @@ package nn
 
 import (
 	"github.com/fmtiny/fmtiny/asm"
-	"github.com/fmtiny/fmtiny/mat"
 )
 
 // This file holds a layer's passes, forward and backward side by side, over flat row-major
@@ -11,15 +10,15 @@ import (
 
 // linearForward computes z = x W^T for n rows of x [n x in] into z [n x out]; the bias is added
 // by the pass that follows (biasActivate for a hidden layer, addBiasRows for the output).
-func linearForward(L *linear, z, x []float32, n int) {
-	mat.Gemm(false, true, n, L.out, L.in, 1, x, L.in, L.w, L.in, 0, z, L.out)
+func linearForward(ws *Workspace, L *linear, z, x []float32, n int) {
+	ws.gemm(false, true, n, L.out, L.in, x, L.in, L.w, L.in, z, L.out)
 }
 
 // activateRows adds the bias to every row of z [n x out] and writes the activation into h,
 // one fused pass over each row, the rows split among threads.
 func activateRows(ws *Workspace, act Activation, L *linear, z, h []float32, n int) {
 	ws.activate = activateTask{act: act, out: L.out, b: L.b, z: z, h: h}
-	parallelFor(&ws.activate, n, L.out*activationCost(act), &ws.wg)
+	ws.parallelFor(&ws.activate, n, L.out*activationCost(act))
 	ws.activate = activateTask{}
 }
 
@@ -48,7 +47,7 @@ func (t *activateTask) run(lo, hi int) {
 // activationGradAll turns dL/dh into dL/dz in place over a whole layer, split among threads.
 func activationGradAll(ws *Workspace, act Activation, dh, z, h []float32) {
 	ws.actGrad = actGradTask{act: act, dh: dh, z: z, h: h}
-	parallelFor(&ws.actGrad, len(dh), activationCost(act), &ws.wg)
+	ws.parallelFor(&ws.actGrad, len(dh), activationCost(act))
 	ws.actGrad = actGradTask{}
 }
 
@@ -81,12 +80,12 @@ func addBiasRows(L *linear, z []float32, n int) {
 // dW = dz^T x and db = column sums of dz into the layer's gradients, overwriting them, and,
 // when dx is not nil, dL/dx = dz W into dx [n x in].
 func linearBackward(ws *Workspace, L *linear, dz, x, dx []float32, n int) {
-	mat.Gemm(true, false, L.out, L.in, n, 1, dz, L.out, x, L.in, 0, L.dw, L.in)
+	ws.gemm(true, false, L.out, L.in, n, dz, L.out, x, L.in, L.dw, L.in)
 	ws.colSums = colSumTask{dst: L.db, a: dz, n: n, cols: L.out}
-	parallelFor(&ws.colSums, L.out, n, &ws.wg)
+	ws.parallelFor(&ws.colSums, L.out, n)
 	ws.colSums = colSumTask{}
 	if dx != nil {
-		mat.Gemm(false, false, n, L.in, L.out, 1, dz, L.out, L.w, L.in, 0, dx, L.in)
+		ws.gemm(false, false, n, L.in, L.out, dz, L.out, L.w, L.in, dx, L.in)
 	}
 }
 

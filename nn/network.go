@@ -3,6 +3,8 @@ package nn
 import (
 	"fmt"
 	"sync"
+
+	"github.com/fmtiny/fmtiny/mat"
 )
 
 // Workspace holds the activations of one forward pass of up to maxBatch rows, kept for the
@@ -16,6 +18,10 @@ type Workspace struct {
 	z    [][]float32  // per layer: its Linear output plus bias [n x out]; the last one is the output
 	h    [][]float32  // per hidden layer: the activation of z [n x out]
 	grad [2][]float32 // dL/dh of two consecutive hidden layers, used in turn by Backward
+
+	// local, when set, runs the products on this workspace's goroutine alone and the
+	// element-wise passes unsplit: the workspace of a Batch block, which runs beside others.
+	local *mat.Local
 
 	// The element-wise passes' work, handed to parallelFor by pointer so that nothing allocates.
 	wg       sync.WaitGroup
@@ -45,6 +51,32 @@ func (m *MLP) NewWorkspace(maxBatch int) *Workspace {
 		ws.grad[1] = make([]float32, maxBatch*maxHidden)
 	}
 	return ws
+}
+
+// newLocalWorkspace returns a workspace whose Forward and Backward run on the calling goroutine
+// alone, so that several can run at once.
+func (m *MLP) newLocalWorkspace(maxBatch int) *Workspace {
+	ws := m.NewWorkspace(maxBatch)
+	ws.local = new(mat.Local)
+	return ws
+}
+
+// gemm is mat.Gemm, on the workspace's own Local when it has one.
+func (ws *Workspace) gemm(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	if ws.local != nil {
+		ws.local.Gemm(transA, transB, m, n, k, 1, a, lda, b, ldb, 0, c, ldc)
+		return
+	}
+	mat.Gemm(transA, transB, m, n, k, 1, a, lda, b, ldb, 0, c, ldc)
+}
+
+// parallelFor is parallelFor, run unsplit on a workspace with its own Local.
+func (ws *Workspace) parallelFor(task rangeTask, n, cost int) {
+	if ws.local != nil {
+		task.run(0, n)
+		return
+	}
+	parallelFor(task, n, cost, &ws.wg)
 }
 
 // MaxBatch returns the largest number of rows the workspace holds.
@@ -104,7 +136,7 @@ func (m *MLP) Forward(ws *Workspace, x, t []float32, n int) []float32 {
 	for l := range m.layers {
 		L := &m.layers[l]
 		z := ws.z[l][:n*L.out]
-		linearForward(L, z, in, n)
+		linearForward(ws, L, z, in, n)
 		if l == last {
 			addBiasRows(L, z, n)
 			return z

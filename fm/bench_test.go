@@ -1,0 +1,100 @@
+package fm
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/fmtiny/fmtiny/mat"
+	"github.com/fmtiny/fmtiny/nn"
+	"github.com/fmtiny/fmtiny/ode"
+)
+
+// The benchmarks here time what PyTorch's peer (../shared/bench/torch_cfm.py) times: a whole CFM
+// training step (data, noise, t, x_t and target, forward, MSE, backward, Adam) and a whole
+// sampling run, at the sizes issue 9 names, as hidden width, batch and hidden layers.
+var benchTrainShapes = []struct{ hidden, batch, layers int }{
+	{64, 256, 3},
+	{128, 1024, 4},
+	{512, 4096, 4},
+}
+
+func benchConfig(hidden, batch, layers int) TrainConfig {
+	c := DefaultTrainConfig()
+	c.Hidden = make([]int, layers)
+	for i := range c.Hidden {
+		c.Hidden[i] = hidden
+	}
+	c.Batch = batch
+	return c
+}
+
+// BenchmarkTrain reports steps/s and GFLOP/s (6 x batch x sum of fan_in x fan_out per step) of
+// the checkerboard, CondOT, SiLU trainer.
+func BenchmarkTrain(b *testing.B) {
+	for _, s := range benchTrainShapes {
+		for _, threads := range []int{1, 2} {
+			b.Run(fmt.Sprintf("h%d/b%d/l%d/threads=%d", s.hidden, s.batch, s.layers, threads), func(b *testing.B) {
+				defer mat.SetThreads(mat.Threads())
+				mat.SetThreads(threads)
+				tr, err := NewTrainer(benchConfig(s.hidden, s.batch, s.layers))
+				if err != nil {
+					b.Fatal(err)
+				}
+				step := func() {
+					if _, err := tr.TrainStep(); err != nil {
+						b.Fatal(err)
+					}
+				}
+				step()
+				b.ResetTimer()
+				for b.Loop() {
+					step()
+				}
+				sec := b.Elapsed().Seconds()
+				_, flops := tr.net.FLOPs(s.batch)
+				b.ReportMetric(float64(b.N)/sec, "steps/s")
+				b.ReportMetric(flops*float64(b.N)/sec/1e9, "GFLOP/s")
+			})
+		}
+	}
+}
+
+// BenchmarkSample times Model.Sample with the midpoint method and 20 steps (40 evaluations of the
+// network): one point through the 64-wide, 3-layer network (an edge device's single query) and
+// 10000 points through the 128-wide, 4-layer one. The initial noise is drawn inside the timed
+// call, which PyTorch's peer leaves out of its timing.
+func BenchmarkSample(b *testing.B) {
+	for _, s := range []struct{ hidden, layers, points int }{{64, 3, 1}, {128, 4, 10000}} {
+		for _, threads := range []int{1, 2} {
+			b.Run(fmt.Sprintf("h%d/l%d/n%d/threads=%d", s.hidden, s.layers, s.points, threads), func(b *testing.B) {
+				defer mat.SetThreads(mat.Threads())
+				mat.SetThreads(threads)
+				m := benchModel(b, s.hidden, s.layers)
+				o := SampleOptions{N: s.points, Method: ode.Midpoint, Steps: 20, Seed: 1}
+				if _, err := m.Sample(o); err != nil {
+					b.Fatal(err)
+				}
+				b.ResetTimer()
+				for b.Loop() {
+					if _, err := m.Sample(o); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N), "ms/run")
+			})
+		}
+	}
+}
+
+// benchModel is an untrained checkerboard model: sampling costs the same whatever the weights.
+func benchModel(b *testing.B, hidden, layers int) *Model {
+	tr, err := NewTrainer(benchConfig(hidden, 1, layers))
+	if err != nil {
+		b.Fatal(err)
+	}
+	m := tr.Model()
+	if m.Net.Act != nn.SiLU {
+		b.Fatal("the benchmark model is not the reference SiLU network")
+	}
+	return m
+}

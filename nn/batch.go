@@ -1,0 +1,149 @@
+package nn
+
+import (
+	"fmt"
+
+	"github.com/fmtiny/fmtiny/asm"
+	"github.com/fmtiny/fmtiny/mat"
+)
+
+// Batch runs Forward and Backward over a batch cut into row blocks that run at once on mat's
+// threads, each block on a workspace and gradients of its own; Backward then sums the blocks'
+// gradients into the network's, in block order. One hand-off per pass replaces the several per
+// layer of splitting every product and element-wise pass, and each block's activations stay in
+// its core's cache. The cut depends on the number of rows alone, never on the threads, so
+// neither do the results. After the first call of a size, nothing allocates.
+type Batch struct {
+	net    *MLP
+	blocks []batchBlock
+	n      int       // rows of the last Forward
+	used   int       // blocks of the last Forward
+	y      []float32 // the last Forward's outputs, gathered [n x Out]
+
+	x, t, dy                        []float32        // the running call's arguments
+	runForward, runBackward, runSum func(lo, hi int) // bound once, so that handing them to mat.Parallel allocates nothing
+}
+
+// batchBlock is one block's share of a Batch: the network's parameters with gradients of its
+// own (block 0's are the network's), a workspace, and its rows in the running call.
+type batchBlock struct {
+	net    *MLP
+	ws     *Workspace
+	lo, hi int
+}
+
+// Blocks are at least minBlockRows rows, below which a block's products pay more for their
+// fixed costs than they gain, and at most maxBlocks of them: enough for the four cores of a
+// small board, few enough that the summed gradients stay cheap.
+const (
+	minBlockRows = 64
+	maxBlocks    = 4
+)
+
+// blocksFor is the number of blocks n rows are cut into.
+func blocksFor(n int) int { return max(1, min(maxBlocks, n/minBlockRows)) }
+
+// NewBatch returns a Batch for up to maxBatch rows through m. Its Backward writes m.Grads, so m
+// must have gradients unless only Forward is used.
+func (m *MLP) NewBatch(maxBatch int) *Batch {
+	if maxBatch < 1 {
+		panic(fmt.Sprintf("nn: batch of %d rows", maxBatch))
+	}
+	// With fewer rows than maxBatch there are fewer blocks, and then a block may take up to
+	// 2*minBlockRows - 1 rows.
+	perBlock := min(maxBatch, max(2*minBlockRows, (maxBatch+maxBlocks-1)/maxBlocks))
+	b := &Batch{net: m, n: -1, y: make([]float32, maxBatch*m.Out)}
+	for s := range blocksFor(maxBatch) {
+		net := m
+		if s > 0 && m.Grads != nil {
+			grads := make([]float32, len(m.Params))
+			net = &MLP{Config: m.Config, Params: m.Params, Grads: grads, layers: makeLayers(m.Config, m.Params, grads)}
+		}
+		b.blocks = append(b.blocks, batchBlock{net: net, ws: m.newLocalWorkspace(perBlock)})
+	}
+	b.runForward, b.runBackward, b.runSum = b.forward, b.backward, b.sum
+	return b
+}
+
+// Forward is MLP.Forward over n rows, cut into blocks; it returns the n*Out outputs, valid until
+// the next call.
+func (b *Batch) Forward(x, t []float32, n int) []float32 {
+	m := b.net
+	d := m.In - 1
+	switch {
+	case n < 0 || n > len(b.y)/m.Out:
+		panic(fmt.Sprintf("nn: Batch.Forward on %d rows, the batch holds %d", n, len(b.y)/m.Out))
+	case len(x) < n*d:
+		panic(fmt.Sprintf("nn: Batch.Forward on %d rows of %d values, x has %d", n, d, len(x)))
+	case len(t) != n && len(t) != 1:
+		panic(fmt.Sprintf("nn: Batch.Forward on %d rows with %d times (want %d or 1)", n, len(t), n))
+	}
+	b.n, b.used = n, blocksFor(n)
+	for s := range b.used {
+		b.blocks[s].lo, b.blocks[s].hi = s*n/b.used, (s+1)*n/b.used
+	}
+	b.x, b.t = x, t
+	b.parallel(b.used, b.runForward)
+	b.x, b.t = nil, nil
+	return b.y[:n*m.Out]
+}
+
+func (b *Batch) forward(lo, hi int) {
+	d, out := b.net.In-1, b.net.Out
+	for _, k := range b.blocks[lo:hi] {
+		t := b.t
+		if len(t) > 1 {
+			t = t[k.lo:k.hi]
+		}
+		y := k.net.Forward(k.ws, b.x[k.lo*d:k.hi*d], t, k.hi-k.lo)
+		copy(b.y[k.lo*out:k.hi*out], y)
+	}
+}
+
+// Backward is MLP.Backward for the last Forward: it takes dL/dY (n*Out) and overwrites the
+// network's gradients with dL/dparams, the blocks' gradients summed in block order.
+func (b *Batch) Backward(dy []float32) {
+	m := b.net
+	switch {
+	case b.n < 0:
+		panic("nn: Batch.Backward before Forward")
+	case m.Grads == nil:
+		panic("nn: Batch.Backward on a network without gradients")
+	case len(dy) < b.n*m.Out:
+		panic(fmt.Sprintf("nn: Batch.Backward on %d rows of %d outputs, dy has %d", b.n, m.Out, len(dy)))
+	}
+	b.dy = dy
+	b.parallel(b.used, b.runBackward)
+	b.dy = nil
+	if b.used > 1 {
+		if len(m.Grads) >= minGrain {
+			mat.Parallel(len(m.Grads), b.runSum)
+		} else {
+			b.sum(0, len(m.Grads))
+		}
+	}
+}
+
+func (b *Batch) backward(lo, hi int) {
+	out := b.net.Out
+	for _, k := range b.blocks[lo:hi] {
+		k.net.Backward(k.ws, b.dy[k.lo*out:k.hi*out], nil)
+	}
+}
+
+// sum adds the gradients of blocks 1, 2, ... to block 0's (the network's) over [lo, hi).
+func (b *Batch) sum(lo, hi int) {
+	g := b.net.Grads[lo:hi]
+	for _, k := range b.blocks[1:b.used] {
+		asm.Axpy(1, k.net.Grads[lo:hi], g) // y + 1*x rounds once, as y + x does
+	}
+}
+
+// parallel runs f over blocks [0, n) on mat's threads, or inline when there is one block.
+func (b *Batch) parallel(n int, f func(lo, hi int)) {
+	if n == 1 {
+		f(0, 1)
+		return
+	}
+	mat.Parallel(n, f)
+}
