@@ -31,8 +31,12 @@ type SampleOptions struct {
 	Chunk int
 }
 
-// DefaultChunk bounds the points integrated at once, and so the memory a sample takes.
-const DefaultChunk = 8192
+// DefaultChunk is how many points are integrated at once: few enough that each of the network's
+// row blocks (nn.Batch, a quarter of a chunk) keeps its activations in its core's L2 cache, and
+// the memory a sample takes stays small; enough that a step's fixed costs are shared. On 10000
+// points through the 128-wide, 4-layer network (BenchmarkSample, 2026-11-29, a loaded machine),
+// 1024 beat 8192 by 1.6 to 2.3x and 256 to 2048 by up to 1.5x.
+const DefaultChunk = 1024
 
 // MaxSteps bounds a fixed-step solver's steps: float32 cannot tell apart more times in [0, 1].
 const MaxSteps = 1 << 24
@@ -64,7 +68,7 @@ type Snapshot struct {
 type SampleResult struct {
 	X         []float32  // N rows in the data's units
 	Snapshots []Snapshot // one per At time, or per step with Trajectory, in time order
-	Stats     ode.Stats  // summed over chunks
+	Stats     ode.Stats  // of the chunk that took the most field evaluations: what one point's path cost
 }
 
 // Validate reports the first option that cannot work.
@@ -182,13 +186,12 @@ func (m *Model) Sample(o SampleOptions) (*SampleResult, error) {
 			opt := ode.Options{Rtol: o.Rtol, Atol: o.Atol, Outputs: dedupe(at)}
 			var st ode.Stats
 			st, err = s.solver.Dopri5(s.field, part, 0, tEnd, opt, obs)
-			res.Stats.NFE += st.NFE
-			res.Stats.Accepted += st.Accepted
-			res.Stats.Rejected += st.Rejected
+			if st.NFE > res.Stats.NFE {
+				res.Stats = st
+			}
 		} else {
 			err = s.solver.Fixed(o.Method, s.field, part, grid, obs)
-			res.Stats.NFE += (len(grid) - 1) * o.Method.Stages()
-			res.Stats.Accepted += len(grid) - 1
+			res.Stats = ode.Stats{NFE: (len(grid) - 1) * o.Method.Stages(), Accepted: len(grid) - 1}
 		}
 		if err != nil {
 			return nil, fmt.Errorf("sampling points %d to %d: %w", lo, hi-1, err)
