@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/fmtiny/fmtiny/mat"
 	"github.com/fmtiny/fmtiny/ode"
 )
 
@@ -121,12 +122,20 @@ func TestSampleOptionsValidate(t *testing.T) {
 	}
 }
 
+// TestSamplerAllocatesNothingPerStep covers one point and a chunk of several row blocks, on one
+// and two threads.
 func TestSamplerAllocatesNothingPerStep(t *testing.T) {
+	defer mat.SetThreads(mat.Threads())
 	m := trainedModel(t)
-	s := newFieldSampler(m.Net, 64)
-	x := InitialNoise(64, 2, 1)
-	s.solver.FixedSteps(ode.Midpoint, s.field, x, 0, 1, 2, nil)
-	if n := testing.AllocsPerRun(10, func() { s.solver.FixedSteps(ode.Midpoint, s.field, x, 0, 1, 5, nil) }); n != 0 {
-		t.Fatalf("sampling allocates %v times per run", n)
+	for _, threads := range []int{1, 2} {
+		mat.SetThreads(threads)
+		for _, n := range []int{1, 300} {
+			s := newFieldSampler(m.Net, n)
+			x := InitialNoise(n, 2, 1)
+			s.solver.FixedSteps(ode.Midpoint, s.field, x, 0, 1, 2, nil)
+			if a := testing.AllocsPerRun(10, func() { s.solver.FixedSteps(ode.Midpoint, s.field, x, 0, 1, 5, nil) }); a != 0 {
+				t.Fatalf("%d points, %d threads: sampling allocates %v times per run", n, threads, a)
+			}
+		}
 	}
 }

@@ -94,12 +94,20 @@ func TestResumeRejectsAnotherConfig(t *testing.T) {
 	}
 }
 
+// TestTrainStepAllocatesNothing covers every activation, one and several of nn.Batch's blocks
+// (batches of 32 and 300), and one and two threads.
 func TestTrainStepAllocatesNothing(t *testing.T) {
-	for _, act := range []nn.Activation{nn.SiLU, nn.ReLU, nn.GELU, nn.ELU, nn.Tanh} {
-		tr := smallTrainer(t, func(c *TrainConfig) { c.Act = act; c.EMA = 0.99; c.Path = NewPath(VP) })
-		trainSteps(t, tr, 1)
-		if n := testing.AllocsPerRun(20, func() { tr.TrainStep() }); n != 0 {
-			t.Errorf("%s: a training step allocates %v times", act, n)
+	defer mat.SetThreads(mat.Threads())
+	for _, threads := range []int{1, 2} {
+		mat.SetThreads(threads)
+		for _, batch := range []int{32, 300} {
+			for _, act := range []nn.Activation{nn.SiLU, nn.ReLU, nn.GELU, nn.ELU, nn.Tanh} {
+				tr := smallTrainer(t, func(c *TrainConfig) { c.Act = act; c.EMA = 0.99; c.Path = NewPath(VP); c.Batch = batch })
+				trainSteps(t, tr, 1)
+				if n := testing.AllocsPerRun(20, func() { tr.TrainStep() }); n != 0 {
+					t.Errorf("%s, batch %d, %d threads: a training step allocates %v times", act, batch, threads, n)
+				}
+			}
 		}
 	}
 }
