@@ -27,11 +27,14 @@
 //
 // The gradient takes e = exp(-|z|) in [0, 1] (it never overflows), q = 1/(1+e), and
 //
-//	s = sigmoid(z) = q*num with num = 1 for z >= 0, e for z < 0
-//	silu'(z) = s + z*s*(1-s) = q*(num + z*e*q)         (s*(1-s) = e*q^2 for either sign)
+//	s = sigmoid(z) = q for z >= 0, e*q for z < 0
+//	silu'(z) = s + z*s*(1-s),  s*(1-s) = e*q*(1 - e*q) for either sign (e*q <= 1/2)
 //
-// so s and 1-s both keep their relative accuracy where 1 - s would cancel, and e = 2^n +
+// so s and s*(1-s) keep their relative accuracy where 1 - s would cancel, and e = 2^n +
 // 2^n*(r + r^2*P) is one FMA. The divisions are real VDIVPS, not reciprocal estimates.
+//
+// Per vector that is 17 uops on ports 0 and 1 forward and 19 for the gradient, where Cephes's
+// form with VROUNDPS, a compare-and-mask underflow and two selects took 22 and 25.
 //
 // Each macro below is one stage for one vector; the loops call every stage for both vectors
 // before the next stage, so that two independent chains are interleaved.
