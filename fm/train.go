@@ -157,7 +157,7 @@ type Trainer struct {
 	rng   *rand.Rand
 	stats Stats
 
-	x0, x1, xt, ut, t, dy []float32
+	x0, x1, xt, ut, t []float32
 
 	// tamper, when set (by tests only), alters a step's inputs and targets before the network
 	// sees them, to show that a broken method fails the quality tests the real one passes.
@@ -189,7 +189,7 @@ func NewTrainer(c TrainConfig) (*Trainer, error) {
 	tr.configureOptimizer()
 	tr.batch = net.NewBatch(c.Batch)
 	n := c.Batch * d
-	tr.x0, tr.x1, tr.xt, tr.ut, tr.dy = make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
+	tr.x0, tr.x1, tr.xt, tr.ut = make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
 	tr.t = make([]float32, c.Batch)
 	return tr, nil
 }
@@ -258,12 +258,10 @@ func (tr *Trainer) TrainStep() (float32, error) {
 	if tr.tamper != nil {
 		tr.tamper(tr)
 	}
-	y := tr.batch.Forward(tr.xt, tr.t, n)
-	loss := nn.MSE(tr.dy, y, tr.ut)
+	loss := tr.batch.MSEGrad(tr.xt, tr.t, tr.ut, n)
 	if math.IsNaN(float64(loss)) || math.IsInf(float64(loss), 0) {
 		return loss, &DivergedError{Step: tr.Step + 1, Loss: loss}
 	}
-	tr.batch.Backward(tr.dy)
 	tr.opt.LR = c.LearningRate(tr.Step)
 	tr.opt.Update(tr.net.Params, tr.net.Grads)
 	if tr.ema != nil {

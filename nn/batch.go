@@ -20,8 +20,12 @@ type Batch struct {
 	used   int       // blocks of the last Forward
 	y      []float32 // the last Forward's outputs, gathered [n x Out]
 
-	x, t, dy                        []float32        // the running call's arguments
-	runForward, runBackward, runSum func(lo, hi int) // bound once, so that handing them to mat.Parallel allocates nothing
+	x, t, dy, target []float32 // the running call's arguments
+	dyOwn            []float32 // MSEGrad's dL/dY [maxBatch x Out]
+	sqErr            []float64 // MSEGrad's sum of squared errors, per block
+
+	// The passes, bound once, so that handing them to mat.Parallel allocates nothing.
+	runForward, runBackward, runMSE, runSum func(lo, hi int)
 }
 
 // batchBlock is one block's share of a Batch: the network's parameters with gradients of its
@@ -52,7 +56,7 @@ func (m *MLP) NewBatch(maxBatch int) *Batch {
 	// With fewer rows than maxBatch there are fewer blocks, and then a block may take up to
 	// 2*minBlockRows - 1 rows.
 	perBlock := min(maxBatch, max(2*minBlockRows, (maxBatch+maxBlocks-1)/maxBlocks))
-	b := &Batch{net: m, n: -1, y: make([]float32, maxBatch*m.Out)}
+	b := &Batch{net: m, n: -1, y: make([]float32, maxBatch*m.Out), dyOwn: make([]float32, maxBatch*m.Out)}
 	for s := range blocksFor(maxBatch) {
 		net := m
 		if s > 0 && m.Grads != nil {
@@ -61,7 +65,8 @@ func (m *MLP) NewBatch(maxBatch int) *Batch {
 		}
 		b.blocks = append(b.blocks, batchBlock{net: net, ws: m.newLocalWorkspace(perBlock)})
 	}
-	b.runForward, b.runBackward, b.runSum = b.forward, b.backward, b.sum
+	b.sqErr = make([]float64, len(b.blocks))
+	b.runForward, b.runBackward, b.runMSE, b.runSum = b.forward, b.backward, b.mse, b.sum
 	return b
 }
 
@@ -78,14 +83,19 @@ func (b *Batch) Forward(x, t []float32, n int) []float32 {
 	case len(t) != n && len(t) != 1:
 		panic(fmt.Sprintf("nn: Batch.Forward on %d rows with %d times (want %d or 1)", n, len(t), n))
 	}
-	b.n, b.used = n, blocksFor(n)
-	for s := range b.used {
-		b.blocks[s].lo, b.blocks[s].hi = s*n/b.used, (s+1)*n/b.used
-	}
+	b.cut(n)
 	b.x, b.t = x, t
 	b.parallel(b.used, b.runForward)
 	b.x, b.t = nil, nil
 	return b.y[:n*m.Out]
+}
+
+// cut assigns n rows to the blocks.
+func (b *Batch) cut(n int) {
+	b.n, b.used = n, blocksFor(n)
+	for s := range b.used {
+		b.blocks[s].lo, b.blocks[s].hi = s*n/b.used, (s+1)*n/b.used
+	}
 }
 
 func (b *Batch) forward(lo, hi int) {
@@ -115,19 +125,71 @@ func (b *Batch) Backward(dy []float32) {
 	b.dy = dy
 	b.parallel(b.used, b.runBackward)
 	b.dy = nil
-	if b.used > 1 {
-		if len(m.Grads) >= minGrain {
-			mat.Parallel(len(m.Grads), b.runSum)
-		} else {
-			b.sum(0, len(m.Grads))
-		}
-	}
+	b.sumGrads()
 }
 
 func (b *Batch) backward(lo, hi int) {
 	out := b.net.Out
 	for _, k := range b.blocks[lo:hi] {
 		k.net.Backward(k.ws, b.dy[k.lo*out:k.hi*out], nil)
+	}
+}
+
+// MSEGrad runs Forward on n rows, then the mean squared error of the outputs against target
+// (n*Out values) and Backward, each block going through all three at once so that its
+// activations are still in cache for the backward pass. It returns the loss, computed as MSE
+// computes it but summed block by block, and leaves dL/dparams in the network's gradients,
+// summed in block order. A loss that is not finite is returned like any other; the gradients are
+// then meaningless.
+func (b *Batch) MSEGrad(x, t, target []float32, n int) float32 {
+	m := b.net
+	switch {
+	case n < 1 || n > len(b.y)/m.Out:
+		panic(fmt.Sprintf("nn: Batch.MSEGrad on %d rows, the batch holds %d", n, len(b.y)/m.Out))
+	case len(x) < n*(m.In-1) || len(target) != n*m.Out || len(t) != n && len(t) != 1:
+		panic(fmt.Sprintf("nn: Batch.MSEGrad on %d rows with %d inputs, %d times and %d targets", n, len(x), len(t), len(target)))
+	case m.Grads == nil:
+		panic("nn: Batch.MSEGrad on a network without gradients")
+	}
+	b.cut(n)
+	b.x, b.t, b.target = x, t, target
+	b.parallel(b.used, b.runMSE)
+	b.x, b.t, b.target = nil, nil, nil
+	b.sumGrads()
+	var sq float64
+	for _, v := range b.sqErr[:b.used] {
+		sq += v
+	}
+	return float32(sq / float64(n*m.Out))
+}
+
+func (b *Batch) mse(lo, hi int) {
+	b.forward(lo, hi)
+	out := b.net.Out
+	scale := 2 / float32(b.n*out)
+	for s := lo; s < hi; s++ {
+		k := &b.blocks[s]
+		y, target, dy := b.y[k.lo*out:k.hi*out], b.target[k.lo*out:k.hi*out], b.dyOwn[k.lo*out:k.hi*out]
+		var sq float64
+		for i, v := range y {
+			e := v - target[i]
+			sq += float64(e) * float64(e)
+			dy[i] = scale * e
+		}
+		b.sqErr[s] = sq
+		k.net.Backward(k.ws, dy, nil)
+	}
+}
+
+// sumGrads adds the blocks' gradients into the network's.
+func (b *Batch) sumGrads() {
+	if b.used == 1 {
+		return
+	}
+	if n := len(b.net.Grads); n >= minGrain {
+		mat.Parallel(n, b.runSum)
+	} else {
+		b.sum(0, n)
 	}
 }
 

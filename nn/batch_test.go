@@ -75,6 +75,19 @@ func testBatch(t *testing.T, maxBatch, n int, sharedT bool) {
 		if a := testing.AllocsPerRun(5, step); a != 0 {
 			t.Errorf("threads=%d: a Batch step allocates %v times", threads, a)
 		}
+
+		// MSEGrad: the same loss and the same gradient bits as the three calls.
+		loss := MSE(dy, want, target)
+		clear(m.Grads)
+		if got := b.MSEGrad(x, ts, target, n); math.Abs(float64(got-loss)) > 1e-6*float64(loss) {
+			t.Fatalf("threads=%d: MSEGrad's loss is %v, MSE's %v", threads, got, loss)
+		}
+		if !slices.Equal(m.Grads, firstGrads) {
+			t.Fatalf("threads=%d: MSEGrad's gradients differ from Forward, MSE and Backward's", threads)
+		}
+		if a := testing.AllocsPerRun(5, func() { b.MSEGrad(x, ts, target, n) }); a != 0 {
+			t.Errorf("threads=%d: MSEGrad allocates %v times", threads, a)
+		}
 	}
 }
 
