@@ -30,6 +30,8 @@ var neonSet = Set{
 	SiLUGrad: siluGradNEON,
 	BiasReLU: biasReLUNEON,
 	ReLUGrad: reluGradNEON,
+	Adam:     adamGo,
+	EMA:      emaGo,
 	Peak:     peakNEON,
 }
 
