@@ -375,8 +375,8 @@ func reluGradGo(dz, dh, z []float32) {
 
 // adamGo is Set.Adam one parameter at a time. Every product that feeds a sum is converted to
 // float32 explicitly: Go may otherwise fuse a*b + c into one multiply-add that rounds once (it
-// does on arm64), and the SIMD sets multiply and add separately. On amd64, where Go never
-// fuses, the conversions change no instruction.
+// does on arm64, and on amd64 from GOAMD64=v3), and the SIMD sets multiply and add
+// separately. At the default GOAMD64=v1 the conversions change no instruction.
 func adamGo(p, g, m, v []float32, s AdamScalars) {
 	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
 	for i := range p {

@@ -191,9 +191,10 @@ func TestEMA(t *testing.T) {
 
 // scalarAdamStep is nn's Adam step as it was before asm.Adam, one parameter at a time: the
 // scalars as Update computes them and the loop of the old adamTask.run, with every product
-// that feeds a sum converted to float32 so that Go on arm64 does not fuse it into a
-// multiply-add (on amd64 the conversions change no instruction; the old loop was fused on
-// arm64, so there the kernels change its last bits to amd64's).
+// that feeds a sum converted to float32 so that Go does not fuse it into a multiply-add. The
+// old loop had no conversions and was fused on arm64 and at GOAMD64=v3 (three fmadd a
+// parameter), so its bits depended on the target; at the default GOAMD64=v1 the conversions
+// change no instruction, and the kernels give the old loop's bits.
 func scalarAdamStep(o *Adam, p, grads []float32) {
 	clip := float32(1)
 	if o.ClipNorm > 0 {
