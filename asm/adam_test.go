@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+	"unsafe"
 )
 
 // adamCases are the step's scalars the tests run: the identities that the kernels must not
@@ -228,6 +229,24 @@ func TestAdamRejectsShortInputs(t *testing.T) {
 			}()
 		}
 	})
+}
+
+// TestAdamScalarsLayout pins the offsets at which adam_amd64.s and adam_arm64.s read the
+// scalars.
+func TestAdamScalarsLayout(t *testing.T) {
+	var s AdamScalars
+	offsets := []uintptr{unsafe.Offsetof(s.Clip), unsafe.Offsetof(s.L2), unsafe.Offsetof(s.Decay),
+		unsafe.Offsetof(s.Beta1), unsafe.Offsetof(s.Beta2), unsafe.Offsetof(s.OneMinusBeta1),
+		unsafe.Offsetof(s.OneMinusBeta2), unsafe.Offsetof(s.NegStep), unsafe.Offsetof(s.Bc2Sqrt),
+		unsafe.Offsetof(s.Eps)}
+	for i, off := range offsets {
+		if off != uintptr(4*i) {
+			t.Fatalf("field %d of AdamScalars is at offset %d, the assembly reads it at %d", i, off, 4*i)
+		}
+	}
+	if unsafe.Sizeof(s) != 40 {
+		t.Fatalf("AdamScalars is %d bytes, the assembly expects 40", unsafe.Sizeof(s))
+	}
 }
 
 func clone(x []float32) []float32 { return append([]float32(nil), x...) }

@@ -98,7 +98,8 @@ type Set struct {
 // AdamScalars are the scalars of one Adam step (see Set.Adam), computed once per step by the
 // optimizer. Clip = 1 leaves the gradient as it is and Decay = 1 the parameters, since
 // multiplying a finite float by 1 is exact; L2 = 0 skips the L2 term, which adding 0*p would
-// not (-0 + +0 is +0).
+// not (-0 + +0 is +0). The assembly reads the fields at 4-byte steps in this order
+// (TestAdamScalarsLayout).
 type AdamScalars struct {
 	Clip          float32 // the gradient's scale from clipping its norm, 1 for none
 	L2            float32 // Adam's weight decay, added to the gradient as L2*p
