@@ -72,9 +72,44 @@ type Set struct {
 	// ReLUGrad: dz[i] = dh[i] if z[i] > 0, else 0; dz may alias dh.
 	ReLUGrad func(dz, dh, z []float32)
 
+	// Adam takes one Adam or AdamW step over len(p) parameters, g, m and v at least as long,
+	// with the step's scalars in s, each operation rounded to float32 in this order:
+	//
+	//	gi := g[i]*s.Clip
+	//	if s.L2 != 0 {
+	//		gi += s.L2*p[i]                          // Adam's L2 term
+	//	}
+	//	pi := p[i]*s.Decay                           // AdamW's decoupled decay
+	//	m[i] = m[i]*s.Beta1 + s.OneMinusBeta1*gi
+	//	v[i] = v[i]*s.Beta2 + (s.OneMinusBeta2*gi)*gi
+	//	p[i] = pi + (s.NegStep*m[i]) / (sqrt(v[i])/s.Bc2Sqrt + s.Eps)
+	//
+	// with no multiply-add fused. Every set gives the same bits for finite inputs.
+	Adam func(p, g, m, v []float32, s AdamScalars)
+	// EMA folds p into an exponential moving average: avg[i] = d*avg[i] + w*p[i], the two
+	// products rounded before the sum (no fused multiply-add), the same bits in every set.
+	EMA func(avg, p []float32, d, w float32)
+
 	// Peak runs n iterations of a register-only multiply-add loop and returns the number of
 	// floating-point operations it performed, to measure the machine's arithmetic ceiling.
 	Peak func(n int) float64
+}
+
+// AdamScalars are the scalars of one Adam step (see Set.Adam), computed once per step by the
+// optimizer. Clip = 1 leaves the gradient as it is and Decay = 1 the parameters, since
+// multiplying a finite float by 1 is exact; L2 = 0 skips the L2 term, which adding 0*p would
+// not (-0 + +0 is +0). The assembly reads the fields at 4-byte steps in this order
+// (TestAdamScalarsLayout).
+type AdamScalars struct {
+	Clip          float32 // the gradient's scale from clipping its norm, 1 for none
+	L2            float32 // Adam's weight decay, added to the gradient as L2*p
+	Decay         float32 // AdamW's factor on the parameters, 1 - lr*wd
+	Beta1, Beta2  float32 // the moments' decay rates
+	OneMinusBeta1 float32 // 1 - Beta1, rounded once
+	OneMinusBeta2 float32 // 1 - Beta2, rounded once
+	NegStep       float32 // -lr/(1 - Beta1^t), the bias-corrected step
+	Bc2Sqrt       float32 // sqrt(1 - Beta2^t), the second moment's bias correction
+	Eps           float32 // added to the denominator
 }
 
 var (
@@ -136,6 +171,15 @@ func BiasReLU(z, h, b []float32) { current.BiasReLU(z, h[:len(z)], b[:len(z)]) }
 
 // ReLUGrad computes dz[i] = dh[i] where z[i] > 0 and 0 elsewhere; dz may alias dh.
 func ReLUGrad(dz, dh, z []float32) { current.ReLUGrad(dz, dh[:len(dz)], z[:len(dz)]) }
+
+// Adam takes one Adam step over the parameters p (see Set.Adam); g, m and v must be at least
+// as long as p.
+func Adam(p, g, m, v []float32, s AdamScalars) {
+	current.Adam(p, g[:len(p)], m[:len(p)], v[:len(p)], s)
+}
+
+// EMA computes avg[i] = d*avg[i] + w*p[i] for i < len(avg); p must be at least as long as avg.
+func EMA(avg, p []float32, d, w float32) { current.EMA(avg, p[:len(avg)], d, w) }
 
 // checkBlock panics unless the arguments of a Block call for a set with an mr x nr tile name
 // only elements inside a, b and c, so that no kernel reads or writes past a slice.

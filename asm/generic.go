@@ -33,6 +33,8 @@ var goSet = Set{
 	SiLUGrad: siluGradGo,
 	BiasReLU: biasReLUGo,
 	ReLUGrad: reluGradGo,
+	Adam:     adamGo,
+	EMA:      emaGo,
 	Peak:     peakGo,
 }
 
@@ -368,6 +370,38 @@ func reluGradGo(dz, dh, z []float32) {
 		} else {
 			dz[i] = 0
 		}
+	}
+}
+
+// adamGo is Set.Adam one parameter at a time. Every product that feeds a sum is converted to
+// float32 explicitly: Go may otherwise fuse a*b + c into one multiply-add that rounds once (it
+// does on arm64, and on amd64 from GOAMD64=v3), and the SIMD sets multiply and add
+// separately. At the default GOAMD64=v1 the conversions change no instruction.
+func adamGo(p, g, m, v []float32, s AdamScalars) {
+	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
+	for i := range p {
+		gi := float32(g[i] * s.Clip)
+		if s.L2 != 0 {
+			gi += float32(s.L2 * p[i])
+		}
+		pi := float32(p[i] * s.Decay)
+		mi := float32(m[i]*s.Beta1) + float32(s.OneMinusBeta1*gi)
+		vi := float32(v[i]*s.Beta2) + float32(float32(s.OneMinusBeta2*gi)*gi)
+		m[i], v[i] = mi, vi
+		// The square root of a float32 taken in float64 and rounded to float32 is the float32
+		// square root, correctly rounded: float64's 53 bits are at least 2*24+2, so rounding
+		// twice cannot differ from rounding once (Figueroa, 1995). Go compiles this line to
+		// SQRTSS on amd64 and FSQRTS on arm64, and the SIMD sets' VSQRTPS and fsqrt .4s agree.
+		denom := float32(math.Sqrt(float64(vi)))/s.Bc2Sqrt + s.Eps
+		p[i] = pi + float32(s.NegStep*mi)/denom
+	}
+}
+
+// emaGo is Set.EMA, the products rounded before their sum as in adamGo.
+func emaGo(avg, p []float32, d, w float32) {
+	p = p[:len(avg)]
+	for i, a := range avg {
+		avg[i] = float32(d*a) + float32(w*p[i])
 	}
 }
 

@@ -80,11 +80,65 @@ var avx2Set = Set{
 	SiLUGrad: func(dz, dh, z []float32) { siluGradAVX2(dz, dh[:len(dz)], z[:len(dz)]) },
 	BiasReLU: func(z, h, b []float32) { biasReLUAVX2(z, h[:len(z)], b[:len(z)]) },
 	ReLUGrad: func(dz, dh, z []float32) { reluGradAVX2(dz, dh[:len(dz)], z[:len(dz)]) },
+	Adam:     runAdamAVX2,
+	EMA:      func(avg, p []float32, d, w float32) { emaAVX2(avg, p[:len(avg)], d, w) },
 	Peak: func(n int) float64 {
 		peakFMA(n)
 		return 192 * float64(max(n, 0))
 	},
 }
+
+// adamBlock is how many parameters adamAVX2 steps at a time, one ymm register's worth.
+const adamBlock = 8
+
+// runAdamAVX2 runs adamAVX2 over the whole blocks of p and the last len(p)%adamBlock
+// parameters through a zero-padded block on the stack, so that every parameter takes the same
+// vector instructions and none is read or written past the slices' ends.
+func runAdamAVX2(p, g, m, v []float32, s AdamScalars) {
+	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
+	n := len(p) &^ (adamBlock - 1)
+	adamAVX2(p[:n], g[:n], m[:n], v[:n], &s)
+	if n == len(p) {
+		return
+	}
+	var pt, gt, mt, vt [adamBlock]float32
+	copy(pt[:], p[n:])
+	copy(gt[:], g[n:])
+	copy(mt[:], m[n:])
+	copy(vt[:], v[n:])
+	adamAVX2(pt[:], gt[:], mt[:], vt[:], &s)
+	copy(p[n:], pt[:])
+	copy(m[n:], mt[:])
+	copy(v[n:], vt[:])
+}
+
+// adamAVX2 computes Set.Adam (adam_amd64.s) for len(p) a multiple of adamBlock, with g, m and
+// v as long as p:
+//
+//	for i := range p {
+//		gi := g[i] * s.Clip
+//		if s.L2 != 0 {
+//			gi += s.L2 * p[i]
+//		}
+//		pi := p[i] * s.Decay
+//		m[i] = m[i]*s.Beta1 + s.OneMinusBeta1*gi
+//		v[i] = v[i]*s.Beta2 + s.OneMinusBeta2*gi*gi
+//		p[i] = pi + s.NegStep*m[i]/(sqrt(v[i])/s.Bc2Sqrt+s.Eps)
+//	}
+//
+// every product and quotient rounded to float32 on its own (no FMA).
+//
+//go:noescape
+func adamAVX2(p, g, m, v []float32, s *AdamScalars)
+
+// emaAVX2 computes, with p at least as long as avg and no FMA:
+//
+//	for i := range avg {
+//		avg[i] = d*avg[i] + w*p[i]
+//	}
+//
+//go:noescape
+func emaAVX2(avg, p []float32, d, w float32)
 
 // blockAVX2 computes Set.Block for mt x nt tiles of 6x16 (gemm_amd64.s), with the
 // arguments checked by the caller and fma(x, y, s) = x*y + s rounded once:

@@ -30,6 +30,8 @@ var neonSet = Set{
 	SiLUGrad: siluGradNEON,
 	BiasReLU: biasReLUNEON,
 	ReLUGrad: reluGradNEON,
+	Adam:     adamNEON,
+	EMA:      emaNEON,
 	Peak:     peakNEON,
 }
 
@@ -158,6 +160,33 @@ func siluGradNEON(dz, dh, z []float32) {
 	siluGradNEONAsm(dzt[:], dht[:], zt[:])
 	copy(dz[n:], dzt[:])
 }
+
+// adamBlock is how many parameters adamNEONAsm steps at a time: two vectors, whose
+// dependency chains overlap on in-order cores.
+const adamBlock = 8
+
+// adamNEON runs adamNEONAsm over the whole blocks of p and the last len(p)%adamBlock
+// parameters through a zero-padded block on the stack, so that every parameter takes the same
+// vector instructions and none is read or written past the slices' ends.
+func adamNEON(p, g, m, v []float32, s AdamScalars) {
+	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
+	n := len(p) &^ (adamBlock - 1)
+	adamNEONAsm(p[:n], g[:n], m[:n], v[:n], &s)
+	if n == len(p) {
+		return
+	}
+	var pt, gt, mt, vt [adamBlock]float32
+	copy(pt[:], p[n:])
+	copy(gt[:], g[n:])
+	copy(mt[:], m[n:])
+	copy(vt[:], v[n:])
+	adamNEONAsm(pt[:], gt[:], mt[:], vt[:], &s)
+	copy(p[n:], pt[:])
+	copy(m[n:], mt[:])
+	copy(v[n:], vt[:])
+}
+
+func emaNEON(avg, p []float32, d, w float32) { emaNEONAsm(avg, p[:len(avg)], d, w) }
 
 // peakFlopsPerIter is what one iteration of peakNEONAsm computes: 24 fmla of 4 lanes, 2 flops each.
 const peakFlopsPerIter = 24 * 4 * 2
@@ -337,3 +366,31 @@ func siluGradNEONAsm(dz, dh, z []float32)
 //
 //go:noescape
 func peakNEONAsm(n int)
+
+// adamNEONAsm computes Set.Adam (adam_arm64.s) for len(p) a multiple of adamBlock, with g, m
+// and v as long as p:
+//
+//	for i := range p {
+//		gi := g[i] * s.Clip
+//		if s.L2 != 0 {
+//			gi += s.L2 * p[i]
+//		}
+//		pi := p[i] * s.Decay
+//		m[i] = m[i]*s.Beta1 + s.OneMinusBeta1*gi
+//		v[i] = v[i]*s.Beta2 + s.OneMinusBeta2*gi*gi
+//		p[i] = pi + s.NegStep*m[i]/(sqrt(v[i])/s.Bc2Sqrt+s.Eps)
+//	}
+//
+// every product and quotient rounded to float32 on its own (fmul and fadd, no fmla).
+//
+//go:noescape
+func adamNEONAsm(p, g, m, v []float32, s *AdamScalars)
+
+// emaNEONAsm computes, with p at least as long as avg and no fmla:
+//
+//	for i := range avg {
+//		avg[i] = d*avg[i] + w*p[i]
+//	}
+//
+//go:noescape
+func emaNEONAsm(avg, p []float32, d, w float32)

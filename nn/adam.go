@@ -30,9 +30,8 @@ type adamPar struct {
 
 // adamTask is one Adam step over the parameters [lo, hi), with the step's scalars.
 type adamTask struct {
-	p, g, m, v                                     []float32
-	clip, l2, decay, beta1, beta2, eps             float32
-	oneMinusBeta1, oneMinusBeta2, negStep, bc2Sqrt float32
+	p, g, m, v []float32
+	s          asm.AdamScalars
 }
 
 // NewAdam returns an Adam optimizer for n parameters with PyTorch's defaults and zero moments.
@@ -87,38 +86,18 @@ func (o *Adam) Update(params, grads []float32) (gradNorm float32) {
 	if o.par == nil {
 		o.par = new(adamPar)
 	}
-	o.par.task = adamTask{p: params, g: grads, m: o.M, v: o.V,
-		clip: clip, l2: l2, decay: decay, beta1: beta1, beta2: beta2, eps: eps,
-		oneMinusBeta1: oneMinusBeta1, oneMinusBeta2: oneMinusBeta2, negStep: negStep, bc2Sqrt: bc2Sqrt}
+	o.par.task = adamTask{p: params, g: grads, m: o.M, v: o.V, s: asm.AdamScalars{
+		Clip: clip, L2: l2, Decay: decay, Beta1: beta1, Beta2: beta2, Eps: eps,
+		OneMinusBeta1: oneMinusBeta1, OneMinusBeta2: oneMinusBeta2, NegStep: negStep, Bc2Sqrt: bc2Sqrt}}
 	parallelFor(&o.par.task, n, 5, &o.par.wg)
 	o.par.task = adamTask{}
 	return float32(norm)
 }
 
+// run steps the parameters [lo, hi) with asm.Adam: each product and quotient rounded to
+// float32 on its own, the same bits on every architecture and kernel set.
 func (t *adamTask) run(lo, hi int) {
-	p, g, m, v := t.p[lo:hi], t.g[lo:hi], t.m[lo:hi], t.v[lo:hi]
-	clip, l2, decay := t.clip, t.l2, t.decay
-	beta1, beta2, eps := t.beta1, t.beta2, t.eps
-	oneMinusBeta1, oneMinusBeta2, negStep, bc2Sqrt := t.oneMinusBeta1, t.oneMinusBeta2, t.negStep, t.bc2Sqrt
-	g, m, v = g[:len(p)], m[:len(p)], v[:len(p)]
-	for i := range p {
-		gi := g[i]
-		if clip != 1 {
-			gi *= clip
-		}
-		pi := p[i]
-		if l2 != 0 {
-			gi += l2 * pi
-		}
-		if decay != 1 {
-			pi *= decay
-		}
-		mi := m[i]*beta1 + oneMinusBeta1*gi
-		vi := v[i]*beta2 + oneMinusBeta2*gi*gi
-		m[i], v[i] = mi, vi
-		denom := float32(math.Sqrt(float64(vi)))/bc2Sqrt + eps
-		p[i] = pi + negStep*mi/denom
-	}
+	asm.Adam(t.p[lo:hi], t.g[lo:hi], t.m[lo:hi], t.v[lo:hi], t.s)
 }
 
 // l2Norm returns the Euclidean norm of x, summing squares in float32 blocks (SIMD dot
@@ -145,15 +124,12 @@ func NewEMA(params []float32, decay float32) *EMA {
 	return &EMA{Decay: decay, Params: append([]float32(nil), params...)}
 }
 
-// Update folds params into the average.
+// Update folds params into the average, each product rounded before the sum (no fused
+// multiply-add), the same bits on every architecture.
 func (e *EMA) Update(params []float32) {
 	if len(params) != len(e.Params) {
 		panic(fmt.Sprintf("nn: EMA of %d parameters updated with %d", len(e.Params), len(params)))
 	}
 	d := e.Decay
-	w := float32(1 - float64(d))
-	avg := e.Params
-	for i, p := range params[:len(avg)] {
-		avg[i] = d*avg[i] + w*p
-	}
+	asm.EMA(e.Params, params, d, float32(1-float64(d)))
 }
