@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // threads is the number of goroutines Gemm and Parallel may use, the caller's included.
@@ -23,23 +24,40 @@ func SetThreads(n int) {
 // Threads returns how many goroutines Gemm may use.
 func Threads() int { return int(threads.Load()) }
 
-// The pool is a fixed set of worker goroutines, started the first time a call needs them and
-// then parked on their channels. One call runs at a time (mu): the caller fills job, sends each
-// worker the index of its part, runs part 0 itself and waits for the others. Passing plain
-// values through channels and keeping the job in a package variable is what keeps a call free
-// of allocations.
+// The pool is a fixed set of worker goroutines, started the first time a call needs them. One
+// call runs at a time (mu): the caller fills job, hands each worker the index of its part, runs
+// part 0 itself and waits for the others. A worker that has finished a part spins for a while
+// (spinTime) before it parks on its channel, and a caller that has finished its own part spins
+// before it sleeps on the WaitGroup: a parked goroutine wakes through the kernel, and on a
+// virtual machine the halted core it sleeps on can take tens of microseconds to come back, more
+// than a small network's whole pass; a training or sampling loop hands work over again well
+// within spinTime. Keeping the job in a package variable and passing plain values is what keeps
+// a call free of allocations.
 var pool struct {
 	mu      sync.Mutex
 	workers []*worker
 	wg      sync.WaitGroup
+	pending atomic.Int32 // parts handed out and not yet finished
 	job     job
 	ws      workspace // the calling goroutine's buffers, for part 0
 	call    gemmCall  // the running Gemm
 }
 
-// worker is one parked goroutine with buffers of its own.
+// spinTime is how long a worker, and a caller waiting for its workers, spin before they sleep.
+const spinTime = 200 * time.Microsecond
+
+// A worker's state: parked (blocked on its channel, or about to be), spinning, or holding a part
+// handed over while it spun (handed + the part's index).
+const (
+	parked = iota
+	spinning
+	handed
+)
+
+// worker is one goroutine with buffers of its own.
 type worker struct {
-	parts chan int
+	parts chan int // a part, for a parked worker
+	state atomic.Int32
 	ws    workspace
 }
 
@@ -74,16 +92,48 @@ func run() {
 		go w.loop()
 	}
 	pool.wg.Add(j.parts - 1)
+	pool.pending.Add(int32(j.parts - 1))
 	for p := 1; p < j.parts; p++ {
-		pool.workers[p-1].parts <- p
+		w := pool.workers[p-1]
+		if !w.state.CompareAndSwap(spinning, int32(handed+p)) {
+			w.parts <- p // it parked (or is about to): wake it
+		}
 	}
 	j.runPart(&pool.ws, 0)
+	spinUntil(func() bool { return pool.pending.Load() == 0 })
 	pool.wg.Wait()
 }
 
+// spinUntil polls done for up to spinTime, yielding the processor now and then so that a
+// goroutine waiting for it can run.
+func spinUntil(done func() bool) bool {
+	var start time.Time
+	for i := 0; ; i++ {
+		if done() {
+			return true
+		}
+		if i%64 == 63 {
+			if start.IsZero() {
+				start = time.Now()
+			} else if time.Since(start) > spinTime {
+				return false
+			}
+			runtime.Gosched()
+		}
+	}
+}
+
 func (w *worker) loop() {
-	for p := range w.parts {
+	for {
+		w.state.Store(spinning)
+		p := -1
+		if !spinUntil(func() bool { return w.state.Load() >= handed }) && w.state.CompareAndSwap(spinning, parked) {
+			p = <-w.parts
+		} else {
+			p = int(w.state.Load()) - handed
+		}
 		pool.job.runPart(&w.ws, p)
+		pool.pending.Add(-1)
 		pool.wg.Done()
 	}
 }

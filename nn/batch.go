@@ -2,6 +2,7 @@ package nn
 
 import (
 	"fmt"
+	"sync/atomic"
 
 	"github.com/fmtiny/fmtiny/asm"
 	"github.com/fmtiny/fmtiny/mat"
@@ -24,8 +25,11 @@ type Batch struct {
 	dyOwn            []float32 // MSEGrad's dL/dY [maxBatch x Out]
 	sqErr            []float64 // MSEGrad's sum of squared errors, per block
 
-	// The passes, bound once, so that handing them to mat.Parallel allocates nothing.
-	runForward, runBackward, runMSE, runSum func(lo, hi int)
+	// The passes over a block, bound once so that using them allocates nothing; the one
+	// running, and the next block to claim.
+	runForward, runBackward, runMSE, pass func(s int)
+	runClaim, runSum                      func(lo, hi int)
+	next                                  atomic.Int32
 }
 
 // batchBlock is one block's share of a Batch: the network's parameters with gradients of its
@@ -66,7 +70,8 @@ func (m *MLP) NewBatch(maxBatch int) *Batch {
 		b.blocks = append(b.blocks, batchBlock{net: net, ws: m.newLocalWorkspace(perBlock)})
 	}
 	b.sqErr = make([]float64, len(b.blocks))
-	b.runForward, b.runBackward, b.runMSE, b.runSum = b.forward, b.backward, b.mse, b.sum
+	b.runForward, b.runBackward, b.runMSE = b.forwardBlock, b.backwardBlock, b.mseBlock
+	b.runClaim, b.runSum = b.claim, b.sum
 	return b
 }
 
@@ -85,7 +90,7 @@ func (b *Batch) Forward(x, t []float32, n int) []float32 {
 	}
 	b.cut(n)
 	b.x, b.t = x, t
-	b.parallel(b.used, b.runForward)
+	b.eachBlock(b.runForward)
 	b.x, b.t = nil, nil
 	return b.y[:n*m.Out]
 }
@@ -98,16 +103,16 @@ func (b *Batch) cut(n int) {
 	}
 }
 
-func (b *Batch) forward(lo, hi int) {
+// forwardBlock runs block s's rows through the network and gathers its outputs.
+func (b *Batch) forwardBlock(s int) {
 	d, out := b.net.In-1, b.net.Out
-	for _, k := range b.blocks[lo:hi] {
-		t := b.t
-		if len(t) > 1 {
-			t = t[k.lo:k.hi]
-		}
-		y := k.net.Forward(k.ws, b.x[k.lo*d:k.hi*d], t, k.hi-k.lo)
-		copy(b.y[k.lo*out:k.hi*out], y)
+	k := &b.blocks[s]
+	t := b.t
+	if len(t) > 1 {
+		t = t[k.lo:k.hi]
 	}
+	y := k.net.Forward(k.ws, b.x[k.lo*d:k.hi*d], t, k.hi-k.lo)
+	copy(b.y[k.lo*out:k.hi*out], y)
 }
 
 // Backward is MLP.Backward for the last Forward: it takes dL/dY (n*Out) and overwrites the
@@ -123,16 +128,15 @@ func (b *Batch) Backward(dy []float32) {
 		panic(fmt.Sprintf("nn: Batch.Backward on %d rows of %d outputs, dy has %d", b.n, m.Out, len(dy)))
 	}
 	b.dy = dy
-	b.parallel(b.used, b.runBackward)
+	b.eachBlock(b.runBackward)
 	b.dy = nil
 	b.sumGrads()
 }
 
-func (b *Batch) backward(lo, hi int) {
+func (b *Batch) backwardBlock(s int) {
 	out := b.net.Out
-	for _, k := range b.blocks[lo:hi] {
-		k.net.Backward(k.ws, b.dy[k.lo*out:k.hi*out], nil)
-	}
+	k := &b.blocks[s]
+	k.net.Backward(k.ws, b.dy[k.lo*out:k.hi*out], nil)
 }
 
 // MSEGrad runs Forward on n rows, then the mean squared error of the outputs against target
@@ -153,7 +157,7 @@ func (b *Batch) MSEGrad(x, t, target []float32, n int) float32 {
 	}
 	b.cut(n)
 	b.x, b.t, b.target = x, t, target
-	b.parallel(b.used, b.runMSE)
+	b.eachBlock(b.runMSE)
 	b.x, b.t, b.target = nil, nil, nil
 	b.sumGrads()
 	var sq float64
@@ -163,22 +167,22 @@ func (b *Batch) MSEGrad(x, t, target []float32, n int) float32 {
 	return float32(sq / float64(n*m.Out))
 }
 
-func (b *Batch) mse(lo, hi int) {
-	b.forward(lo, hi)
+// mseBlock is forwardBlock, the block's share of MSE (its sum of squared errors and its rows
+// of dL/dY) and backwardBlock.
+func (b *Batch) mseBlock(s int) {
+	b.forwardBlock(s)
 	out := b.net.Out
 	scale := 2 / float32(b.n*out)
-	for s := lo; s < hi; s++ {
-		k := &b.blocks[s]
-		y, target, dy := b.y[k.lo*out:k.hi*out], b.target[k.lo*out:k.hi*out], b.dyOwn[k.lo*out:k.hi*out]
-		var sq float64
-		for i, v := range y {
-			e := v - target[i]
-			sq += float64(e) * float64(e)
-			dy[i] = scale * e
-		}
-		b.sqErr[s] = sq
-		k.net.Backward(k.ws, dy, nil)
+	k := &b.blocks[s]
+	y, target, dy := b.y[k.lo*out:k.hi*out], b.target[k.lo*out:k.hi*out], b.dyOwn[k.lo*out:k.hi*out]
+	var sq float64
+	for i, v := range y {
+		e := v - target[i]
+		sq += float64(e) * float64(e)
+		dy[i] = scale * e
 	}
+	b.sqErr[s] = sq
+	k.net.Backward(k.ws, dy, nil)
 }
 
 // sumGrads adds the blocks' gradients into the network's.
@@ -201,11 +205,23 @@ func (b *Batch) sum(lo, hi int) {
 	}
 }
 
-// parallel runs f over blocks [0, n) on mat's threads, or inline when there is one block.
-func (b *Batch) parallel(n int, f func(lo, hi int)) {
-	if n == 1 {
-		f(0, 1)
+// eachBlock calls pass(s) for every block s of the running call. With several blocks, each of
+// mat's threads claims blocks one at a time until none is left, so a thread that starts late,
+// or shares its core with another job, takes fewer; which thread runs a block changes nothing in
+// its result.
+func (b *Batch) eachBlock(pass func(s int)) {
+	if b.used == 1 {
+		pass(0)
 		return
 	}
-	mat.Parallel(n, f)
+	b.pass = pass
+	b.next.Store(0)
+	mat.Parallel(b.used, b.runClaim)
+	b.pass = nil
+}
+
+func (b *Batch) claim(lo, hi int) {
+	for s := int(b.next.Add(1)) - 1; s < b.used; s = int(b.next.Add(1)) - 1 {
+		b.pass(s)
+	}
 }
