@@ -3,7 +3,6 @@ package nn
 import (
 	"fmt"
 	"math"
-	"sync"
 
 	"github.com/fmtiny/fmtiny/asm"
 )
@@ -24,8 +23,8 @@ type Adam struct {
 
 // adamPar is the state of Update's pass split among threads.
 type adamPar struct {
-	wg   sync.WaitGroup
-	task adamTask
+	split split
+	task  adamTask
 }
 
 // adamTask is one Adam step over the parameters [lo, hi), with the step's scalars.
@@ -89,7 +88,7 @@ func (o *Adam) Update(params, grads []float32) (gradNorm float32) {
 	o.par.task = adamTask{p: params, g: grads, m: o.M, v: o.V, s: asm.AdamScalars{
 		Clip: clip, L2: l2, Decay: decay, Beta1: beta1, Beta2: beta2, Eps: eps,
 		OneMinusBeta1: oneMinusBeta1, OneMinusBeta2: oneMinusBeta2, NegStep: negStep, Bc2Sqrt: bc2Sqrt}}
-	parallelFor(&o.par.task, n, 5, &o.par.wg)
+	parallelFor(&o.par.task, n, 5, &o.par.split)
 	o.par.task = adamTask{}
 	return float32(norm)
 }

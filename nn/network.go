@@ -2,7 +2,6 @@ package nn
 
 import (
 	"fmt"
-	"sync"
 
 	"github.com/fmtiny/fmtiny/mat"
 )
@@ -24,7 +23,7 @@ type Workspace struct {
 	local *mat.Local
 
 	// The element-wise passes' work, handed to parallelFor by pointer so that nothing allocates.
-	wg       sync.WaitGroup
+	split    split
 	activate activateTask
 	actGrad  actGradTask
 	colSums  colSumTask
@@ -76,7 +75,7 @@ func (ws *Workspace) parallelFor(task rangeTask, n, cost int) {
 		task.run(0, n)
 		return
 	}
-	parallelFor(task, n, cost, &ws.wg)
+	parallelFor(task, n, cost, &ws.split)
 }
 
 // MaxBatch returns the largest number of rows the workspace holds.
