@@ -24,9 +24,10 @@ func benchMLP(b *testing.B, hidden, layers int) *MLP {
 	return newTestMLP(b, 3, h, 2, SiLU, false, 1)
 }
 
-// BenchmarkTrainStep times one training step on a fixed batch: Forward, MSE, Backward and
-// Adam.Update (not the data sampling or the forming of x_t, which the CFM trainer adds). It
-// reports samples/s, steps/s and GFLOP/s, counting 6 x batch x sum of fan_in x fan_out per step.
+// BenchmarkTrainStep times one training step on a fixed batch as fm's trainer takes it:
+// Batch.MSEGrad (forward, MSE and backward, block by block) and Adam.Update, not the data
+// sampling or the forming of x_t (fm's BenchmarkTrain times those too). It reports samples/s,
+// steps/s and GFLOP/s, counting 6 x batch x sum of fan_in x fan_out per step.
 func BenchmarkTrainStep(b *testing.B) {
 	for _, s := range benchShapes {
 		for _, threads := range []int{1, 2} {
@@ -38,13 +39,10 @@ func BenchmarkTrainStep(b *testing.B) {
 				rng := rand.New(rand.NewPCG(1, 2))
 				n := s.batch
 				x, ts, target := randSlice(rng, 2*n, 2), randSlice(rng, n, 1), randSlice(rng, 2*n, 2)
-				dy := make([]float32, 2*n)
-				ws := m.NewWorkspace(n)
+				batch := m.NewBatch(n)
 				opt := NewAdam(m.NumParams())
 				step := func() {
-					y := m.Forward(ws, x, ts, n)
-					MSE(dy, y, target)
-					m.Backward(ws, dy, nil)
+					batch.MSEGrad(x, ts, target, n)
 					opt.Update(m.Params, m.Grads)
 				}
 				step()
