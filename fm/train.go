@@ -49,7 +49,7 @@ func DefaultTrainConfig() TrainConfig {
 	return TrainConfig{
 		Data: ds, Path: NewPath(CondOT),
 		Hidden: []int{128, 128, 128, 128}, Act: nn.SiLU,
-		Batch: 1024, Steps: 5000, LR: 1e-3, Schedule: "constant", Seed: 1,
+		Batch: 1024, Steps: 10000, LR: 1e-3, Schedule: "constant", Seed: 1,
 	}
 }
 
