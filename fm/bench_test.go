@@ -60,11 +60,12 @@ func BenchmarkTrain(b *testing.B) {
 }
 
 // BenchmarkSample times Model.Sample with the midpoint method and 20 steps (40 evaluations of the
-// network): one point through the 64-wide, 3-layer network (an edge device's single query) and
-// 10000 points through the 128-wide, 4-layer one. The initial noise is drawn inside the timed
-// call, which PyTorch's peer leaves out of its timing.
+// network): one point through the 64-wide, 3-layer network (an edge device's single query), and
+// many through the networks of BenchmarkTrain's three sizes (10000 points, 1000 at width 512).
+// The initial noise is drawn inside the timed call, which PyTorch's peer leaves out of its
+// timing.
 func BenchmarkSample(b *testing.B) {
-	for _, s := range []struct{ hidden, layers, points int }{{64, 3, 1}, {128, 4, 10000}} {
+	for _, s := range []struct{ hidden, layers, points int }{{64, 3, 1}, {64, 3, 10000}, {128, 4, 10000}, {512, 4, 1000}} {
 		for _, threads := range []int{1, 2} {
 			b.Run(fmt.Sprintf("h%d/l%d/n%d/threads=%d", s.hidden, s.layers, s.points, threads), func(b *testing.B) {
 				defer mat.SetThreads(mat.Threads())
@@ -81,6 +82,7 @@ func BenchmarkSample(b *testing.B) {
 					}
 				}
 				b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N), "ms/run")
+				b.ReportMetric(float64(b.N*s.points)/b.Elapsed().Seconds(), "points/s")
 			})
 		}
 	}
