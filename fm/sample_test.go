@@ -104,6 +104,31 @@ func TestSampleChunksAgree(t *testing.T) {
 	}
 }
 
+// TestSampleThreadsAgree: the same sample, bit for bit, on 1, 2 and 3 threads, over several
+// chunks of several row blocks, with a fixed-step and the adaptive solver.
+func TestSampleThreadsAgree(t *testing.T) {
+	defer mat.SetThreads(mat.Threads())
+	m := trainedModel(t)
+	for _, opt := range []SampleOptions{
+		{N: 2500, Method: ode.Midpoint, Steps: 5, Seed: 4},
+		{N: 2500, Method: ode.Dopri5, Rtol: 1e-4, Atol: 1e-4, Seed: 5},
+	} {
+		var first []float32
+		for _, threads := range []int{1, 2, 3} {
+			mat.SetThreads(threads)
+			res, err := m.Sample(opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if first == nil {
+				first = res.X
+			} else if !slices.Equal(res.X, first) {
+				t.Fatalf("%v: %d threads give another sample than one", opt.Method, threads)
+			}
+		}
+	}
+}
+
 func TestSampleOptionsValidate(t *testing.T) {
 	bad := []SampleOptions{
 		{N: 0, Method: ode.Euler, Steps: 1},
