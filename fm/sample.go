@@ -5,7 +5,9 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"sync/atomic"
 
+	"github.com/fmtiny/fmtiny/mat"
 	"github.com/fmtiny/fmtiny/nn"
 	"github.com/fmtiny/fmtiny/ode"
 )
@@ -157,14 +159,22 @@ func (m *Model) Sample(o SampleOptions) (*SampleResult, error) {
 	grid := fixedGrid(o.Steps, tEnd, at)
 
 	res := &SampleResult{X: x}
-	s := newFieldSampler(m.Net, chunk)
-	for lo := 0; lo < o.N; lo += chunk {
-		hi := min(lo+chunk, o.N)
-		part := x[lo*d : hi*d]
+	if !o.Trajectory {
+		for _, t := range asked {
+			res.Snapshots = append(res.Snapshots, Snapshot{T: float32(t), X: make([]float32, o.N*d)})
+		}
+	}
+	chunks := (o.N + chunk - 1) / chunk
+	stats := make([]ode.Stats, chunks)
+	errs := make([]error, chunks)
+	// solve integrates chunk c on s, into x and the snapshots' rows of its points.
+	solve := func(s *fieldSampler, c int) {
+		lo, hi := c*chunk, min((c+1)*chunk, o.N)
 		k := 0 // the next snapshot to fill
 		obs := func(t float32, xt []float32) {
 			switch {
 			case o.Trajectory:
+				// Chunks run one at a time here: the first one makes the snapshots.
 				if k == len(res.Snapshots) {
 					res.Snapshots = append(res.Snapshots, Snapshot{T: t, X: make([]float32, o.N*d)})
 				}
@@ -173,9 +183,6 @@ func (m *Model) Sample(o SampleOptions) (*SampleResult, error) {
 			case k < len(at) && t == at[k]:
 				// The same time may be asked for twice (1 and 0.99999 under VP).
 				for k < len(at) && at[k] == t {
-					if k == len(res.Snapshots) {
-						res.Snapshots = append(res.Snapshots, Snapshot{T: float32(asked[k]), X: make([]float32, o.N*d)})
-					}
 					copy(res.Snapshots[k].X[lo*d:], xt)
 					k++
 				}
@@ -184,20 +191,53 @@ func (m *Model) Sample(o SampleOptions) (*SampleResult, error) {
 		var err error
 		if o.Method == ode.Dopri5 {
 			opt := ode.Options{Rtol: o.Rtol, Atol: o.Atol, Outputs: dedupe(at)}
-			var st ode.Stats
-			st, err = s.solver.Dopri5(s.field, part, 0, tEnd, opt, obs)
-			if st.NFE > res.Stats.NFE {
-				res.Stats = st
-			}
+			stats[c], err = s.solver.Dopri5(s.field, x[lo*d:hi*d], 0, tEnd, opt, obs)
 		} else {
-			err = s.solver.Fixed(o.Method, s.field, part, grid, obs)
-			res.Stats = ode.Stats{NFE: (len(grid) - 1) * o.Method.Stages(), Accepted: len(grid) - 1}
+			err = s.solver.Fixed(o.Method, s.field, x[lo*d:hi*d], grid, obs)
+			stats[c] = ode.Stats{NFE: (len(grid) - 1) * o.Method.Stages(), Accepted: len(grid) - 1}
 		}
-		if err != nil {
-			return nil, fmt.Errorf("sampling points %d to %d: %w", lo, hi-1, err)
+		switch {
+		case err != nil:
+			errs[c] = fmt.Errorf("sampling points %d to %d: %w", lo, hi-1, err)
+		case o.Trajectory && k != len(res.Snapshots):
+			errs[c] = fmt.Errorf("sampling points %d to %d took %d steps, the first chunk %d", lo, hi-1, k, len(res.Snapshots))
 		}
-		if o.Trajectory && k != len(res.Snapshots) {
-			return nil, fmt.Errorf("sampling points %d to %d took %d steps, the first chunk %d", lo, hi-1, k, len(res.Snapshots))
+	}
+
+	// Several chunks run on mat's threads at once, each thread claiming the next chunk and
+	// running its network's blocks itself: no hand-off per evaluation. A chunk's result does
+	// not depend on which thread integrates it. Trajectories take the chunks in order.
+	workers := min(mat.Threads(), chunks)
+	if workers <= 1 || o.Trajectory {
+		s := newFieldSampler(m.Net, chunk)
+		for c := range chunks {
+			if solve(s, c); errs[c] != nil {
+				return nil, errs[c]
+			}
+		}
+	} else {
+		samplers := make([]*fieldSampler, workers)
+		for w := range samplers {
+			samplers[w] = newFieldSampler(m.Net, chunk)
+			samplers[w].batch.Serial = true
+		}
+		var next atomic.Int64
+		mat.Parallel(workers, func(lo, hi int) {
+			for w := lo; w < hi; w++ {
+				for c := int(next.Add(1)) - 1; c < chunks; c = int(next.Add(1)) - 1 {
+					solve(samplers[w], c)
+				}
+			}
+		})
+		for _, err := range errs {
+			if err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, st := range stats {
+		if st.NFE > res.Stats.NFE {
+			res.Stats = st
 		}
 	}
 	m.Stats.Denormalize(res.X)

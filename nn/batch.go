@@ -15,6 +15,10 @@ import (
 // its core's cache. The cut depends on the number of rows alone, never on the threads, so
 // neither do the results. After the first call of a size, nothing allocates.
 type Batch struct {
+	// Serial, when set, runs the blocks one after another on the calling goroutine (the same
+	// results), for a caller that runs several Batches at once on mat.Parallel's goroutines.
+	Serial bool
+
 	net    *MLP
 	blocks []batchBlock
 	n      int       // rows of the last Forward
@@ -190,7 +194,7 @@ func (b *Batch) sumGrads() {
 	if b.used == 1 {
 		return
 	}
-	if n := len(b.net.Grads); n >= minGrain {
+	if n := len(b.net.Grads); n >= minGrain && !b.Serial {
 		mat.Parallel(n, b.runSum)
 	} else {
 		b.sum(0, n)
@@ -210,8 +214,10 @@ func (b *Batch) sum(lo, hi int) {
 // or shares its core with another job, takes fewer; which thread runs a block changes nothing in
 // its result.
 func (b *Batch) eachBlock(pass func(s int)) {
-	if b.used == 1 {
-		pass(0)
+	if b.used == 1 || b.Serial {
+		for s := range b.used {
+			pass(s)
+		}
 		return
 	}
 	b.pass = pass
