@@ -277,7 +277,7 @@ type fieldSampler struct {
 }
 
 func newFieldSampler(net *nn.MLP, maxBatch int) *fieldSampler {
-	s := &fieldSampler{net: net, batch: net.NewBatch(maxBatch), solver: ode.NewSolver(maxBatch * net.Out)}
+	s := &fieldSampler{net: net, batch: net.NewForwardBatch(maxBatch), solver: ode.NewSolver(maxBatch * net.Out)}
 	s.field = s.eval
 	return s
 }

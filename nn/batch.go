@@ -19,11 +19,12 @@ type Batch struct {
 	// results), for a caller that runs several Batches at once on mat.Parallel's goroutines.
 	Serial bool
 
-	net    *MLP
-	blocks []batchBlock
-	n      int       // rows of the last Forward
-	used   int       // blocks of the last Forward
-	y      []float32 // the last Forward's outputs, gathered [n x Out]
+	net         *MLP
+	forwardOnly bool
+	blocks      []batchBlock
+	n           int       // rows of the last Forward
+	used        int       // blocks of the last Forward
+	y           []float32 // the last Forward's outputs, gathered [n x Out]
 
 	x, t, dy, target []float32 // the running call's arguments
 	dyOwn            []float32 // MSEGrad's dL/dY [maxBatch x Out]
@@ -57,21 +58,28 @@ func blocksFor(n int) int { return max(1, min(maxBlocks, n/minBlockRows)) }
 
 // NewBatch returns a Batch for up to maxBatch rows through m. Its Backward writes m.Grads, so m
 // must have gradients unless only Forward is used.
-func (m *MLP) NewBatch(maxBatch int) *Batch {
+func (m *MLP) NewBatch(maxBatch int) *Batch { return m.newBatch(maxBatch, false) }
+
+// NewForwardBatch returns a Batch for Forward alone (sampling): each block's activations
+// overwrite their pre-activations, which saves a stream of memory per layer and the memory
+// itself. Its Backward and MSEGrad panic.
+func (m *MLP) NewForwardBatch(maxBatch int) *Batch { return m.newBatch(maxBatch, true) }
+
+func (m *MLP) newBatch(maxBatch int, forwardOnly bool) *Batch {
 	if maxBatch < 1 {
 		panic(fmt.Sprintf("nn: batch of %d rows", maxBatch))
 	}
 	// With fewer rows than maxBatch there are fewer blocks, and then a block may take up to
 	// 2*minBlockRows - 1 rows.
 	perBlock := min(maxBatch, max(2*minBlockRows, (maxBatch+maxBlocks-1)/maxBlocks))
-	b := &Batch{net: m, n: -1, y: make([]float32, maxBatch*m.Out), dyOwn: make([]float32, maxBatch*m.Out)}
+	b := &Batch{net: m, forwardOnly: forwardOnly, n: -1, y: make([]float32, maxBatch*m.Out), dyOwn: make([]float32, maxBatch*m.Out)}
 	for s := range blocksFor(maxBatch) {
 		net := m
-		if s > 0 && m.Grads != nil {
+		if s > 0 && m.Grads != nil && !forwardOnly {
 			grads := make([]float32, len(m.Params))
 			net = &MLP{Config: m.Config, Params: m.Params, Grads: grads, layers: makeLayers(m.Config, m.Params, grads)}
 		}
-		b.blocks = append(b.blocks, batchBlock{net: net, ws: m.newLocalWorkspace(perBlock)})
+		b.blocks = append(b.blocks, batchBlock{net: net, ws: m.newLocalWorkspace(perBlock, forwardOnly)})
 	}
 	b.sqErr = make([]float64, len(b.blocks))
 	b.runForward, b.runBackward, b.runMSE = b.forwardBlock, b.backwardBlock, b.mseBlock
@@ -126,6 +134,8 @@ func (b *Batch) Backward(dy []float32) {
 	switch {
 	case b.n < 0:
 		panic("nn: Batch.Backward before Forward")
+	case b.forwardOnly:
+		panic("nn: Batch.Backward on a forward-only Batch")
 	case m.Grads == nil:
 		panic("nn: Batch.Backward on a network without gradients")
 	case len(dy) < b.n*m.Out:
@@ -156,8 +166,8 @@ func (b *Batch) MSEGrad(x, t, target []float32, n int) float32 {
 		panic(fmt.Sprintf("nn: Batch.MSEGrad on %d rows, the batch holds %d", n, len(b.y)/m.Out))
 	case len(x) < n*(m.In-1) || len(target) != n*m.Out || len(t) != n && len(t) != 1:
 		panic(fmt.Sprintf("nn: Batch.MSEGrad on %d rows with %d inputs, %d times and %d targets", n, len(x), len(t), len(target)))
-	case m.Grads == nil:
-		panic("nn: Batch.MSEGrad on a network without gradients")
+	case m.Grads == nil || b.forwardOnly:
+		panic("nn: Batch.MSEGrad on a network without gradients or a forward-only Batch")
 	}
 	b.cut(n)
 	b.x, b.t, b.target = x, t, target

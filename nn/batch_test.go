@@ -123,3 +123,31 @@ func TestBatchLargeGradients(t *testing.T) {
 		}
 	}
 }
+
+// TestForwardBatch: a forward-only Batch, whose activations overwrite the pre-activations in
+// place, gives the same bits as a Batch that keeps both, for every kernel set and activation,
+// and refuses to run backward.
+func TestForwardBatch(t *testing.T) {
+	forEachSet(t, func(t *testing.T) {
+		for _, act := range allActivations {
+			m := newTestMLP(t, 3, []int{40, 24, 9}, 2, act, true, 7)
+			full, fwd := m.NewBatch(300), m.NewForwardBatch(300)
+			for _, n := range []int{1, 5, 130, 300} {
+				rng := rand.New(rand.NewPCG(uint64(n), 8))
+				x, ts := randSlice(rng, 2*n, 2), randSlice(rng, n, 1)
+				want := slices.Clone(full.Forward(x, ts, n))
+				if got := fwd.Forward(x, ts, n); !slices.Equal(got, want) {
+					t.Fatalf("%s, n=%d: the forward-only outputs differ", act, n)
+				}
+			}
+			func() {
+				defer func() {
+					if recover() == nil {
+						t.Errorf("%s: Backward on a forward-only Batch did not panic", act)
+					}
+				}()
+				fwd.Backward(make([]float32, 600))
+			}()
+		}
+	})
+}

@@ -21,6 +21,9 @@ type Workspace struct {
 	// local, when set, runs the products on this workspace's goroutine alone and the
 	// element-wise passes unsplit: the workspace of a Batch block, which runs beside others.
 	local *mat.Local
+	// forwardOnly: each hidden layer's activation overwrites its pre-activation in z (h is
+	// not kept), one stream of memory less per layer; there is no Backward.
+	forwardOnly bool
 
 	// The element-wise passes' work, handed to parallelFor by pointer so that nothing allocates.
 	split    split
@@ -31,16 +34,18 @@ type Workspace struct {
 
 // NewWorkspace returns a workspace for batches of up to maxBatch rows through m (or through any
 // MLP of the same configuration, such as m.WithParams(ema)).
-func (m *MLP) NewWorkspace(maxBatch int) *Workspace {
+func (m *MLP) NewWorkspace(maxBatch int) *Workspace { return m.newWorkspace(maxBatch, false) }
+
+func (m *MLP) newWorkspace(maxBatch int, forwardOnly bool) *Workspace {
 	if maxBatch < 1 {
 		panic(fmt.Sprintf("nn: workspace for %d rows", maxBatch))
 	}
-	ws := &Workspace{widths: m.widths(), maxBatch: maxBatch, n: -1}
+	ws := &Workspace{widths: m.widths(), maxBatch: maxBatch, n: -1, forwardOnly: forwardOnly}
 	ws.x = make([]float32, maxBatch*m.In)
 	maxHidden := 0
 	for l, L := range m.layers {
 		ws.z = append(ws.z, make([]float32, maxBatch*L.out))
-		if l < len(m.layers)-1 {
+		if l < len(m.layers)-1 && !forwardOnly {
 			ws.h = append(ws.h, make([]float32, maxBatch*L.out))
 			maxHidden = max(maxHidden, L.out)
 		}
@@ -54,8 +59,8 @@ func (m *MLP) NewWorkspace(maxBatch int) *Workspace {
 
 // newLocalWorkspace returns a workspace whose Forward and Backward run on the calling goroutine
 // alone, so that several can run at once.
-func (m *MLP) newLocalWorkspace(maxBatch int) *Workspace {
-	ws := m.NewWorkspace(maxBatch)
+func (m *MLP) newLocalWorkspace(maxBatch int, forwardOnly bool) *Workspace {
+	ws := m.newWorkspace(maxBatch, forwardOnly)
 	ws.local = new(mat.Local)
 	return ws
 }
@@ -140,7 +145,10 @@ func (m *MLP) Forward(ws *Workspace, x, t []float32, n int) []float32 {
 			addBiasRows(L, z, n)
 			return z
 		}
-		h := ws.h[l][:n*L.out]
+		h := z
+		if !ws.forwardOnly {
+			h = ws.h[l][:n*L.out]
+		}
 		activateRows(ws, m.Act, L, z, h, n)
 		in = h
 	}
@@ -156,6 +164,8 @@ func (m *MLP) Backward(ws *Workspace, dy, dx []float32) {
 	switch {
 	case n < 0:
 		panic("nn: Backward before Forward")
+	case ws.forwardOnly:
+		panic("nn: Backward on a forward-only workspace")
 	case m.Grads == nil:
 		panic("nn: Backward on a network without gradients (a WithParams view)")
 	case len(dy) < n*m.Out:
