@@ -100,7 +100,7 @@ def main():
             name = "Train/h%d/b%d/l%d" % (h, b, l)
             bt = "4x" if h == 512 else "2s"
             for th in (1, 2):
-                m, o = bench(BIN, "^BenchmarkTrain$/^h%d/b%d/l%d/threads=%d$" % (h, b, l, th), bt)
+                m, o = bench(BIN, "^BenchmarkTrain$/^h%d$/^b%d$/^l%d$/^threads=%d$" % (h, b, l, th), bt)
                 add((name, "fmtiny steps/s", th), (m["steps/s"], o))
                 add((name, "fmtiny GFLOP/s", th), (m["GFLOP/s"], o))
             j, o = peer(["--hidden", str(h), "--batch", str(b), "--layers", str(l), "--steps", str(ps),
@@ -109,13 +109,13 @@ def main():
         for h, l, n in SAMPLE:
             name = "Sample/h%d/l%d/n%d" % (h, l, n)
             for th in (1, 2):
-                m, o = bench(BIN, "^BenchmarkSample$/^h%d/l%d/n%d/threads=%d$" % (h, l, n, th), "2s" if n > 1 else "20000x")
+                m, o = bench(BIN, "^BenchmarkSample$/^h%d$/^l%d$/^n%d$/^threads=%d$" % (h, l, n, th), "2s" if n > 1 else "20000x")
                 add((name, "fmtiny ms", th), (m["ms/run"], o))
             j, o = peer(["--hidden", str(h), "--layers", str(l), "--batch", "256", "--steps", "2", "--threads", "2",
                          "--solver", "midpoint", "--nfe-steps", "20", "--n-samples", str(n), "--sample-repeats", "5"])
             add((name, "torch ms", 2), (j["sample_seconds"] * 1e3, o))
         for th in (1, 2):
-            m, o = bench(ASM, "^BenchmarkPeak$/^avx2-fma/t=%d$" % th, "1s")
+            m, o = bench(ASM, "^BenchmarkPeak$/^avx2-fma$/^t=%d$" % th, "1s")
             add(("Peak", "GFLOP/s", th), (m["GFLOP/s"], o))
             add(("Peak", "best-GFLOP/s", th), (m["best-GFLOP/s"], o))
         add(("RSS/h512/b4096/l4", "fmtiny MB", 2), (rss_fmtiny(512, 4096, 4, 5), 0))
