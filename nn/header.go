@@ -22,6 +22,7 @@ const maxDepth = 128
 // headerParser reads JSON from b, position i.
 type headerParser struct {
 	b []byte
+	s string // b as one string, whose substrings are the strings without escapes
 	i int
 }
 
@@ -63,8 +64,8 @@ func (p *headerParser) expect(c byte) error {
 }
 
 // members calls f for each key of the object that starts at the next token, f reading the
-// value; it checks the separators and that no key repeats.
-func (p *headerParser) members(f func(key string) error) error {
+// value; it checks the separators and, when dupCheck is set, that no key repeats.
+func (p *headerParser) members(dupCheck bool, f func(key string) error) error {
 	if err := p.expect('{'); err != nil {
 		return err
 	}
@@ -72,7 +73,10 @@ func (p *headerParser) members(f func(key string) error) error {
 		p.i++
 		return nil
 	}
-	seen := map[string]struct{}{}
+	var seen map[string]struct{}
+	if dupCheck {
+		seen = map[string]struct{}{}
+	}
 	for {
 		if p.peek() != '"' {
 			return p.errorf("want an object key")
@@ -81,10 +85,12 @@ func (p *headerParser) members(f func(key string) error) error {
 		if err != nil {
 			return err
 		}
-		if _, dup := seen[key]; dup {
-			return fmt.Errorf("duplicate key %q", key)
+		if dupCheck {
+			if _, dup := seen[key]; dup {
+				return fmt.Errorf("duplicate key %q", key)
+			}
+			seen[key] = struct{}{}
 		}
-		seen[key] = struct{}{}
 		if err := p.expect(':'); err != nil {
 			return err
 		}
@@ -113,7 +119,7 @@ func (p *headerParser) str() (string, error) {
 	for p.i < len(p.b) {
 		c := p.b[p.i]
 		if c == '"' {
-			s := string(p.b[start:p.i])
+			s := p.s[start:p.i]
 			p.i++
 			return s, nil
 		}
@@ -261,7 +267,7 @@ func (p *headerParser) skipValue(depth int) error {
 	}
 	switch c := p.peek(); {
 	case c == '{':
-		return p.members(func(string) error { return p.skipValue(depth + 1) })
+		return p.members(true, func(string) error { return p.skipValue(depth + 1) })
 	case c == '[':
 		return p.elements(func() error { return p.skipValue(depth + 1) })
 	case c == '"':
@@ -360,7 +366,7 @@ func parseInt(num []byte) (int, bool) {
 
 // parseHeader reads the header's JSON object into the tensors' entries and the metadata.
 func parseHeader(header []byte) ([]tensorInfo, map[string]string, error) {
-	p := &headerParser{b: header}
+	p := &headerParser{b: header, s: string(header)}
 	if c := p.peek(); c != '{' {
 		if c == 0 {
 			return nil, nil, p.errorf("empty header")
@@ -369,7 +375,7 @@ func parseHeader(header []byte) ([]tensorInfo, map[string]string, error) {
 	}
 	var infos []tensorInfo
 	var meta map[string]string
-	err := p.members(func(name string) error {
+	err := p.members(true, func(name string) error {
 		if name == metadataKey {
 			m, err := p.metadata()
 			if err != nil {
@@ -404,12 +410,29 @@ func (p *headerParser) metadata() (map[string]string, error) {
 	default:
 		return nil, errors.New("not an object of strings")
 	}
-	meta := map[string]string{}
-	err := p.members(func(key string) error {
+	// Count the entries first and make the map at its size: grown entry by entry, a map of
+	// many tiny entries took over 20 times the header's size.
+	value := func(key string) (string, error) {
 		if p.peek() != '"' {
-			return fmt.Errorf("value of %q is not a string", key)
+			return "", fmt.Errorf("value of %q is not a string", key)
 		}
-		v, err := p.str()
+		return p.str()
+	}
+	start, n := p.i, 0
+	if err := p.members(false, func(key string) error {
+		n++
+		_, err := value(key)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	p.i = start
+	meta := make(map[string]string, n)
+	err := p.members(false, func(key string) error {
+		if _, dup := meta[key]; dup {
+			return fmt.Errorf("duplicate key %q", key)
+		}
+		v, err := value(key)
 		meta[key] = v
 		return err
 	})
@@ -424,7 +447,7 @@ func (p *headerParser) tensorInfo() (tensorInfo, error) {
 		return info, errors.New("entry is not an object")
 	}
 	var haveDtype, haveShape, haveOffsets bool
-	err := p.members(func(field string) error {
+	err := p.members(true, func(field string) error {
 		switch field {
 		case "dtype":
 			haveDtype = true
