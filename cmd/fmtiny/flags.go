@@ -83,14 +83,6 @@ func notAnInput(out string, inputs ...string) error {
 	return nil
 }
 
-// positive checks an integer flag.
-func positive(name string, v int) error {
-	if v < 1 {
-		return usagef("--%s %d: must be at least 1", name, v)
-	}
-	return nil
-}
-
 // finiteFlag is a float64 flag that rejects NaN and infinities as it parses.
 type finiteFlag struct{ v *float64 }
 

@@ -104,12 +104,14 @@ func timeLabel(t float32) string {
 // pointGrid sizes panels for the given sets of (x, y) pairs: the range given or found, with
 // equal aspect, in whole histogram bins.
 func pointGrid(sets [][]float32, opt Options, defSize int) (*grid, error) {
-	r := robustRange(sets)
+	var r Range
 	if opt.Range != nil {
 		if !opt.Range.valid() {
 			return nil, fmt.Errorf("plot: range %v is empty or not finite", *opt.Range)
 		}
 		r = *opt.Range
+	} else {
+		r = robustRange(sets)
 	}
 	bin := opt.binPixels()
 	size := max(opt.size(defSize)/bin*bin, 4*bin)

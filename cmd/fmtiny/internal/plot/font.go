@@ -3,6 +3,7 @@ package plot
 import (
 	"image"
 	"image/color"
+	"strconv"
 	"strings"
 )
 
@@ -15,7 +16,6 @@ const (
 	glyphH      = 9
 	glyphAscent = 7 // rows above and on the baseline
 	spaceW      = 3 // advance of ' ', which has no ink
-	lineGap     = 2 // pixels between lines of text at scale 1
 )
 
 // glyphSheet draws the font as pictures: each block holds the 9 rows of 12 consecutive
@@ -135,7 +135,7 @@ func parseSheet(sheet []string) (f [128]glyph) {
 	for _, block := range sheet {
 		lines := strings.Split(strings.Trim(block, "\n"), "\n")
 		if len(lines) != glyphH {
-			panic("plot: font block with " + itoa(len(lines)) + " rows")
+			panic("plot: font block with " + strconv.Itoa(len(lines)) + " rows")
 		}
 		for i := 0; 6*i < len(lines[0]); i++ {
 			var g glyph
@@ -157,31 +157,9 @@ func parseSheet(sheet []string) (f [128]glyph) {
 		}
 	}
 	if c != 127 {
-		panic("plot: the font ends at " + itoa(c) + ", want 127")
+		panic("plot: the font ends at " + strconv.Itoa(c) + ", want 127")
 	}
 	return f
-}
-
-func itoa(n int) string {
-	var b [20]byte
-	i := len(b)
-	neg := n < 0
-	if neg {
-		n = -n
-	}
-	for {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-		if n == 0 {
-			break
-		}
-	}
-	if neg {
-		i--
-		b[i] = '-'
-	}
-	return string(b[i:])
 }
 
 func glyphOf(c byte) *glyph {
