@@ -62,12 +62,13 @@ type Set struct {
 	AddBias func(z, b []float32)                               // z[i] += b[i]
 
 	// BiasSiLU adds the bias to the pre-activation in place and writes the activation:
-	// z[i] += b[i]; h[i] = z[i]*sigmoid(z[i]).
+	// z[i] += b[i]; h[i] = z[i]*sigmoid(z[i]). h may alias z (the activation then replaces
+	// the pre-activation: nn's forward-only workspaces; nn.TestForwardBatch checks every set).
 	BiasSiLU func(z, h, b []float32)
 	// SiLUGrad multiplies the gradient by SiLU's derivative at z; dz may alias dh:
 	// dz[i] = dh[i] * s*(1 + z[i]*(1-s)) with s = sigmoid(z[i]).
 	SiLUGrad func(dz, dh, z []float32)
-	// BiasReLU: z[i] += b[i]; h[i] = max(z[i], 0).
+	// BiasReLU: z[i] += b[i]; h[i] = max(z[i], 0); h may alias z.
 	BiasReLU func(z, h, b []float32)
 	// ReLUGrad: dz[i] = dh[i] if z[i] > 0, else 0; dz may alias dh.
 	ReLUGrad func(dz, dh, z []float32)

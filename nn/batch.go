@@ -19,23 +19,33 @@ type Batch struct {
 	// results), for a caller that runs several Batches at once on mat.Parallel's goroutines.
 	Serial bool
 
-	net         *MLP
-	forwardOnly bool
-	blocks      []batchBlock
-	n           int       // rows of the last Forward
-	used        int       // blocks of the last Forward
-	y           []float32 // the last Forward's outputs, gathered [n x Out]
+	net    *MLP
+	blocks []batchBlock
+	n      int       // rows of the last Forward
+	used   int       // blocks of the last Forward
+	y      []float32 // the last Forward's outputs, gathered [n x Out]
 
 	x, t, dy, target []float32 // the running call's arguments
-	dyOwn            []float32 // MSEGrad's dL/dY [maxBatch x Out]
 	sqErr            []float64 // MSEGrad's sum of squared errors, per block
 
 	// The passes over a block, bound once so that using them allocates nothing; the one
 	// running, and the next block to claim.
 	runForward, runBackward, runMSE, pass func(s int)
-	runClaim, runSum                      func(lo, hi int)
+	runClaim                              func(lo, hi int)
 	next                                  atomic.Int32
+
+	// The summing of the blocks' gradients, split among threads as nn's other passes are.
+	sumTask gradSum
+	split   split
 }
+
+// gradSum is Batch.sum as a rangeTask.
+type gradSum struct{ b *Batch }
+
+func (g *gradSum) run(lo, hi int) { g.b.sum(lo, hi) }
+
+// forwardOnly reports whether the Batch was made by NewForwardBatch.
+func (b *Batch) forwardOnly() bool { return b.blocks[0].ws.forwardOnly }
 
 // batchBlock is one block's share of a Batch: the network's parameters with gradients of its
 // own (block 0's are the network's), a workspace, and its rows in the running call.
@@ -72,7 +82,7 @@ func (m *MLP) newBatch(maxBatch int, forwardOnly bool) *Batch {
 	// With fewer rows than maxBatch there are fewer blocks, and then a block may take up to
 	// 2*minBlockRows - 1 rows.
 	perBlock := min(maxBatch, max(2*minBlockRows, (maxBatch+maxBlocks-1)/maxBlocks))
-	b := &Batch{net: m, forwardOnly: forwardOnly, n: -1, y: make([]float32, maxBatch*m.Out), dyOwn: make([]float32, maxBatch*m.Out)}
+	b := &Batch{net: m, n: -1, y: make([]float32, maxBatch*m.Out)}
 	for s := range blocksFor(maxBatch) {
 		net := m
 		if s > 0 && m.Grads != nil && !forwardOnly {
@@ -83,7 +93,7 @@ func (m *MLP) newBatch(maxBatch int, forwardOnly bool) *Batch {
 	}
 	b.sqErr = make([]float64, len(b.blocks))
 	b.runForward, b.runBackward, b.runMSE = b.forwardBlock, b.backwardBlock, b.mseBlock
-	b.runClaim, b.runSum = b.claim, b.sum
+	b.runClaim, b.sumTask.b = b.claim, b
 	return b
 }
 
@@ -134,7 +144,7 @@ func (b *Batch) Backward(dy []float32) {
 	switch {
 	case b.n < 0:
 		panic("nn: Batch.Backward before Forward")
-	case b.forwardOnly:
+	case b.forwardOnly():
 		panic("nn: Batch.Backward on a forward-only Batch")
 	case m.Grads == nil:
 		panic("nn: Batch.Backward on a network without gradients")
@@ -166,7 +176,7 @@ func (b *Batch) MSEGrad(x, t, target []float32, n int) float32 {
 		panic(fmt.Sprintf("nn: Batch.MSEGrad on %d rows, the batch holds %d", n, len(b.y)/m.Out))
 	case len(x) < n*(m.In-1) || len(target) != n*m.Out || len(t) != n && len(t) != 1:
 		panic(fmt.Sprintf("nn: Batch.MSEGrad on %d rows with %d inputs, %d times and %d targets", n, len(x), len(t), len(target)))
-	case m.Grads == nil || b.forwardOnly:
+	case m.Grads == nil || b.forwardOnly():
 		panic("nn: Batch.MSEGrad on a network without gradients or a forward-only Batch")
 	}
 	b.cut(n)
@@ -181,22 +191,18 @@ func (b *Batch) MSEGrad(x, t, target []float32, n int) float32 {
 	return float32(sq / float64(n*m.Out))
 }
 
-// mseBlock is forwardBlock, the block's share of MSE (its sum of squared errors and its rows
-// of dL/dY) and backwardBlock.
+// mseBlock runs block s forward, takes its share of MSE (its sum of squared errors and its
+// rows of dL/dY, written over its outputs, which nothing reads again) and runs it backward.
 func (b *Batch) mseBlock(s int) {
-	b.forwardBlock(s)
-	out := b.net.Out
-	scale := 2 / float32(b.n*out)
+	d, out := b.net.In-1, b.net.Out
 	k := &b.blocks[s]
-	y, target, dy := b.y[k.lo*out:k.hi*out], b.target[k.lo*out:k.hi*out], b.dyOwn[k.lo*out:k.hi*out]
-	var sq float64
-	for i, v := range y {
-		e := v - target[i]
-		sq += float64(e) * float64(e)
-		dy[i] = scale * e
+	t := b.t
+	if len(t) > 1 {
+		t = t[k.lo:k.hi]
 	}
-	b.sqErr[s] = sq
-	k.net.Backward(k.ws, dy, nil)
+	y := k.net.Forward(k.ws, b.x[k.lo*d:k.hi*d], t, k.hi-k.lo)
+	b.sqErr[s] = squaredErrors(y, y, b.target[k.lo*out:k.hi*out], 2/float32(b.n*out))
+	k.net.Backward(k.ws, y, nil)
 }
 
 // sumGrads adds the blocks' gradients into the network's.
@@ -204,11 +210,11 @@ func (b *Batch) sumGrads() {
 	if b.used == 1 {
 		return
 	}
-	if n := len(b.net.Grads); n >= minGrain && !b.Serial {
-		mat.Parallel(n, b.runSum)
-	} else {
-		b.sum(0, n)
+	if b.Serial {
+		b.sum(0, len(b.net.Grads))
+		return
 	}
+	parallelFor(&b.sumTask, len(b.net.Grads), b.used-1, &b.split)
 }
 
 // sum adds the gradients of blocks 1, 2, ... to block 0's (the network's) over [lo, hi).

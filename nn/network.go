@@ -198,12 +198,18 @@ func MSE(dy, y, target []float32) float32 {
 	if len(y) == 0 {
 		return 0
 	}
-	scale := 2 / float32(len(y))
+	return float32(squaredErrors(dy, y, target, 2/float32(len(y))) / float64(len(y)))
+}
+
+// squaredErrors returns the sum of (y-target)^2, in float64, and writes scale*(y-target) into
+// dy, which may be y itself.
+func squaredErrors(dy, y, target []float32, scale float32) float64 {
+	dy, target = dy[:len(y)], target[:len(y)]
 	var sum float64
 	for i, v := range y {
 		e := v - target[i]
 		sum += float64(e) * float64(e)
 		dy[i] = scale * e
 	}
-	return float32(sum / float64(len(y)))
+	return sum
 }
