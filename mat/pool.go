@@ -88,6 +88,7 @@ func run() {
 	j := &pool.job
 	for len(pool.workers) < j.parts-1 {
 		w := &worker{parts: make(chan int)}
+		w.state.Store(spinning) // so that the part below is handed over, not sent
 		pool.workers = append(pool.workers, w)
 		go w.loop()
 	}
@@ -123,9 +124,13 @@ func spinUntil(done func() bool) bool {
 	}
 }
 
+// loop runs the parts handed to w. A worker is spinning again before its part counts as done,
+// so that the next call, which cannot start before that, always finds it spinning or parked,
+// never still holding its last part (then the call would wait on the channel for the whole
+// spin); and the WaitGroup is done before pending drops, so that a caller whose spin sees
+// pending reach 0 does not sleep in Wait.
 func (w *worker) loop() {
 	for {
-		w.state.Store(spinning)
 		p := -1
 		if !spinUntil(func() bool { return w.state.Load() >= handed }) && w.state.CompareAndSwap(spinning, parked) {
 			p = <-w.parts
@@ -133,8 +138,9 @@ func (w *worker) loop() {
 			p = int(w.state.Load()) - handed
 		}
 		pool.job.runPart(&w.ws, p)
-		pool.pending.Add(-1)
+		w.state.Store(spinning)
 		pool.wg.Done()
+		pool.pending.Add(-1)
 	}
 }
 
