@@ -27,9 +27,9 @@ type SampleOptions struct {
 	At []float64
 	// Trajectory records every point after every solver step (every accepted step for Dopri5).
 	Trajectory bool
-	// Chunk is how many points are integrated together (0: DefaultChunk, fewer for very wide
-	// networks). Fixed-step results do not depend on it; Dopri5 adapts its steps to each chunk
-	// as a whole.
+	// Chunk is the most points integrated together (0: DefaultChunk, fewer for very wide
+	// networks); the points are cut into chunks of even size. Fixed-step results do not depend
+	// on it; Dopri5 adapts its steps to each chunk as a whole.
 	Chunk int
 }
 
@@ -44,19 +44,18 @@ const DefaultChunk = 1024
 const MaxSteps = 1 << 24
 
 // chunkValues bounds the values a default chunk's solver stages and network activations take
-// (256 MiB): a network of very wide layers samples fewer points at once rather than exhaust
-// memory. Networks of ordinary widths stay at DefaultChunk.
+// on each thread (256 MiB): a network of very wide layers samples fewer points at once rather
+// than exhaust memory. Networks of ordinary widths stay at DefaultChunk.
 const chunkValues = 1 << 26
 
 // defaultChunk is the chunk for net: DefaultChunk, or fewer points for very wide layers.
 func defaultChunk(net *nn.MLP) int {
-	perPoint := 10*net.Out + net.In + 2*net.Out // ode.Solver's vectors, the input, the last layer
-	maxHidden := 0
+	// Per point: ode.Solver's vectors, the input, every layer's output (a forward-only
+	// workspace keeps one array per layer) and the gathered output.
+	perPoint := 10*net.Out + net.In + 2*net.Out
 	for _, h := range net.Hidden {
-		perPoint += 2 * h
-		maxHidden = max(maxHidden, h)
+		perPoint += h
 	}
-	perPoint += 2 * maxHidden
 	return min(DefaultChunk, max(1, chunkValues/perPoint))
 }
 
@@ -91,10 +90,11 @@ func (o SampleOptions) Validate(d int) error {
 	case o.Method != ode.Dopri5 && o.Steps > MaxSteps:
 		return fmt.Errorf("steps %d: more than %d, past which float32 times in [0, 1] run together", o.Steps, MaxSteps)
 	}
-	// Every recorded time holds all the points; float64, so that no count overflows.
+	// Every recorded time holds all the points (a fixed-step trajectory every step's and the
+	// start's, beside the result); float64, so that no count overflows.
 	recorded := float64(1 + len(o.At))
 	if o.Trajectory && o.Method != ode.Dopri5 {
-		recorded += float64(o.Steps)
+		recorded += float64(o.Steps + 1)
 	}
 	if v := float64(o.N) * float64(d) * recorded; v > MaxValues {
 		times := ""
@@ -149,6 +149,8 @@ func (m *Model) Sample(o SampleOptions) (*SampleResult, error) {
 		chunk = o.N
 	}
 	chunk = min(chunk, o.N)
+	chunks := (o.N + chunk - 1) / chunk
+	chunk = (o.N + chunks - 1) / chunks // even chunks: 1025 points are 513 and 512, not 1024 and 1
 
 	tEnd := float32(m.Path.TEnd)
 	asked := slices.Sorted(slices.Values(o.At))
@@ -156,7 +158,12 @@ func (m *Model) Sample(o SampleOptions) (*SampleResult, error) {
 	for i, t := range asked {
 		at[i] = min(float32(t), tEnd)
 	}
-	grid := fixedGrid(o.Steps, tEnd, at)
+	var grid, outputs []float32
+	if o.Method == ode.Dopri5 {
+		outputs = slices.Compact(slices.Clone(at))
+	} else {
+		grid = fixedGrid(o.Steps, tEnd, at)
+	}
 
 	res := &SampleResult{X: x}
 	if !o.Trajectory {
@@ -164,7 +171,6 @@ func (m *Model) Sample(o SampleOptions) (*SampleResult, error) {
 			res.Snapshots = append(res.Snapshots, Snapshot{T: float32(t), X: make([]float32, o.N*d)})
 		}
 	}
-	chunks := (o.N + chunk - 1) / chunk
 	stats := make([]ode.Stats, chunks)
 	errs := make([]error, chunks)
 	// solve integrates chunk c on s, into x and the snapshots' rows of its points.
@@ -190,7 +196,7 @@ func (m *Model) Sample(o SampleOptions) (*SampleResult, error) {
 		}
 		var err error
 		if o.Method == ode.Dopri5 {
-			opt := ode.Options{Rtol: o.Rtol, Atol: o.Atol, Outputs: dedupe(at)}
+			opt := ode.Options{Rtol: o.Rtol, Atol: o.Atol, Outputs: outputs}
 			stats[c], err = s.solver.Dopri5(s.field, x[lo*d:hi*d], 0, tEnd, opt, obs)
 		} else {
 			err = s.solver.Fixed(o.Method, s.field, x[lo*d:hi*d], grid, obs)
@@ -204,11 +210,13 @@ func (m *Model) Sample(o SampleOptions) (*SampleResult, error) {
 		}
 	}
 
-	// Several chunks run on mat's threads at once, each thread claiming the next chunk and
-	// running its network's blocks itself: no hand-off per evaluation. A chunk's result does
-	// not depend on which thread integrates it. Trajectories take the chunks in order.
-	workers := min(mat.Threads(), chunks)
-	if workers <= 1 || o.Trajectory {
+	// With a chunk for every thread, the chunks run on mat's threads at once, each thread
+	// claiming the next chunk and running its network's blocks itself: no hand-off per
+	// evaluation. With fewer, they run in turn and each evaluation splits its row blocks among
+	// the threads. A chunk's result is the same either way. Trajectories take the chunks in
+	// order.
+	workers := mat.Threads()
+	if workers <= 1 || chunks < workers || o.Trajectory {
 		s := newFieldSampler(m.Net, chunk)
 		for c := range chunks {
 			if solve(s, c); errs[c] != nil {
@@ -260,13 +268,6 @@ func fixedGrid(steps int, tEnd float32, at []float32) []float32 {
 	return slices.Compact(grid)
 }
 
-func dedupe(at []float32) []float32 {
-	if len(at) == 0 {
-		return nil
-	}
-	return slices.Compact(slices.Clone(at))
-}
-
 // fieldSampler evaluates the network as an ode.Field over batches of up to its workspace's size.
 type fieldSampler struct {
 	net    *nn.MLP
@@ -286,13 +287,4 @@ func (s *fieldSampler) eval(t float32, x, dxdt []float32) {
 	s.t[0] = t
 	y := s.batch.Forward(x, s.t[:], len(x)/s.net.Out)
 	copy(dxdt, y)
-}
-
-// Velocity evaluates the model's field at time t on n points given in the network's units; it
-// is what the sampler integrates, exposed for tests and for comparison with other runtimes.
-func (m *Model) Velocity(t float32, x []float32) []float32 {
-	s := newFieldSampler(m.Net, len(x)/m.Dim())
-	v := make([]float32, len(x))
-	s.eval(t, x, v)
-	return v
 }

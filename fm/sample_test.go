@@ -111,6 +111,7 @@ func TestSampleThreadsAgree(t *testing.T) {
 	m := trainedModel(t)
 	for _, opt := range []SampleOptions{
 		{N: 2500, Method: ode.Midpoint, Steps: 5, Seed: 4},
+		{N: 1025, Method: ode.Heun, Steps: 3, Seed: 6}, // two even chunks, fewer than three threads
 		{N: 2500, Method: ode.Dopri5, Rtol: 1e-4, Atol: 1e-4, Seed: 5},
 	} {
 		var first []float32

@@ -154,7 +154,7 @@ func flagCases() []battery {
 		failure("more than the 1073741824 (4 GiB) fmtiny holds", sa("-n", "2000000000")...),
 		failure("kept at 4 times", sa("-n", "300000000", "--at", "0,0.5,1")...),
 		failure("run together", sa("--steps", huge, "-n", "1")...),
-		failure("kept at 10000001 times", sa("--steps", "10000000", "--trajectory")...),
+		failure("kept at 10000002 times", sa("--steps", "10000000", "--trajectory")...),
 
 		usage("-n 1: must be at least 2", ev("-n", "1")...),
 		usage(`unknown method "leapfrog"`, ev("--solver", "leapfrog")...),
