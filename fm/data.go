@@ -204,8 +204,22 @@ func ColumnStats(x []float32, d int) (Stats, error) {
 	return s, nil
 }
 
+// isIdentity reports whether s maps every value to itself (data trained unstandardised), so
+// that the passes below can skip the batch: x - 0 and x/1 and x*1 + 0 are x exactly.
+func (s Stats) isIdentity() bool {
+	for j, m := range s.Mean {
+		if m != 0 || s.Std[j] != 1 {
+			return false
+		}
+	}
+	return true
+}
+
 // Normalize maps rows of data units to the standardised units the network sees, in place.
 func (s Stats) Normalize(x []float32) {
+	if s.isIdentity() {
+		return
+	}
 	d := len(s.Mean)
 	for i := range x {
 		j := i % d
@@ -215,6 +229,9 @@ func (s Stats) Normalize(x []float32) {
 
 // Denormalize maps rows of standardised units back to data units, in place.
 func (s Stats) Denormalize(x []float32) {
+	if s.isIdentity() {
+		return
+	}
 	d := len(s.Mean)
 	for i := range x {
 		j := i % d

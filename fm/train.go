@@ -103,7 +103,8 @@ const MaxValues = 1 << 30
 // holds: the parameters with their gradients (and up to three more copies of them for
 // nn.Batch's blocks), Adam's two moments and the EMA copy; and for each
 // point of a batch, the step's noise, data, inputs, targets, output gradient and time, and the
-// network's activations as nn.NewWorkspace sizes them.
+// network's activations (nn.Batch's blocks together hold about a batch's worth, at least 128
+// rows each).
 func (c TrainConfig) values() float64 {
 	d := float64(c.Data.Dim())
 	widths := []float64{d + 1}
