@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
 	"io"
 	"strconv"
@@ -110,13 +109,9 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 	if *out != "" {
 		return fm.WriteFileAtomic(*out, write)
 	}
-	// Write to stdout only once everything is computed, and report a failed write (a full disk
-	// behind a redirection) as an error.
-	var buf bytes.Buffer
-	if err := write(&buf); err != nil {
-		return err
-	}
-	if _, err := buf.WriteTo(stdout); err != nil {
+	// Everything is computed by now; a failed write (a full disk behind a redirection) is an
+	// error. Written straight through, a trajectory's hundreds of MB are not held twice.
+	if err := write(stdout); err != nil {
 		return fmt.Errorf("write the points: %w", err)
 	}
 	return nil
