@@ -23,9 +23,10 @@ func (r Range) union(q Range) Range {
 	return Range{min(r.XMin, q.XMin), max(r.XMax, q.XMax), min(r.YMin, q.YMin), max(r.YMax, q.YMax)}
 }
 
-// bounds is the range of all finite (x, y) pairs in sets, padded by rangePad/2 of its span.
-func bounds(sets [][]float32) Range {
-	r := Range{math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)}
+// bounds is the range of all finite (x, y) pairs in sets, padded by rangePad/2 of its span;
+// ok is false when there is none.
+func bounds(sets [][]float32) (r Range, ok bool) {
+	r = Range{math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)}
 	for _, s := range sets {
 		for i := 0; i+1 < len(s); i += 2 {
 			if x, y := float64(s[i]), float64(s[i+1]); finite(x) && finite(y) {
@@ -34,10 +35,10 @@ func bounds(sets [][]float32) Range {
 		}
 	}
 	if math.IsInf(r.XMin, 0) {
-		return Range{}
+		return Range{}, false
 	}
 	px, py := (r.XMax-r.XMin)*rangePad/2, (r.YMax-r.YMin)*rangePad/2
-	return Range{r.XMin - px, r.XMax + px, r.YMin - py, r.YMax + py}
+	return Range{r.XMin - px, r.XMax + px, r.YMin - py, r.YMax + py}, true
 }
 
 // The robust default range keeps the central 99% of the coordinates on each axis and pads it

@@ -132,3 +132,16 @@ func TestFitAspectKeepsUnitsSquare(t *testing.T) {
 		}
 	}
 }
+
+// TestBounds: the finite pairs' range, padded; none at all is reported, not a range at (0, 0).
+func TestBounds(t *testing.T) {
+	nan := float32(math.NaN())
+	r, ok := bounds([][]float32{{1, 2, nan, 5, 3, 6}})
+	pad := 2 * rangePad / 2
+	if !ok || r != (Range{1 - pad, 3 + pad, 2 - 4*rangePad/2, 6 + 4*rangePad/2}) {
+		t.Fatalf("bounds = %v, %v", r, ok)
+	}
+	if _, ok := bounds([][]float32{{nan, 1, float32(math.Inf(1)), 2}}); ok {
+		t.Fatal("no finite pair, yet a range")
+	}
+}

@@ -63,7 +63,10 @@ func Trajectories(paths []*Data, opt Options) (*image.RGBA, error) {
 		}
 	}
 	if opt.Range == nil {
-		r := robustRange(sets).union(bounds(starts))
+		r := robustRange(sets)
+		if b, ok := bounds(starts); ok { // no finite start: do not stretch the range to (0, 0)
+			r = r.union(b)
+		}
 		opt.Range = &r
 	}
 	g, err := pointGrid(sets, opt, DefaultTrajectorySize)
