@@ -450,3 +450,14 @@ func FuzzGemm(f *testing.F) {
 		o.check(t, tc, c)
 	})
 }
+
+// TestSetThreadsBounds: 0 and below mean GOMAXPROCS, and a count past MaxThreads (even past
+// int32's range) is MaxThreads.
+func TestSetThreadsBounds(t *testing.T) {
+	defer SetThreads(Threads())
+	for n, want := range map[int]int{0: runtime.GOMAXPROCS(0), -3: runtime.GOMAXPROCS(0), 5: 5, MaxThreads + 1: MaxThreads, 1 << 40: MaxThreads} {
+		if SetThreads(n); Threads() != want {
+			t.Errorf("SetThreads(%d): Threads() = %d, want %d", n, Threads(), want)
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/fmtiny/fmtiny/fm"
+	"github.com/fmtiny/fmtiny/mat"
 	"github.com/fmtiny/fmtiny/nn"
 )
 
@@ -63,10 +64,14 @@ func parse(fs *flagSet, args []string, maxArgs int, stdout io.Writer) ([]string,
 	return pos, nil
 }
 
-// maxThreads bounds --threads: more threads than cores only split the work finer, and a count
-// near int's range made the pool start a goroutine for every row of a small job (--threads 1e9
-// took 15 s and 380 MB for 5 steps of a tiny network).
-const maxThreads = 1024
+// threadsError explains why --threads n is out of range: mat.SetThreads takes 0 (all cores) to
+// mat.MaxThreads.
+func threadsError(n int) error {
+	if n < 0 {
+		return usagef("--threads %d: must not be negative", n)
+	}
+	return usagef("--threads %d: at most %d", n, mat.MaxThreads)
+}
 
 // notAnInput refuses an output path that names one of the command's input files, which the
 // output would destroy (a model overwritten by its own samples, say).

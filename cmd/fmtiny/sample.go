@@ -63,10 +63,8 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 		return usagef("--rtol %v: must be positive", *rtol)
 	case *atol < 0:
 		return usagef("--atol %v: must not be negative", *atol)
-	case *threads < 0:
-		return usagef("--threads %d: must not be negative", *threads)
-	case *threads > maxThreads:
-		return usagef("--threads %d: at most %d", *threads, maxThreads)
+	case *threads < 0 || *threads > mat.MaxThreads:
+		return threadsError(*threads)
 	case *trajectory && len(at) > 0:
 		return usagef("--at with --trajectory: give one or the other")
 	}

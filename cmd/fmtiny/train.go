@@ -88,10 +88,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		return usagef("--steps %d: must be at least 1", *steps)
 	case !(*lr > 0):
 		return usagef("--lr %v: must be positive", *lr)
-	case *threads < 0:
-		return usagef("--threads %d: must not be negative", *threads)
-	case *threads > maxThreads:
-		return usagef("--threads %d: at most %d", *threads, maxThreads)
+	case *threads < 0 || *threads > mat.MaxThreads:
+		return threadsError(*threads)
 	case *every < 0:
 		return usagef("--checkpoint-every %d: must not be negative", *every)
 	}
