@@ -84,14 +84,9 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 		if names != nil {
 			label = strings.TrimSpace(names[i])
 		}
-		f, err := openRegular(file)
+		header, t, err := readTable(file)
 		if err != nil {
 			return err
-		}
-		header, t, err := fm.ReadCSV(f)
-		f.Close()
-		if err != nil {
-			return fmt.Errorf("%s: %w", file, err)
 		}
 		if data[i], err = plot.FromTable(header, t.D, t.X, label, k); err != nil {
 			return fmt.Errorf("%s: %w", file, err)

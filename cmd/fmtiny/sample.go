@@ -87,7 +87,7 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *x0 != "" {
-		t, err := readTable(*x0)
+		_, t, err := readTable(*x0)
 		if err != nil {
 			return err
 		}

@@ -256,7 +256,7 @@ func openDataset(name string) (fm.Dataset, error) {
 	if _, err := os.Stat(name); err != nil && !looksLikeFile {
 		return nil, usagef("--data %q: not a built-in dataset (%s) nor a file", name, strings.Join(fm.Builtins(), ", "))
 	}
-	t, err := readTable(name)
+	_, t, err := readTable(name)
 	if err != nil {
 		return nil, err
 	}
@@ -266,19 +266,19 @@ func openDataset(name string) (fm.Dataset, error) {
 	return t, nil
 }
 
-// readTable reads a CSV file of points.
-func readTable(path string) (*fm.Table, error) {
+// readTable reads a CSV file of points and its header (nil if it has none).
+func readTable(path string) ([]string, *fm.Table, error) {
 	f, err := openRegular(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer f.Close()
-	_, t, err := fm.ReadCSV(f)
+	header, t, err := fm.ReadCSV(f)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
 	t.Source = path
-	return t, nil
+	return header, t, nil
 }
 
 // openRegular opens a file for reading, refusing directories and devices, which would otherwise
