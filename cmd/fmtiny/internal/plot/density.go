@@ -28,23 +28,12 @@ func DensityPanels(samples []*Data, opt Options) (*image.RGBA, error) {
 		titles[i] = d.Title()
 		most = max(most, d.Points())
 	}
-	if len(samples) == 1 {
-		// One panel: its title goes over the picture, or gives way to the caller's, unless
-		// it says that only two of more dimensions are drawn.
-		if opt.Title == "" {
-			opt.Title = titles[0]
-		}
-		if opt.Title == titles[0] || samples[0].Dims <= 2 {
-			titles[0] = ""
-		}
-	}
+	onePanelTitle(&opt, titles, samples[0].Dims)
 	g, err := pointGrid(sets, opt, DefaultSize)
 	if err != nil {
 		return nil, err
 	}
-	g.title = opt.Title
-	g.titles = [][]string{titles}
-	g.titleScale = 2
+	g.setRow(opt.Title, titles)
 	scatter := useScatter(opt.Style, most)
 	g.draw = func(img *image.RGBA, p *panel, _, col int) {
 		drawPoints(img, p, samples[col].X[0], scatter, opt.binPixels())
@@ -99,6 +88,26 @@ func timeLabel(t float32) string {
 		s = strconv.FormatFloat(float64(t), 'f', -1, 32)
 	}
 	return s
+}
+
+// onePanelTitle: a picture of one panel (titles holds one) puts the panel's title over the
+// picture, or lets the caller's stand, and drops the panel's own unless it says that only two
+// of dims dimensions are drawn.
+func onePanelTitle(opt *Options, titles []string, dims int) {
+	if len(titles) != 1 {
+		return
+	}
+	if opt.Title == "" {
+		opt.Title = titles[0]
+	}
+	if opt.Title == titles[0] || dims <= 2 {
+		titles[0] = ""
+	}
+}
+
+// setRow gives a one-row picture its title and its panels' titles.
+func (g *grid) setRow(title string, titles []string) {
+	g.title, g.titles, g.titleScale = title, [][]string{titles}, 2
 }
 
 // pointGrid sizes panels for the given sets of (x, y) pairs: the range given or found, with

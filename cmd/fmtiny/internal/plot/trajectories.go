@@ -52,16 +52,7 @@ func Trajectories(paths []*Data, opt Options) (*image.RGBA, error) {
 		starts = append(starts, d.X[0][:drawn])
 		titles[i] = d.Title()
 	}
-	if len(paths) == 1 {
-		// One panel: its title goes over the picture, or gives way to the caller's, unless
-		// it says that only two of more dimensions are drawn.
-		if opt.Title == "" {
-			opt.Title = titles[0]
-		}
-		if opt.Title == titles[0] || paths[0].Dims <= 2 {
-			titles[0] = ""
-		}
-	}
+	onePanelTitle(&opt, titles, paths[0].Dims)
 	if opt.Range == nil {
 		r := robustRange(sets)
 		if b, ok := bounds(starts); ok { // no finite start: do not stretch the range to (0, 0)
@@ -73,9 +64,7 @@ func Trajectories(paths []*Data, opt Options) (*image.RGBA, error) {
 	if err != nil {
 		return nil, err
 	}
-	g.title = opt.Title
-	g.titles = [][]string{titles}
-	g.titleScale = 2
+	g.setRow(opt.Title, titles)
 	g.draw = func(img *image.RGBA, p *panel, _, col int) {
 		drawPaths(img, p, paths[col], maxPaths, opt.TimeColors)
 	}
