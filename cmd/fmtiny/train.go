@@ -8,7 +8,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -175,16 +174,10 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 
-	// A signal sets stop; the loop checks it between steps so the checkpoint is consistent.
-	var stop atomic.Value
+	// The loop looks for a signal between steps, so that the checkpoint is consistent.
 	sigc := make(chan os.Signal, 1)
 	signal.Notify(sigc, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigc)
-	go func() {
-		if s, ok := <-sigc; ok {
-			stop.Store(s)
-		}
-	}()
 
 	var progress io.Writer = stderr
 	if *quiet {
@@ -197,7 +190,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	lastCkpt := tr.Step
 	for tr.Step < cfg.Steps {
-		if s := stop.Load(); s != nil {
+		select {
+		case s := <-sigc:
 			bar.finish()
 			if err := tr.SaveCheckpoint(ckpt); err != nil {
 				return fmt.Errorf("interrupted at step %d, and the checkpoint could not be saved: %w", tr.Step, err)
@@ -207,6 +201,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 				status = 128 + int(sig)
 			}
 			return &interrupted{fmt.Sprintf("interrupted (%v) at step %d of %d; checkpoint saved to %s: add --resume to continue", s, tr.Step, cfg.Steps, ckpt), status}
+		default:
 		}
 		loss, err := tr.TrainStep()
 		if err != nil {
