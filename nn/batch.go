@@ -127,14 +127,19 @@ func (b *Batch) cut(n int) {
 
 // forwardBlock runs block s's rows through the network and gathers its outputs.
 func (b *Batch) forwardBlock(s int) {
-	d, out := b.net.In-1, b.net.Out
 	k := &b.blocks[s]
+	copy(b.y[k.lo*b.net.Out:k.hi*b.net.Out], b.blockForward(k))
+}
+
+// blockForward runs block k's rows of the running call through the network and returns the
+// outputs, in k's workspace.
+func (b *Batch) blockForward(k *batchBlock) []float32 {
+	d := b.net.In - 1
 	t := b.t
 	if len(t) > 1 {
 		t = t[k.lo:k.hi]
 	}
-	y := k.net.Forward(k.ws, b.x[k.lo*d:k.hi*d], t, k.hi-k.lo)
-	copy(b.y[k.lo*out:k.hi*out], y)
+	return k.net.Forward(k.ws, b.x[k.lo*d:k.hi*d], t, k.hi-k.lo)
 }
 
 // Backward is MLP.Backward for the last Forward: it takes dL/dY (n*Out) and overwrites the
@@ -194,13 +199,9 @@ func (b *Batch) MSEGrad(x, t, target []float32, n int) float32 {
 // mseBlock runs block s forward, takes its share of MSE (its sum of squared errors and its
 // rows of dL/dY, written over its outputs, which nothing reads again) and runs it backward.
 func (b *Batch) mseBlock(s int) {
-	d, out := b.net.In-1, b.net.Out
+	out := b.net.Out
 	k := &b.blocks[s]
-	t := b.t
-	if len(t) > 1 {
-		t = t[k.lo:k.hi]
-	}
-	y := k.net.Forward(k.ws, b.x[k.lo*d:k.hi*d], t, k.hi-k.lo)
+	y := b.blockForward(k)
 	b.sqErr[s] = squaredErrors(y, y, b.target[k.lo*out:k.hi*out], 2/float32(b.n*out))
 	k.net.Backward(k.ws, y, nil)
 }
