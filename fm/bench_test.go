@@ -51,7 +51,7 @@ func BenchmarkTrain(b *testing.B) {
 					step()
 				}
 				sec := b.Elapsed().Seconds()
-				_, flops := tr.net.FLOPs(s.batch)
+				_, flops := tr.net.flops(s.batch)
 				b.ReportMetric(float64(b.N)/sec, "steps/s")
 				b.ReportMetric(flops*float64(b.N)/sec/1e9, "GFLOP/s")
 			})
@@ -95,7 +95,7 @@ func benchModel(b *testing.B, hidden, layers int) *Model {
 		b.Fatal(err)
 	}
 	m := tr.Model()
-	if m.Net.Act != nn.SiLU {
+	if m.MLP().Act != nn.SiLU {
 		b.Fatal("the benchmark model is not the reference SiLU network")
 	}
 	return m

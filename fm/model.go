@@ -21,7 +21,7 @@ const Format = "fmtiny/1"
 // trained on (which fixes the time range), and the statistics that map the data's own units to
 // the network's.
 type Model struct {
-	Net   *nn.MLP
+	Net   Network
 	Path  Path
 	Stats Stats  // the network sees (x - Mean)/Std
 	Data  string // the dataset's name or the CSV file it was trained on, for eval and info
@@ -36,11 +36,20 @@ type Model struct {
 }
 
 // Dim is the number of data dimensions the model generates.
-func (m *Model) Dim() int { return m.Net.Out }
+func (m *Model) Dim() int { return m.Net.Dim() }
+
+// MLP returns the model's network if it is an MLP, and nil otherwise.
+func (m *Model) MLP() *nn.MLP {
+	if n, ok := m.Net.(*MLPNetwork); ok {
+		return n.MLP
+	}
+	return nil
+}
 
 // metadata keys of the model file; DESIGN.md lists them.
 const (
 	keyFormat    = "format"
+	keyArch      = "network"
 	keyAct       = "activation"
 	keyTime      = "time"
 	keyPath      = "path"
@@ -64,8 +73,7 @@ func (m *Model) Metadata() map[string]string {
 	}
 	f := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 	meta[keyFormat] = Format
-	meta[keyAct] = m.Net.Act.String()
-	meta[keyTime] = timeName(m.Net.TimeFirst)
+	m.Net.describe(meta)
 	meta[keyPath] = m.Path.Name()
 	meta[keyTEnd] = f(m.Path.TEnd)
 	switch m.Path.Schedule {
@@ -92,14 +100,12 @@ func (m *Model) Metadata() map[string]string {
 // repeated lists the keys of the training record (train.*) that repeat what the model itself
 // says, with the model's values.
 func (m *Model) repeated() [][2]string {
-	widths := make([]string, len(m.Net.Hidden))
-	for i, h := range m.Net.Hidden {
-		widths[i] = strconv.Itoa(h)
+	r := [][2]string{{"train.path", m.Path.Name()}, {"train.data", m.Data}}
+	if net := m.MLP(); net != nil {
+		r = append(r, [2]string{"train.hidden", hiddenList(net.Hidden)},
+			[2]string{"train.activation", net.Act.String()}, [2]string{"train.time", timeName(net.TimeFirst)})
 	}
-	return [][2]string{
-		{"train.hidden", strings.Join(widths, ",")}, {"train.activation", m.Net.Act.String()},
-		{"train.time", timeName(m.Net.TimeFirst)}, {"train.path", m.Path.Name()}, {"train.data", m.Data},
-	}
+	return r
 }
 
 func timeName(first bool) string {
@@ -121,7 +127,7 @@ func joinFloats(v []float64) string {
 // nn.Sequential names and the metadata.
 func (m *Model) WriteTo(w io.Writer) (int64, error) {
 	cw := &countingWriter{w: w}
-	err := nn.WriteSafetensors(cw, m.Net.StateDict(tensorPrefix), m.Metadata())
+	err := nn.WriteSafetensors(cw, m.Net.tensors(), m.Metadata())
 	return cw.n, err
 }
 
@@ -220,6 +226,10 @@ func ParseModel(data []byte, opt LoadOptions) (*Model, error) {
 	}
 	act, timeFirst, path := nn.SiLU, false, NewPath(CondOT)
 	if ours {
+		// Files written before the key existed hold MLPs.
+		if a := meta[keyArch]; a != "" && a != ArchMLP {
+			return nil, fmt.Errorf("metadata %s = %q: want %s", keyArch, a, ArchMLP)
+		}
 		if act, err = nn.ParseActivation(meta[keyAct]); err != nil {
 			return nil, fmt.Errorf("metadata %s: %w", keyAct, err)
 		}
@@ -256,12 +266,14 @@ func ParseModel(data []byte, opt LoadOptions) (*Model, error) {
 	if opt.TimeFirst != nil {
 		timeFirst = *opt.TimeFirst
 	}
-	if m.Net, err = nn.FromStateDict(tensors, act, timeFirst); err != nil {
+	net, err := nn.FromStateDict(tensors, act, timeFirst)
+	if err != nil {
 		return nil, err
 	}
-	if m.Net.Out != m.Net.In-1 {
-		return nil, fmt.Errorf("the network maps %d inputs to %d outputs; a velocity field of d dims takes d+1 (x and t) and gives d", m.Net.In, m.Net.Out)
+	if net.Out != net.In-1 {
+		return nil, fmt.Errorf("the network maps %d inputs to %d outputs; a velocity field of d dims takes d+1 (x and t) and gives d", net.In, net.Out)
 	}
+	m.Net = &MLPNetwork{net}
 	m.Path = path
 	d := m.Dim()
 	if !ours {

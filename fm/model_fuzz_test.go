@@ -54,15 +54,15 @@ func fuzzSeeds(f *testing.F) [][]byte {
 			f.Fatal(err)
 		}
 		m := tr.Model()
-		write(m.Net.StateDict("main"), m.Metadata())
+		write(m.MLP().StateDict("main"), m.Metadata())
 		var ckpt bytes.Buffer
 		if err := tr.WriteCheckpoint(&ckpt); err != nil {
 			f.Fatal(err)
 		}
 		seeds = append(seeds, ckpt.Bytes())
-		write(m.Net.StateDict("main"), nil)                                  // PyTorch's state dict
-		write(m.Net.StateDict(""), map[string]string{"format": "pt"})        // saved by safetensors.torch
-		write(m.Net.StateDict("model.net"), map[string]string{"epoch": "3"}) // a deeper prefix
+		write(m.MLP().StateDict("main"), nil)                                  // PyTorch's state dict
+		write(m.MLP().StateDict(""), map[string]string{"format": "pt"})        // saved by safetensors.torch
+		write(m.MLP().StateDict("model.net"), map[string]string{"epoch": "3"}) // a deeper prefix
 	}
 	bad, _ := filepath.Glob("../testdata/bad/*.safetensors")
 	for _, path := range bad {
@@ -122,8 +122,8 @@ func checkParseModel(t *testing.T, data []byte) {
 	}
 	d := m.Dim()
 	switch {
-	case d < 1 || m.Net.In != d+1:
-		t.Fatalf("a network of %d inputs and %d outputs", m.Net.In, m.Net.Out)
+	case d < 1 || m.MLP().In != d+1:
+		t.Fatalf("a network of %d inputs and %d outputs", m.MLP().In, m.MLP().Out)
 	case len(m.Stats.Mean) != d || len(m.Stats.Std) != d:
 		t.Fatalf("statistics of %d and %d columns for %d dimensions", len(m.Stats.Mean), len(m.Stats.Std), d)
 	case m.Path.Validate() != nil:
@@ -136,7 +136,7 @@ func checkParseModel(t *testing.T, data []byte) {
 			t.Fatalf("column %d: mean %v, std %v", j, m.Stats.Mean[j], s)
 		}
 	}
-	for i, p := range m.Net.Params {
+	for i, p := range m.MLP().Params {
 		if math.IsNaN(float64(p)) || math.IsInf(float64(p), 0) {
 			t.Fatalf("parameter %d is %v", i, p)
 		}
@@ -154,15 +154,15 @@ func checkParseModel(t *testing.T, data []byte) {
 	if err != nil {
 		t.Fatalf("the model written back does not read: %v", err)
 	}
-	if again.Inferred || again.Net.Act != m.Net.Act || again.Net.TimeFirst != m.Net.TimeFirst ||
-		!slices.Equal(again.Net.Hidden, m.Net.Hidden) || again.Path != m.Path ||
+	if again.Inferred || again.MLP().Act != m.MLP().Act || again.MLP().TimeFirst != m.MLP().TimeFirst ||
+		!slices.Equal(again.MLP().Hidden, m.MLP().Hidden) || again.Path != m.Path ||
 		!slices.Equal(again.Stats.Mean, m.Stats.Mean) || !slices.Equal(again.Stats.Std, m.Stats.Std) ||
 		again.Data != m.Data || again.Steps != m.Steps || again.Seed != m.Seed {
 		t.Fatalf("read back as another model:\n%+v\n%+v", again, m)
 	}
-	for i := range m.Net.Params {
-		if math.Float32bits(again.Net.Params[i]) != math.Float32bits(m.Net.Params[i]) {
-			t.Fatalf("parameter %d changed from %v to %v", i, m.Net.Params[i], again.Net.Params[i])
+	for i := range m.MLP().Params {
+		if math.Float32bits(again.MLP().Params[i]) != math.Float32bits(m.MLP().Params[i]) {
+			t.Fatalf("parameter %d changed from %v to %v", i, m.MLP().Params[i], again.MLP().Params[i])
 		}
 	}
 	var buf2 bytes.Buffer

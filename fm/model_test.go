@@ -43,8 +43,8 @@ func TestModelRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Inferred || got.Net.Act != nn.GELU || !got.Net.TimeFirst || got.Path != m.Path ||
-		!slices.Equal(got.Net.Params, m.Net.Params) || !slices.Equal(got.Stats.Mean, m.Stats.Mean) ||
+	if got.Inferred || got.MLP().Act != nn.GELU || !got.MLP().TimeFirst || got.Path != m.Path ||
+		!slices.Equal(got.MLP().Params, m.MLP().Params) || !slices.Equal(got.Stats.Mean, m.Stats.Mean) ||
 		got.Steps != 3 || got.Data != "checkerboard" || got.Extra["train.batch"] != "32" {
 		t.Fatalf("round trip changed the model: %+v", got)
 	}
@@ -76,13 +76,13 @@ func TestLoadPlainStateDict(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !m.Inferred || m.Net.Act != nn.SiLU || m.Net.TimeFirst || m.Path.Schedule != CondOT ||
+	if !m.Inferred || m.MLP().Act != nn.SiLU || m.MLP().TimeFirst || m.Path.Schedule != CondOT ||
 		m.Stats.Std[0] != 1 || m.Extra["framework"] != "pt" {
 		t.Fatalf("plain state dict loaded as %+v", m)
 	}
 	relu, first := nn.ReLU, true
 	m, err = ParseModel(buf.Bytes(), LoadOptions{Act: &relu, TimeFirst: &first})
-	if err != nil || m.Net.Act != nn.ReLU || !m.Net.TimeFirst {
+	if err != nil || m.MLP().Act != nn.ReLU || !m.MLP().TimeFirst {
 		t.Fatalf("options not applied: %v %+v", err, m)
 	}
 }
@@ -101,7 +101,7 @@ func TestLoadModelErrors(t *testing.T) {
 			meta[key] = value
 		}
 		var b bytes.Buffer
-		nn.WriteSafetensors(&b, m.Net.StateDict("main"), meta)
+		nn.WriteSafetensors(&b, m.MLP().StateDict("main"), meta)
 		return b.Bytes()
 	}
 	notVelocity, _ := nn.New(nn.Config{In: 3, Hidden: []int{4}, Out: 3})

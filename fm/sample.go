@@ -8,7 +8,6 @@ import (
 	"sync/atomic"
 
 	"github.com/fmtiny/fmtiny/mat"
-	"github.com/fmtiny/fmtiny/nn"
 	"github.com/fmtiny/fmtiny/ode"
 )
 
@@ -48,15 +47,12 @@ const MaxSteps = 1 << 24
 // than exhaust memory. Networks of ordinary widths stay at DefaultChunk.
 const chunkValues = 1 << 26
 
-// defaultChunk is the chunk for net: DefaultChunk, or fewer points for very wide layers.
-func defaultChunk(net *nn.MLP) int {
-	// Per point: ode.Solver's vectors, the input, every layer's output (a forward-only
-	// workspace keeps one array per layer) and the gathered output.
-	perPoint := 10*net.Out + net.In + 2*net.Out
-	for _, h := range net.Hidden {
-		perPoint += h
-	}
-	return min(DefaultChunk, max(1, chunkValues/perPoint))
+// defaultChunk is the chunk for net: DefaultChunk, or fewer points for very wide layers or
+// large points (images).
+func defaultChunk(net Network) int {
+	// Per point: ode.Solver's vectors, the forward pass's activations and its gathered output.
+	perPoint := float64(10*net.Dim()) + net.valuesPerPoint(true)
+	return int(min(DefaultChunk, max(1, chunkValues/perPoint)))
 }
 
 // Snapshot is every point at one time, in the data's units.
@@ -217,7 +213,7 @@ func (m *Model) Sample(o SampleOptions) (*SampleResult, error) {
 	// order.
 	workers := mat.Threads()
 	if workers <= 1 || chunks < workers || o.Trajectory {
-		s := newFieldSampler(m.Net, chunk)
+		s := newFieldSampler(m.Net, chunk, false)
 		for c := range chunks {
 			if solve(s, c); errs[c] != nil {
 				return nil, errs[c]
@@ -226,8 +222,7 @@ func (m *Model) Sample(o SampleOptions) (*SampleResult, error) {
 	} else {
 		samplers := make([]*fieldSampler, workers)
 		for w := range samplers {
-			samplers[w] = newFieldSampler(m.Net, chunk)
-			samplers[w].batch.Serial = true
+			samplers[w] = newFieldSampler(m.Net, chunk, true)
 		}
 		var next atomic.Int64
 		mat.Parallel(workers, func(lo, hi int) {
@@ -268,23 +263,26 @@ func fixedGrid(steps int, tEnd float32, at []float32) []float32 {
 	return slices.Compact(grid)
 }
 
-// fieldSampler evaluates the network as an ode.Field over batches of up to its workspace's size.
+// fieldSampler evaluates the network as an ode.Field over batches of up to its pass's size.
 type fieldSampler struct {
-	net    *nn.MLP
-	batch  *nn.Batch
+	d      int
+	pass   forwardPass
 	solver *ode.Solver
 	t      [1]float32
 	field  ode.Field
 }
 
-func newFieldSampler(net *nn.MLP, maxBatch int) *fieldSampler {
-	s := &fieldSampler{net: net, batch: net.NewForwardBatch(maxBatch), solver: ode.NewSolver(maxBatch * net.Out)}
+// newFieldSampler returns a sampler of up to maxBatch points; serial runs the network on the
+// calling goroutine alone.
+func newFieldSampler(net Network, maxBatch int, serial bool) *fieldSampler {
+	d := net.Dim()
+	s := &fieldSampler{d: d, pass: net.newForwardPass(maxBatch, serial), solver: ode.NewSolver(maxBatch * d)}
 	s.field = s.eval
 	return s
 }
 
 func (s *fieldSampler) eval(t float32, x, dxdt []float32) {
 	s.t[0] = t
-	y := s.batch.Forward(x, s.t[:], len(x)/s.net.Out)
+	y := s.pass.Forward(x, s.t[:], len(x)/s.d)
 	copy(dxdt, y)
 }

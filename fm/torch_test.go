@@ -109,7 +109,7 @@ func forEachKernelSet(t *testing.T, f func(t *testing.T)) {
 // forwardRows evaluates the network on n rows with a time per row.
 func forwardRows(m *Model, x, ts []float32) []float32 {
 	n := len(ts)
-	return slices.Clone(m.Net.Forward(m.Net.NewWorkspace(n), x, ts, n))
+	return slices.Clone(m.MLP().Forward(m.MLP().NewWorkspace(n), x, ts, n))
 }
 
 // sampleFrom integrates x0 with a fixed-step solver as `fmtiny sample --x0` does.
@@ -156,12 +156,12 @@ func TestTorchModels(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if m.Inferred != c.inferred || m.Net.Act != c.act || m.Net.TimeFirst != c.timeFirst ||
-				m.Net.In != 3 || m.Net.Out != 2 || !slices.Equal(m.Net.Hidden, c.hidden) ||
+			if m.Inferred != c.inferred || m.MLP().Act != c.act || m.MLP().TimeFirst != c.timeFirst ||
+				m.MLP().In != 3 || m.MLP().Out != 2 || !slices.Equal(m.MLP().Hidden, c.hidden) ||
 				m.Path.Schedule != CondOT || m.Path.TEnd != 1 ||
 				!slices.Equal(m.Stats.Mean, []float64{0, 0}) || !slices.Equal(m.Stats.Std, []float64{1, 1}) {
 				t.Fatalf("loaded as inferred=%v %v timeFirst=%v %d -> %v -> %d, path %s to %v, stats %+v",
-					m.Inferred, m.Net.Act, m.Net.TimeFirst, m.Net.In, m.Net.Hidden, m.Net.Out, m.Path.Name(), m.Path.TEnd, m.Stats)
+					m.Inferred, m.MLP().Act, m.MLP().TimeFirst, m.MLP().In, m.MLP().Hidden, m.MLP().Out, m.Path.Name(), m.Path.TEnd, m.Stats)
 			}
 			forEachKernelSet(t, func(t *testing.T) {
 				y := forwardRows(m, ref.x, ref.t)
@@ -198,7 +198,7 @@ func TestTorchWrongSettingsDisagree(t *testing.T) {
 		}
 		y := forwardRows(m, ref.x, ref.t)
 		if _, rel := closeness(y, ref.y); rel < 1e3*forwardTol {
-			t.Errorf("seed model as %v, timeFirst=%v: forward within %.3g of torch's", m.Net.Act, m.Net.TimeFirst, rel)
+			t.Errorf("seed model as %v, timeFirst=%v: forward within %.3g of torch's", m.MLP().Act, m.MLP().TimeFirst, rel)
 		}
 	}
 }

@@ -23,9 +23,14 @@ type TrainConfig struct {
 	Standardize bool
 	Path        Path
 
-	Hidden    []int // hidden layer widths
+	// Arch is the network: ArchMLP (the default for vectors) or ArchUNet (for images; its
+	// default). The MLP's hidden layer widths, activation and time position are Hidden, Act
+	// and TimeFirst; the UNet's base width is Channels, its activation ELU.
+	Arch      string
+	Hidden    []int
 	Act       nn.Activation
 	TimeFirst bool // cat(t, x) instead of the reference's cat(x, t)
+	Channels  int
 
 	Batch       int
 	Steps       int64
@@ -83,15 +88,52 @@ func (c TrainConfig) Validate() error {
 	if err := c.Path.Validate(); err != nil {
 		return err
 	}
+	_, err := c.network(false)
+	return err
+}
+
+// The architectures a TrainConfig may name.
+const (
+	ArchMLP  = "mlp"
+	ArchUNet = "unet"
+)
+
+// arch is the architecture c trains: Arch, or the default for its data.
+func (c TrainConfig) arch() string {
+	if c.Arch != "" {
+		return c.Arch
+	}
+	return ArchMLP
+}
+
+// network checks the network c describes and the memory its training takes, and returns it:
+// with zero weights when alloc is set, otherwise a description of its shape alone, which has
+// no parameters to read or write. Nothing is allocated before the sizes are checked.
+func (c TrainConfig) network(alloc bool) (Network, error) {
 	d := c.Data.Dim()
-	if err := (nn.Config{In: d + 1, Hidden: c.Hidden, Out: d, Act: c.Act, TimeFirst: c.TimeFirst}).Validate(); err != nil {
-		return err
+	var shape Network
+	switch c.arch() {
+	case ArchMLP:
+		cfg := nn.Config{In: d + 1, Hidden: c.Hidden, Out: d, Act: c.Act, TimeFirst: c.TimeFirst}
+		if err := cfg.Validate(); err != nil {
+			return nil, err
+		}
+		shape = &MLPNetwork{&nn.MLP{Config: cfg}}
+	default:
+		return nil, fmt.Errorf("unknown network %q (want %s or %s)", c.Arch, ArchMLP, ArchUNet)
 	}
-	if v := c.values(); v > MaxValues {
-		return fmt.Errorf("a batch of %d points of %d dimensions through %d hidden layers needs about %.3g GiB, more than the %d GiB fmtiny allows: lower the batch or the widths",
-			c.Batch, d, len(c.Hidden), v*4/(1<<30), MaxValues*4>>30)
+	if v := trainValues(shape, c.Batch); v > MaxValues {
+		return nil, fmt.Errorf("a batch of %d points of %d values through this network needs about %.3g GiB, more than the %d GiB fmtiny allows: lower the batch or the widths",
+			c.Batch, d, v*4/(1<<30), MaxValues*4>>30)
 	}
-	return nil
+	if !alloc {
+		return shape, nil
+	}
+	switch net := shape.(type) {
+	case *MLPNetwork:
+		return NewMLPNetwork(d, net.Hidden, net.Act, net.TimeFirst)
+	}
+	panic("unreachable")
 }
 
 // MaxValues bounds the float32 values a training run or a sample holds in all its buffers
@@ -99,29 +141,14 @@ func (c TrainConfig) Validate() error {
 // out-of-memory crash or, past int's range, a panic in make.
 const MaxValues = 1 << 30
 
-// values estimates, in float64 so that no setting overflows it, the float32 values a trainer
-// holds: the parameters with their gradients (and up to three more copies of them for
-// nn.Batch's blocks), Adam's two moments and the EMA copy; and for each
-// point of a batch, the step's noise, data, inputs, targets, output gradient and time, and the
-// network's activations (nn.Batch's blocks together hold about a batch's worth, at least 128
-// rows each).
-func (c TrainConfig) values() float64 {
-	d := float64(c.Data.Dim())
-	widths := []float64{d + 1}
-	for _, h := range c.Hidden {
-		widths = append(widths, float64(h))
-	}
-	widths = append(widths, d)
-	var params, outs, maxHidden float64
-	for l := 1; l < len(widths); l++ {
-		params += (widths[l-1] + 1) * widths[l]
-		outs += widths[l]
-	}
-	for _, h := range c.Hidden {
-		maxHidden = max(maxHidden, float64(h))
-	}
-	perPoint := 5*d + 1 + (d + 1) + 2*outs + 2*maxHidden
-	return 8*params + float64(c.Batch)*perPoint
+// trainValues estimates, in float64 so that no setting overflows it, the float32 values a
+// trainer of net holds: the parameters with their gradients (and up to three more copies of
+// them for the network's row blocks), Adam's two moments and the EMA copy; and for each point
+// of a batch, the step's noise, data, path point, target and time, and the network's
+// activations.
+func trainValues(net Network, batch int) float64 {
+	d := float64(net.Dim())
+	return 8*float64(net.NumParams()) + float64(batch)*(4*d+1+net.valuesPerPoint(false))
 }
 
 // record lists the settings a checkpoint must agree with to be resumed: everything but the
@@ -150,8 +177,8 @@ type Trainer struct {
 	Config TrainConfig
 	Step   int64 // steps taken
 
-	net   *nn.MLP
-	batch *nn.Batch
+	net   Network
+	pass  trainPass
 	opt   *nn.Adam
 	ema   *nn.EMA
 	pcg   *rand.PCG
@@ -174,7 +201,7 @@ func NewTrainer(c TrainConfig) (*Trainer, error) {
 		return nil, err
 	}
 	d := c.Data.Dim()
-	net, err := nn.New(nn.Config{In: d + 1, Hidden: c.Hidden, Out: d, Act: c.Act, TimeFirst: c.TimeFirst})
+	net, err := c.network(true)
 	if err != nil {
 		return nil, err
 	}
@@ -183,12 +210,12 @@ func NewTrainer(c TrainConfig) (*Trainer, error) {
 	if tr.stats, err = dataStats(c); err != nil {
 		return nil, err
 	}
-	net.Init(tr.rng)
+	net.init(tr.rng)
 	if c.EMA > 0 {
-		tr.ema = nn.NewEMA(net.Params, c.EMA)
+		tr.ema = nn.NewEMA(net.params(), c.EMA)
 	}
 	tr.configureOptimizer()
-	tr.batch = net.NewBatch(c.Batch)
+	tr.pass = net.newTrainPass(c.Batch)
 	n := c.Batch * d
 	tr.x0, tr.x1, tr.xt, tr.ut = make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
 	tr.t = make([]float32, c.Batch)
@@ -259,14 +286,14 @@ func (tr *Trainer) TrainStep() (float32, error) {
 	if tr.tamper != nil {
 		tr.tamper(tr)
 	}
-	loss := tr.batch.MSEGrad(tr.xt, tr.t, tr.ut, n)
+	loss := tr.pass.MSEGrad(tr.xt, tr.t, tr.ut, n)
 	if math.IsNaN(float64(loss)) || math.IsInf(float64(loss), 0) {
 		return loss, &DivergedError{Step: tr.Step + 1, Loss: loss}
 	}
 	tr.opt.LR = c.LearningRate(tr.Step)
-	tr.opt.Update(tr.net.Params, tr.net.Grads)
+	tr.opt.Update(tr.net.params(), tr.net.grads())
 	if tr.ema != nil {
-		tr.ema.Update(tr.net.Params)
+		tr.ema.Update(tr.net.params())
 	}
 	tr.Step++
 	return loss, nil
@@ -277,7 +304,7 @@ func (tr *Trainer) TrainStep() (float32, error) {
 func (tr *Trainer) Model() *Model {
 	net := tr.net
 	if tr.ema != nil {
-		net = tr.net.WithParams(tr.ema.Params)
+		net = tr.net.withParams(tr.ema.Params)
 	}
 	return &Model{Net: net, Path: tr.Config.Path, Stats: tr.stats, Data: tr.Config.Data.Name(),
 		Steps: tr.Step, Seed: tr.Config.Seed, Extra: tr.Config.record()}
@@ -307,7 +334,7 @@ func (tr *Trainer) WriteCheckpoint(w io.Writer) error {
 	meta[keyCkptRNG] = hex.EncodeToString(rng)
 	meta[keyCkptAdam] = strconv.FormatInt(tr.opt.Steps, 10)
 	n := tr.net.NumParams()
-	tensors := append(tr.net.StateDict(tensorPrefix),
+	tensors := append(tr.net.tensors(),
 		nn.Tensor{Name: ckptAdamM, Shape: []int{n}, Data: tr.opt.M},
 		nn.Tensor{Name: ckptAdamV, Shape: []int{n}, Data: tr.opt.V})
 	if tr.ema != nil {
@@ -358,14 +385,9 @@ func resume(data []byte, c TrainConfig) (*Trainer, error) {
 	if meta[keyMean] != joinFloats(tr.stats.Mean) || meta[keyStd] != joinFloats(tr.stats.Std) {
 		return nil, fmt.Errorf("the training data's statistics differ from the checkpoint's: has the data changed?")
 	}
-	saved, err := nn.FromStateDict(tensors, c.Act, c.TimeFirst)
-	if err != nil {
-		return nil, err
+	if err := readTensors(tr.net.tensors(), tensors); err != nil {
+		return nil, fmt.Errorf("the checkpoint's network does not match the config: %w", err)
 	}
-	if !slices.Equal(saved.Config.Hidden, tr.net.Hidden) || saved.In != tr.net.In || saved.Out != tr.net.Out {
-		return nil, fmt.Errorf("the checkpoint's network does not match the config")
-	}
-	copy(tr.net.Params, saved.Params)
 	n := tr.net.NumParams()
 	vectors := map[string][]float32{ckptAdamM: tr.opt.M, ckptAdamV: tr.opt.V}
 	if tr.ema != nil {

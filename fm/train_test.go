@@ -30,7 +30,7 @@ func TestTrainingIsDeterministic(t *testing.T) {
 		mat.SetThreads(threads)
 		tr := smallTrainer(t, func(c *TrainConfig) { c.Seed = seed; c.EMA = 0.9 })
 		trainSteps(t, tr, 15)
-		return slices.Clone(tr.Model().Net.Params)
+		return slices.Clone(tr.Model().MLP().Params)
 	}
 	a, b, c, d := run(1, 1), run(1, 1), run(2, 1), run(1, 3)
 	if !slices.Equal(a, b) || slices.Equal(a, c) || !slices.Equal(a, d) {

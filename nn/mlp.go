@@ -58,6 +58,12 @@ func (c Config) widths() []int {
 	return append(w, c.Out)
 }
 
+// NumParams returns the number of parameters of an MLP of configuration c (which must be valid).
+func (c Config) NumParams() int {
+	n, _ := paramCount(c.widths())
+	return n
+}
+
 // maxParams bounds the parameter count (4 GiB of float32).
 const maxParams = 1 << 30
 

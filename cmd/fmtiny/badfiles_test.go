@@ -53,7 +53,7 @@ func goodModel() *fm.Model {
 		net.Params[i] = float32((i*37)%29-14) / 64
 	}
 	return &fm.Model{
-		Net: net, Path: fm.NewPath(fm.CondOT),
+		Net: &fm.MLPNetwork{MLP: net}, Path: fm.NewPath(fm.CondOT),
 		Stats: fm.Stats{Mean: []float64{0.5, -0.25}, Std: []float64{2, 1.5}},
 		Data:  "checkerboard", Steps: 100, Seed: 1,
 		Extra: map[string]string{"train.hidden": "8,8", "train.activation": "silu", "train.time": "last", "train.path": "condot", "train.data": "checkerboard"},
@@ -123,7 +123,7 @@ func badFiles(t testing.TB) []badFile {
 		return b.Bytes()
 	}
 	m := goodModel()
-	tensors := m.Net.StateDict("main")
+	tensors := m.MLP().StateDict("main")
 	renamed := func(from, to string) []nn.Tensor {
 		out := slices.Clone(tensors)
 		for i := range out {

@@ -170,7 +170,7 @@ func TestTrainSamplePlot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.Steps != 200 || m.Seed != 3 || !slices.Equal(m.Net.Hidden, []int{32, 32}) || m.Data != "checkerboard" {
+	if m.Steps != 200 || m.Seed != 3 || !slices.Equal(m.MLP().Hidden, []int{32, 32}) || m.Data != "checkerboard" {
 		t.Fatalf("the model is %+v", m)
 	}
 	text := sample(t, "-m", model, "-n", "500")

@@ -35,7 +35,7 @@ func runInfo(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	net := m.Net
+	net := m.MLP()
 	widths := []string{strconv.Itoa(net.In)}
 	for _, h := range net.Hidden {
 		widths = append(widths, strconv.Itoa(h))

@@ -1,0 +1,140 @@
+package fm
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/fmtiny/fmtiny/nn"
+)
+
+// Network is a velocity network u(x, t) over batches of points of Dim() values each: an MLP
+// for vectors (MLPNetwork), a UNet for images. The trainer, the sampler and the model file
+// reach a network only through it, so that one training loop and one sampler serve every
+// architecture. Its methods beyond Dim and NumParams are fm's own: the interface is implemented
+// by fm's wrappers of nn's networks, not by other packages.
+type Network interface {
+	// Dim is the number of values of a point, in x and in u alike.
+	Dim() int
+	// NumParams is the number of parameters.
+	NumParams() int
+
+	params() []float32 // every parameter, one flat buffer
+	grads() []float32  // the gradients, same layout; nil for a view made by withParams
+	init(r *rand.Rand) // PyTorch's initialisation
+	// withParams returns a forward-only view of the network reading p (an EMA of the weights).
+	withParams(p []float32) Network
+	// newTrainPass returns forward, MSE and backward over batches of up to maxBatch points,
+	// writing the gradients into grads().
+	newTrainPass(maxBatch int) trainPass
+	// newForwardPass returns a forward pass alone over up to maxBatch points; serial runs it on
+	// the calling goroutine, for callers that run several passes at once.
+	newForwardPass(maxBatch int, serial bool) forwardPass
+	// valuesPerPoint estimates the float32 values a training pass (or a forward-only one) holds
+	// per point of its batch, activations and inputs together, to bound memory.
+	valuesPerPoint(forwardOnly bool) float64
+	// tensors returns the parameters under PyTorch's names: views, not copies.
+	tensors() []nn.Tensor
+	// describe writes the architecture's metadata keys into meta.
+	describe(meta map[string]string)
+	// flops returns the floating-point operations of a forward pass and of a training step
+	// over n points.
+	flops(n int) (forward, trainStep float64)
+}
+
+// trainPass is a network's forward, MSE and backward over a batch: it returns the mean squared
+// error of u(x, t) against target, n*Dim() values, and leaves its gradient in the network's
+// grads(). x holds n points, t n times. It allocates nothing after its first call.
+type trainPass interface {
+	MSEGrad(x, t, target []float32, n int) float32
+}
+
+// forwardPass evaluates u(x, t) over n points, t one time per point or one for all; the
+// result is a view valid until the next call. It allocates nothing after its first call.
+type forwardPass interface {
+	Forward(x, t []float32, n int) []float32
+}
+
+// MLPNetwork is the multilayer perceptron as a velocity network on d-dimensional points: its
+// input is cat(x, t) or cat(t, x), its output d values.
+type MLPNetwork struct{ *nn.MLP }
+
+// NewMLPNetwork returns an MLP velocity network on d-dimensional points with zero weights.
+func NewMLPNetwork(d int, hidden []int, act nn.Activation, timeFirst bool) (*MLPNetwork, error) {
+	net, err := nn.New(nn.Config{In: d + 1, Hidden: hidden, Out: d, Act: act, TimeFirst: timeFirst})
+	if err != nil {
+		return nil, err
+	}
+	return &MLPNetwork{net}, nil
+}
+
+func (m *MLPNetwork) Dim() int                   { return m.Out }
+func (m *MLPNetwork) NumParams() int             { return m.Config.NumParams() }
+func (m *MLPNetwork) params() []float32          { return m.Params }
+func (m *MLPNetwork) grads() []float32           { return m.Grads }
+func (m *MLPNetwork) init(r *rand.Rand)          { m.Init(r) }
+func (m *MLPNetwork) tensors() []nn.Tensor       { return m.StateDict(tensorPrefix) }
+func (m *MLPNetwork) flops(n int) (f, t float64) { return m.FLOPs(n) }
+
+func (m *MLPNetwork) withParams(p []float32) Network { return &MLPNetwork{m.WithParams(p)} }
+
+func (m *MLPNetwork) newTrainPass(maxBatch int) trainPass { return m.NewBatch(maxBatch) }
+
+func (m *MLPNetwork) newForwardPass(maxBatch int, serial bool) forwardPass {
+	b := m.NewForwardBatch(maxBatch)
+	b.Serial = serial
+	return b
+}
+
+// valuesPerPoint counts the assembled input, every layer's output and the gathered output; for
+// training also every hidden layer's activation, two rows of hidden gradients and the output's
+// gradient.
+func (m *MLPNetwork) valuesPerPoint(forwardOnly bool) float64 {
+	var sum, widest float64
+	for _, h := range m.Hidden {
+		sum += float64(h)
+		widest = max(widest, float64(h))
+	}
+	if forwardOnly {
+		return float64(m.In) + sum + 2*float64(m.Out)
+	}
+	return float64(m.In) + 2*sum + 2*widest + 3*float64(m.Out)
+}
+
+func (m *MLPNetwork) describe(meta map[string]string) {
+	meta[keyArch] = "mlp"
+	meta[keyAct] = m.Act.String()
+	meta[keyTime] = timeName(m.TimeFirst)
+}
+
+// hiddenList writes hidden widths as the training record does: "128,128,128".
+func hiddenList(hidden []int) string {
+	s := make([]string, len(hidden))
+	for i, h := range hidden {
+		s[i] = strconv.Itoa(h)
+	}
+	return strings.Join(s, ",")
+}
+
+// readTensors copies the tensors of src named as those of dst into dst's data: each must be
+// present once with dst's shape. Other tensors of src are ignored (a checkpoint holds the
+// optimizer's moments too).
+func readTensors(dst, src []nn.Tensor) error {
+	byName := make(map[string]*nn.Tensor, len(src))
+	for i := range src {
+		byName[src[i].Name] = &src[i]
+	}
+	for _, t := range dst {
+		s, ok := byName[t.Name]
+		switch {
+		case !ok:
+			return fmt.Errorf("no tensor %s", t.Name)
+		case !slices.Equal(s.Shape, t.Shape):
+			return fmt.Errorf("tensor %s has shape %v, want %v", t.Name, s.Shape, t.Shape)
+		}
+		copy(t.Data, s.Data)
+	}
+	return nil
+}
