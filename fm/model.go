@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -25,7 +26,10 @@ type Model struct {
 	Path  Path
 	Stats Stats  // the network sees (x - Mean)/Std
 	Data  string // the dataset's name or the CSV file it was trained on, for eval and info
-	Steps int64  // training steps taken
+	// Shape is an image's channels, height and width when the points are images (their
+	// Dim() values are the pixels, channel by channel, row by row), and nil for vectors.
+	Shape []int
+	Steps int64 // training steps taken
 	Seed  uint64
 
 	// Inferred is set when the file had no fmtiny metadata (a PyTorch state dict): the layers
@@ -58,6 +62,7 @@ const (
 	keyBetaMax   = "path.beta_max"
 	keyTEnd      = "path.t_end"
 	keyMean      = "data.mean"
+	keyShape     = "data.shape"
 	keyStd       = "data.std"
 	keyData      = "data"
 	keySteps     = "train.steps"
@@ -82,8 +87,11 @@ func (m *Model) Metadata() map[string]string {
 	case VP:
 		meta[keyBetaMin], meta[keyBetaMax] = f(m.Path.BetaMin), f(m.Path.BetaMax)
 	}
-	meta[keyMean] = joinFloats(m.Stats.Mean)
-	meta[keyStd] = joinFloats(m.Stats.Std)
+	meta[keyMean] = statValues(m.Stats.Mean, m.Shape)
+	meta[keyStd] = statValues(m.Stats.Std, m.Shape)
+	if m.Shape != nil {
+		meta[keyShape] = joinInts(m.Shape)
+	}
 	meta[keyData] = m.Data
 	meta[keySteps] = strconv.FormatInt(m.Steps, 10)
 	meta[keySeed] = strconv.FormatUint(m.Seed, 10)
@@ -113,6 +121,23 @@ func timeName(first bool) string {
 		return "first"
 	}
 	return "last"
+}
+
+// statValues writes a column statistic as the model file holds it: a value per column, or one
+// for all the pixels of an image when they share it (the seed's normalisation).
+func statValues(v []float64, shape []int) string {
+	if shape != nil && len(v) > 0 && !slices.ContainsFunc(v, func(x float64) bool { return x != v[0] }) {
+		return joinFloats(v[:1])
+	}
+	return joinFloats(v)
+}
+
+func joinInts(v []int) string {
+	s := make([]string, len(v))
+	for i, x := range v {
+		s[i] = strconv.Itoa(x)
+	}
+	return strings.Join(s, ",")
 }
 
 func joinFloats(v []float64) string {
@@ -283,10 +308,15 @@ func ParseModel(data []byte, opt LoadOptions) (*Model, error) {
 		}
 		return m, nil
 	}
-	if m.Stats.Mean, err = parseFloats(meta[keyMean], d, keyMean); err != nil {
+	if s, ok := meta[keyShape]; ok {
+		if m.Shape, err = parseShape(s, d); err != nil {
+			return nil, err
+		}
+	}
+	if m.Stats.Mean, err = parseFloats(meta[keyMean], d, keyMean, m.Shape != nil); err != nil {
 		return nil, err
 	}
-	if m.Stats.Std, err = parseFloats(meta[keyStd], d, keyStd); err != nil {
+	if m.Stats.Std, err = parseFloats(meta[keyStd], d, keyStd, m.Shape != nil); err != nil {
 		return nil, err
 	}
 	for j, s := range m.Stats.Std {
@@ -344,8 +374,35 @@ func pathFromMetadata(meta map[string]string) (Path, error) {
 	return p, nil
 }
 
-func parseFloats(s string, want int, key string) ([]float64, error) {
+// parseShape reads an image's shape, channels, height and width, which must hold d values.
+func parseShape(s string, d int) ([]int, error) {
 	parts := strings.Split(s, ",")
+	shape := make([]int, len(parts))
+	size := 1
+	for i, p := range parts {
+		v, err := strconv.Atoi(strings.TrimSpace(p))
+		if err != nil || v < 1 || v > d {
+			return nil, fmt.Errorf("metadata %s = %q: want channels,height,width", keyShape, s)
+		}
+		shape[i] = v
+		size *= v
+	}
+	if len(shape) != 3 || size != d {
+		return nil, fmt.Errorf("metadata %s = %q: want channels,height,width of the model's %d values", keyShape, s, d)
+	}
+	return shape, nil
+}
+
+// parseFloats reads want comma-separated numbers, or for an image one that every pixel shares.
+func parseFloats(s string, want int, key string, image bool) ([]float64, error) {
+	parts := strings.Split(s, ",")
+	if image && len(parts) == 1 && want > 1 {
+		v, err := parseFloats(s, 1, key, false)
+		if err != nil {
+			return nil, err
+		}
+		return slices.Repeat(v, want), nil
+	}
 	if len(parts) != want {
 		return nil, fmt.Errorf("metadata %s has %d values for a model of %d dimensions", key, len(parts), want)
 	}

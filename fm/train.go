@@ -228,8 +228,12 @@ func (tr *Trainer) configureOptimizer() {
 }
 
 // dataStats standardises with the training table's own statistics, or a built-in dataset's
-// estimated from a sample drawn with a fixed seed (so they depend on the dataset alone).
+// estimated from a sample drawn with a fixed seed (so they depend on the dataset alone), or
+// images' fixed normalisation.
 func dataStats(c TrainConfig) (Stats, error) {
+	if im, ok := c.Data.(*Images); ok {
+		return im.Stats(), nil // images always take the seed's normalisation
+	}
 	d := c.Data.Dim()
 	if !c.Standardize {
 		return Identity(d), nil
@@ -306,7 +310,11 @@ func (tr *Trainer) Model() *Model {
 	if tr.ema != nil {
 		net = tr.net.withParams(tr.ema.Params)
 	}
-	return &Model{Net: net, Path: tr.Config.Path, Stats: tr.stats, Data: tr.Config.Data.Name(),
+	var shape []int
+	if im, ok := tr.Config.Data.(*Images); ok {
+		shape = []int{im.C, im.H, im.W}
+	}
+	return &Model{Net: net, Path: tr.Config.Path, Stats: tr.stats, Data: tr.Config.Data.Name(), Shape: shape,
 		Steps: tr.Step, Seed: tr.Config.Seed, Extra: tr.Config.record()}
 }
 
@@ -382,7 +390,8 @@ func resume(data []byte, c TrainConfig) (*Trainer, error) {
 	if err != nil {
 		return nil, err
 	}
-	if meta[keyMean] != joinFloats(tr.stats.Mean) || meta[keyStd] != joinFloats(tr.stats.Std) {
+	shape := tr.Model().Shape
+	if meta[keyMean] != statValues(tr.stats.Mean, shape) || meta[keyStd] != statValues(tr.stats.Std, shape) {
 		return nil, fmt.Errorf("the training data's statistics differ from the checkpoint's: has the data changed?")
 	}
 	if err := readTensors(tr.net.tensors(), tensors); err != nil {
