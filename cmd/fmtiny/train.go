@@ -43,7 +43,7 @@ const defaultSteps = 10000
 func runTrain(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("train", "[flags]", trainAbout)
 	def := fm.DefaultTrainConfig()
-	data := fs.String("data", "checkerboard", "dataset: checkerboard, moons, swissroll, 8gaussians, circles, or a CSV file")
+	data := fs.String("data", "checkerboard", "dataset: checkerboard, moons, swissroll, 8gaussians, circles, mnist:DIR (MNIST-format IDX files), or a CSV file")
 	standardize := fs.String("standardize", "auto", "train on data standardised per column (samples come back in the data's units): true, false, or auto (true for CSV files)")
 	pathName := fs.String("path", "condot", "probability path: condot, vp, poly[:n], linvp or cosine")
 	sigmaMin := fs.finite("sigma-min", 0, "condot: the noise left at t = 1")
@@ -242,10 +242,14 @@ func describeNet(c fm.TrainConfig) string {
 	return fmt.Sprintf("an MLP (%s, %s, t %s)", w, c.Act, map[bool]string{true: "first", false: "last"}[c.TimeFirst])
 }
 
-// openDataset takes a built-in dataset's name, or a CSV file's path.
+// openDataset takes a built-in dataset's name, mnist:DIR (the training split of the
+// MNIST-format files in DIR), or a CSV file's path.
 func openDataset(name string) (fm.Dataset, error) {
 	if ds, ok := fm.Builtin(name); ok {
 		return ds, nil
+	}
+	if dir, ok := fm.IsMNIST(name); ok {
+		return fm.LoadMNIST(dir, "train")
 	}
 	looksLikeFile := strings.ContainsAny(name, `/\`) || strings.HasSuffix(strings.ToLower(name), ".csv")
 	if _, err := os.Stat(name); err != nil && !looksLikeFile {
