@@ -127,7 +127,7 @@ func ReadCSVWith(r io.Reader, opt CSVOptions) (header []string, t *Table, err er
 		}
 		if len(fields) != width {
 			msg := fmt.Sprintf("line %d: %d values where the %s has %d", line, len(fields), firstRowName(names), width)
-			if other := otherDelimiter(raw, delim, width); other != 0 {
+			if other := otherDelimiter(raw, delim, len(fields), width); other != 0 {
 				return nil, nil, &kindError{fmt.Sprintf("%s; %v: the file is read as separated by %s, this line looks separated by %s",
 					msg, ErrCSVDelimiter, delimiterName(delim), delimiterName(other)), ErrCSVDelimiter}
 			}
@@ -235,15 +235,16 @@ func detectDelimiter(line []byte) byte {
 	return Delimiters[best]
 }
 
-// otherDelimiter returns a delimiter other than delim that splits line into width values (as
-// the file's first line is split), or 0 if none does.
-func otherDelimiter(line []byte, delim byte, width int) byte {
+// otherDelimiter returns a delimiter other than delim that splits a line of n values into
+// width values (as the file's first line is split), or into several where delim does not split
+// it at all; or 0 if none does.
+func otherDelimiter(line []byte, delim byte, n, width int) byte {
 	for i := 0; i < len(Delimiters); i++ {
 		c := Delimiters[i]
 		if c == delim || bytes.IndexByte(line, c) < 0 {
 			continue
 		}
-		if f, err := splitFields(nil, line, c); err == nil && len(f) == width {
+		if f, err := splitFields(nil, line, c); err == nil && (len(f) == width || n == 1 && len(f) > 1) {
 			return c
 		}
 	}

@@ -194,6 +194,7 @@ func TestReadCSVHints(t *testing.T) {
 		{"header of commas, rows of semicolons", "a,b,c\n1;2;3\n", CSVOptions{},
 			`line 2: 1 values where the header has 3; the delimiter looks wrong: the file is read as separated by ",", this line looks separated by ";"`, ErrCSVDelimiter},
 		{"tabs", "a,b\n1\t2\n", CSVOptions{}, `this line looks separated by tabs`, ErrCSVDelimiter},
+		{"header split wrong too", "n;temp, C;b\nr;1;2\n", CSVOptions{Delimiter: ','}, `line 2: 1 values where the header has 2; the delimiter looks wrong`, ErrCSVDelimiter},
 		{"decimal comma", "a;b\n1,5;2\n", CSVOptions{}, `line 2, column 1: "1,5" is not a number; a decimal comma? write "1.5"`, nil},
 		{"text column", "id,x\nabc,1\n", CSVOptions{}, `line 2, column 1: "abc" is not a number`, ErrCSVText},
 		{"mixed first line is data", "abc,1\n2,3\n", CSVOptions{}, `line 1, column 1: "abc" is not a number`, ErrCSVText},

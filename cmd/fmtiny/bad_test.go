@@ -165,6 +165,21 @@ func flagCases() []battery {
 		usage("does not name its dataset: give --data", "eval", "-m", "{bad}/model-torch.safetensors"),
 		failure("more than the 1073741824 (4 GiB) fmtiny holds", ev("-n", huge)...),
 
+		// How CSV files are read: flags for files where there is none, and columns not there.
+		usage(`--delimiter ":": want , ; | or tab`, tr("--data", "{bad}/csv-semicolons.csv", "--delimiter", ":")...),
+		usage("--columns: --data checkerboard is a built-in dataset, not a CSV file", tr("--columns", "1,2")...),
+		usage("--delimiter: --data moons is a built-in dataset, not a CSV file", tr("--data", "moons", "--delimiter", ";")...),
+		usage(`--columns "x,,y": an empty column name`, tr("--data", "{bad}/csv-semicolons.csv", "--columns", "x,,y")...),
+		failure(`{bad}/csv-semicolons.csv: column "z": not in the header (x, y)`, tr("--data", "{bad}/csv-semicolons.csv", "--columns", "x,z")...),
+		failure(`{bad}/csv-tabs.csv: column "x": the file has no header line, so its columns are chosen by number (1 to 2)`, tr("--data", "{bad}/csv-tabs.csv", "--columns", "x")...),
+		failure("column 3: the file has 2 columns, numbered from 1", ev("--data", "{bad}/csv-semicolons.csv", "--columns", "3,1")...),
+		failure(`line 2, column 1: "1.5;-2" is not a number; the delimiter looks wrong`, sa("--x0", "{bad}/csv-semicolons.csv", "--delimiter", "tab")...),
+		failure(`line 2, column 1: "1.5,-2" is not a number; the delimiter looks wrong: the file is read as separated by "|", and the value holds numbers separated by "," (--delimiter gives it)`, pl("--delimiter", "|")...),
+		usage("--delimiter: applies to the --x0 file, and none is given", sa("--delimiter", ";")...),
+		usage("--columns: the reference data, checkerboard, is a built-in dataset, not a CSV file", ev("--columns", "1,2")...),
+		usage("--delimiter: the reference data, moons, is a built-in dataset", ev("--data", "moons", "--delimiter", ";")...),
+		usage("{bad}/model-data-missing.safetensors was trained on /nonexistent/fmtiny/points.csv, which cannot be read here (no such file or directory): give --data", "eval", "-m", "{bad}/model-data-missing.safetensors"),
+
 		usage("plot: no CSV file given", "plot", "-o", "{dir}/out.png"),
 		usage("plot: give the picture's file with -o", "plot", "{bad}/csv-crlf-bom.csv"),
 		usage("--size -1: must be in [0, 4096]", pl("--size", "-1")...),

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"os"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -14,11 +16,13 @@ import (
 	"github.com/fmtiny/fmtiny/ode"
 )
 
-const evalAbout = `Sample a model and measure the sample against fresh data of the model's dataset (or a CSV
-file given with --data): energy distance, sliced Wasserstein-1 and RBF MMD, all computed after
-standardising both samples with the reference data's column statistics, so that they compare
-across datasets; and on the checkerboard, the fraction of points on the board's 8 squares and
-the balance between squares (1 when all hold the same share).
+const evalAbout = `Sample a model and measure the sample against fresh data of the model's dataset, or a CSV
+file given with --data (a model trained on a CSV file records its absolute path, and eval reads
+the same columns of it again from any folder): energy distance, sliced Wasserstein-1 and RBF
+MMD, all computed after standardising both samples with the reference data's column
+statistics, so that they compare across datasets; and on the checkerboard, the fraction of
+points on the board's 8 squares and the balance between squares (1 when all hold the same
+share).
 
 Examples:
   fmtiny eval -m model.safetensors
@@ -86,6 +90,8 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("eval", "-m model.safetensors [flags]", evalAbout)
 	model := fs.String("m", "model.safetensors", "model file")
 	data := fs.String("data", "", "reference data: a built-in dataset or a CSV file (default: the model's own dataset)")
+	var cf csvFlags
+	cf.register(fs, "a CSV file of reference data", true)
 	n := fs.Int("n", 5000, "points to sample and to compare with")
 	solver := fs.String("solver", "midpoint", "ODE solver: euler, midpoint, heun, rk4 or dopri5")
 	steps := fs.Int("steps", 20, "steps of a fixed-step solver")
@@ -122,11 +128,32 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	source := *data
 	if source == "" {
 		source = m.Data
+		if source == "" {
+			return usagef("%s does not name its dataset: give --data", *model)
+		}
+		// The model's own CSV file is read as training read it, unless flags say otherwise.
+		if _, builtin := fm.Builtin(source); !builtin {
+			if _, err := os.Stat(source); err != nil {
+				return usagef("%s was trained on %s, which cannot be read here (%v): give --data", *model, source, unwrapPath(err))
+			}
+			if !fs.isSet("columns") {
+				cf.columns = m.Extra[keySelect]
+			}
+			if !fs.isSet("delimiter") {
+				cf.delimiter = m.Extra[keyDelimiter]
+			}
+		}
 	}
-	if source == "" {
-		return usagef("%s does not name its dataset: give --data", *model)
+	if _, builtin := fm.Builtin(source); builtin {
+		if f := cf.given(fs); f != "" {
+			return usagef("--%s: the reference data, %s, is a built-in dataset, not a CSV file", f, source)
+		}
 	}
-	ds, err := openDataset(source)
+	csvOpt, err := cf.options()
+	if err != nil {
+		return err
+	}
+	ds, _, err := openDataset(source, csvOpt)
 	if err != nil {
 		return err
 	}
@@ -186,4 +213,13 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(tw, "square balance\t%.4f\n", *r.Balance)
 	}
 	return tw.Flush()
+}
+
+// unwrapPath drops the operation and path from an *os.PathError, which the message says already.
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }

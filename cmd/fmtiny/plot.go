@@ -36,6 +36,8 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 	fs.Var(listFlag{&rng}, "range", "the part of the plane shown: xmin,xmax,ymin,ymax (default: from the data)")
 	maxPaths := fs.Int("max-paths", plot.DefaultMaxPaths, "trajectory: how many paths to draw (-1: all)")
 	colorByTime := fs.Bool("color-by-time", false, "trajectory: colour paths by t instead of thin dark lines")
+	var cf csvFlags
+	cf.register(fs, "the CSV files", false)
 	files, err := parse(fs, args, -1, stdout)
 	if err != nil {
 		return err
@@ -71,6 +73,10 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 			return usagef("--labels: %d labels for %d files", len(names), len(files))
 		}
 	}
+	csvOpt, err := cf.options()
+	if err != nil {
+		return err
+	}
 	if err := checkWritable(*out); err != nil {
 		return err
 	}
@@ -84,7 +90,7 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 		if names != nil {
 			label = strings.TrimSpace(names[i])
 		}
-		header, t, err := readTable(file)
+		header, t, err := readTable(file, csvOpt)
 		if err != nil {
 			return err
 		}

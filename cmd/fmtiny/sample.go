@@ -12,9 +12,10 @@ import (
 )
 
 const sampleAbout = `Draw points from a model by integrating its velocity field from t = 0 (noise) to t = 1 (the
-data), and write them as CSV to stdout (or -o): a header x,y (2D) or x0,x1,... and one row per
-point, in the data's own units. With --at, the points at each of those times, and with
---trajectory, at every solver step, with leading columns t,id.
+data), and write them as CSV to stdout (or -o): a header, and one row per point in the data's
+own units. The header holds the names of the columns the model was trained on (a CSV file's
+header), or x,y (2D) or x0,x1,... when it had none. With --at, the points at each of those
+times, and with --trajectory, at every solver step, with leading columns t,id.
 
 Solvers: euler, midpoint, heun, rk4 (fixed --steps) and dopri5 (adaptive, --rtol/--atol; the
 number of field evaluations goes to stderr). The initial noise depends on --seed and -n alone,
@@ -40,6 +41,8 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 	fs.Var(listFlag{&at}, "at", "record every point at these times, e.g. 0,0.5,1")
 	trajectory := fs.Bool("trajectory", false, "record every point after every solver step")
 	x0 := fs.String("x0", "", "CSV file of initial points (instead of noise from --seed)")
+	var cf csvFlags
+	cf.register(fs, "--x0", false)
 	threads := fs.Int("threads", 0, "threads (0: all cores)")
 	out := fs.String("o", "", "write the CSV to this file instead of stdout")
 	var mf modelFlags
@@ -73,6 +76,13 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 			return usagef("--at %v: times must be in [0, 1]", t)
 		}
 	}
+	if f := cf.given(fs); f != "" && *x0 == "" {
+		return usagef("--%s: applies to the --x0 file, and none is given", f)
+	}
+	csvOpt, err := cf.options()
+	if err != nil {
+		return err
+	}
 	if *out != "" {
 		if err := checkWritable(*out); err != nil {
 			return err
@@ -87,7 +97,7 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *x0 != "" {
-		_, t, err := readTable(*x0)
+		_, t, err := readTable(*x0, csvOpt)
 		if err != nil {
 			return err
 		}
@@ -96,6 +106,10 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 		}
 		opt.X0, opt.N = t.X, t.Rows()
 	}
+	names, err := columnNames(m)
+	if err != nil {
+		return fmt.Errorf("%s: %w", *model, err)
+	}
 	res, err := m.Sample(opt)
 	if err != nil {
 		return err
@@ -103,7 +117,7 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 	if method == ode.Dopri5 {
 		fmt.Fprintf(stderr, "fmtiny: dopri5: %d field evaluations, %d steps accepted, %d rejected\n", res.Stats.NFE, res.Stats.Accepted, res.Stats.Rejected)
 	}
-	write := func(w io.Writer) error { return writePoints(w, m.Dim(), res, opt.N) }
+	write := func(w io.Writer) error { return writePoints(w, names, res, opt.N) }
 	if *out != "" {
 		return fm.WriteFileAtomic(*out, write)
 	}
@@ -115,17 +129,15 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// writePoints writes the final points, or with snapshots the rows t,id,x... for every recorded
-// time, as DESIGN.md fixes the CSV.
-func writePoints(w io.Writer, d int, res *fm.SampleResult, n int) error {
+// writePoints writes the final points under a header of the columns' names, or with snapshots
+// the rows t,id,x,y,... for every recorded time.
+func writePoints(w io.Writer, names []string, res *fm.SampleResult, n int) error {
 	if res.Snapshots == nil {
-		return fm.WriteCSV(w, fm.ColumnNames(d), res.X)
+		return fm.WriteCSV(w, names, res.X)
 	}
+	d := len(names)
 	bw := bufio.NewWriterSize(w, 64<<10)
-	bw.WriteString("t,id")
-	for _, c := range fm.ColumnNames(d) {
-		bw.WriteString("," + c)
-	}
+	bw.WriteString(fm.CSVHeader(append([]string{"t", "id"}, names...)))
 	bw.WriteByte('\n')
 	var line []byte
 	for _, s := range res.Snapshots {

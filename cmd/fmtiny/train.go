@@ -20,6 +20,12 @@ const trainAbout = `Fit an MLP velocity field with Conditional Flow Matching (Li
 2D dataset (checkerboard, moons, swissroll, 8gaussians, circles) or a CSV file of any number
 of numeric columns, and save it as a safetensors file that PyTorch reads.
 
+A CSV file's values are separated by commas, semicolons, tabs or | (detected from its first
+line, or --delimiter); its first line is a header when none of its values is a number.
+--columns picks columns by header name or by number counted from 1, and skips the others, which
+may hold text. The model records the file's absolute path and the columns' names: eval finds
+the file from any folder, and samples are written under those names.
+
 The defaults train the checkerboard with the conditional OT path in about a minute on two cores.
 A checkpoint (the -o file with .ckpt appended) is written every --checkpoint-every steps and when
 the run is interrupted (Ctrl-C, SIGTERM); the same command with --resume continues it, and ends
@@ -29,6 +35,7 @@ Examples:
   fmtiny train
   fmtiny train --data moons --path vp --steps 10000 -o moons-vp.safetensors
   fmtiny train --data points.csv --hidden 256 --layers 3 --ema 0.999
+  fmtiny train --data measurements.csv --columns temp,pressure -o weather.safetensors
   fmtiny train --resume`
 
 // maxLayers bounds --layers far above any MLP that trains without residual connections, and far
@@ -44,6 +51,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("train", "[flags]", trainAbout)
 	def := fm.DefaultTrainConfig()
 	data := fs.String("data", "checkerboard", "dataset: checkerboard, moons, swissroll, 8gaussians, circles, or a CSV file")
+	var cf csvFlags
+	cf.register(fs, "--data FILE", true)
 	standardize := fs.String("standardize", "auto", "train on data standardised per column (samples come back in the data's units): true, false, or auto (true for CSV files)")
 	pathName := fs.String("path", "condot", "probability path: condot, vp, poly[:n], linvp or cosine")
 	sigmaMin := fs.finite("sigma-min", 0, "condot: the noise left at t = 1")
@@ -92,13 +101,21 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	case *every < 0:
 		return usagef("--checkpoint-every %d: must not be negative", *every)
 	}
-	if cfg.Data, err = openDataset(*data); err != nil {
+	csvOpt, err := cf.options()
+	if err != nil {
 		return err
+	}
+	var header []string
+	if cfg.Data, header, err = openDataset(*data, csvOpt); err != nil {
+		return err
+	}
+	table, _ := cfg.Data.(*fm.Table)
+	if f := cf.given(fs); f != "" && table == nil {
+		return usagef("--%s: --data %s is a built-in dataset, not a CSV file", f, *data)
 	}
 	switch *standardize {
 	case "auto":
-		_, isFile := cfg.Data.(*fm.Table)
-		cfg.Standardize = isFile
+		cfg.Standardize = table != nil
 	case "true", "false":
 		cfg.Standardize = *standardize == "true"
 	default:
@@ -142,8 +159,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if err := checkWritable(*out); err != nil {
 		return err
 	}
-	if t, ok := cfg.Data.(*fm.Table); ok {
-		if err := notAnInput(*out, t.Source); err != nil {
+	if table != nil {
+		if err := notAnInput(*out, table.Source); err != nil {
 			return err
 		}
 	}
@@ -184,6 +201,9 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		progress = io.Discard
 	}
 	bar := newProgress(progress, tr.Step, cfg.Steps)
+	if table != nil && !*quiet {
+		describeTable(stderr, *data, table, header)
+	}
 	if !*quiet {
 		fmt.Fprintf(stderr, "fmtiny: training %s on %s with the %s path: %d parameters, batch %d, %d steps, kernels %s, %d threads\n",
 			describeNet(cfg), cfg.Data.Name(), cfg.Path.Name(), tr.Model().Net.NumParams(), cfg.Batch, cfg.Steps, mat.Impl(), mat.Threads())
@@ -222,7 +242,11 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	bar.finish()
-	if err := tr.Model().Save(*out); err != nil {
+	m := tr.Model()
+	if table != nil {
+		recordData(m, header, cf)
+	}
+	if err := m.Save(*out); err != nil {
 		return err
 	}
 	if err := os.Remove(ckpt); err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -242,33 +266,45 @@ func describeNet(c fm.TrainConfig) string {
 	return fmt.Sprintf("an MLP (%s, %s, t %s)", w, c.Act, map[bool]string{true: "first", false: "last"}[c.TimeFirst])
 }
 
-// openDataset takes a built-in dataset's name, or a CSV file's path.
-func openDataset(name string) (fm.Dataset, error) {
+// openDataset takes a built-in dataset's name, or a CSV file's path read with opt. For a file it
+// returns the header too (nil if there is none), and the table's Source, which the model
+// records, is the file's absolute path, so that eval finds it from any folder.
+func openDataset(name string, opt fm.CSVOptions) (fm.Dataset, []string, error) {
 	if ds, ok := fm.Builtin(name); ok {
-		return ds, nil
+		return ds, nil, nil
 	}
 	looksLikeFile := strings.ContainsAny(name, `/\`) || strings.HasSuffix(strings.ToLower(name), ".csv")
 	if _, err := os.Stat(name); err != nil && !looksLikeFile {
-		return nil, usagef("--data %q: not a built-in dataset (%s) nor a file", name, strings.Join(fm.Builtins(), ", "))
+		return nil, nil, usagef("--data %q: not a built-in dataset (%s) nor a file", name, strings.Join(fm.Builtins(), ", "))
 	}
-	_, t, err := readTable(name)
+	header, t, err := readTable(name, opt)
+	if errors.Is(err, fm.ErrCSVText) && opt.Columns == nil {
+		err = fmt.Errorf("%w; a column of text? --columns chooses the numeric ones", err)
+	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if t.Rows() < 2 {
-		return nil, fmt.Errorf("%s: only one data row; training and metrics need at least 2", name)
+		return nil, nil, fmt.Errorf("%s: only one data row; training and metrics need at least 2", name)
 	}
-	return t, nil
+	if abs, err := filepath.Abs(name); err == nil {
+		t.Source = abs
+	}
+	return t, header, nil
 }
 
-// readTable reads a CSV file of points and its header (nil if it has none).
-func readTable(path string) ([]string, *fm.Table, error) {
+// readTable reads a CSV file of points and its header (nil if it has none). An error that
+// a flag can mend says which.
+func readTable(path string, opt fm.CSVOptions) ([]string, *fm.Table, error) {
 	f, err := openRegular(path)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer f.Close()
-	header, t, err := fm.ReadCSV(f)
+	header, t, err := fm.ReadCSVWith(f, opt)
+	if errors.Is(err, fm.ErrCSVDelimiter) {
+		err = fmt.Errorf("%w (--delimiter gives it)", err)
+	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}

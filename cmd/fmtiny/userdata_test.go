@@ -1,0 +1,88 @@
+package main
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/fmtiny/fmtiny/fm"
+)
+
+// This file trains on a CSV file of a user's own: semicolons, a column of text, a constant
+// column and names of their own, and checks what comes back.
+
+// writeUserCSV writes n rows of "name;temp, C;twice;const" to dir/name and returns its path.
+func writeUserCSV(t *testing.T, dir, name string, n int) string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("name;temp, C;twice;const\n")
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := range n {
+		x := r.NormFloat64()
+		fmt.Fprintf(&b, "row%d;%.4f;%.4f;7\n", i, x, 2*x+0.1*r.NormFloat64())
+	}
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestUserCSV trains on a semicolon-separated file with --columns, from its folder: training
+// says what it read and warns of the constant column, the model records the column names and
+// the file's absolute path, samples come back under those names, and eval finds the file from
+// another folder.
+func TestUserCSV(t *testing.T) {
+	dir := t.TempDir()
+	writeUserCSV(t, dir, "mine.csv", 300)
+	t.Chdir(dir)
+	args := []string{"train", "--data", "mine.csv", "--steps", "50", "--hidden", "16", "--layers", "1", "--batch", "64", "-o", "m.safetensors"}
+
+	// The text column stops training with a way round it.
+	r := inProcess(args...)
+	checkFailure(t, r, 1, `mine.csv: line 2, column 1: "row0" is not a number; a column of text? --columns chooses the numeric ones`)
+
+	r = inProcess(append(args, "--columns", "twice,2,4")...)
+	checkSuccess(t, r)
+	lines := strings.Split(r.stderr, "\n")
+	if lines[0] != `fmtiny: read 300 rows of 3 columns (twice,"temp, C",const) from mine.csv` ||
+		lines[1] != "fmtiny: warning: constant column: const (7); nothing to learn there (--columns leaves it out)" {
+		t.Fatalf("training did not say what it read:\n%v", r)
+	}
+	m, err := fm.LoadModel("m.safetensors", fm.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	abs := filepath.Join(dir, "mine.csv")
+	if m.Data != abs || m.Extra["data.columns"] != `twice,"temp, C",const` || m.Extra["data.select"] != "twice,2,4" {
+		t.Fatalf("the model records data %q, columns %q, select %q", m.Data, m.Extra["data.columns"], m.Extra["data.select"])
+	}
+	header, table := readPoints(t, sample(t, "-m", "m.safetensors", "-n", "10"))
+	if !slices.Equal(header, []string{"twice", "temp, C", "const"}) || table.Rows() != 10 {
+		t.Fatalf("samples written under %q", header)
+	}
+	header, _ = readPoints(t, sample(t, "-m", "m.safetensors", "-n", "10", "--at", "0.5,1"))
+	if !slices.Equal(header, []string{"t", "id", "twice", "temp, C", "const"}) {
+		t.Fatalf("snapshots written under %q", header)
+	}
+
+	// From another folder, eval reads the same columns of the same file.
+	other := filepath.Join(dir, "other")
+	if err := os.Mkdir(other, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(other)
+	r = inProcess("eval", "-m", "../m.safetensors", "-n", "100")
+	checkSuccess(t, r)
+	if !regexp.MustCompile(`(?m)^reference +` + regexp.QuoteMeta(abs) + `, 100 points$`).MatchString(r.stdout) {
+		t.Fatalf("eval from another folder:\n%v", r)
+	}
+	// A file of other columns is refused by their count.
+	r = inProcess("eval", "-m", "../m.safetensors", "-n", "100", "--data", "../mine.csv", "--columns", "2,3")
+	checkFailure(t, r, 1, "2 dimensions, but the model generates 3")
+}
