@@ -208,6 +208,12 @@ func flagCases() []battery {
 		failure("the folder {dir}/missing does not exist", sa("-o", "{dir}/missing/points.csv")...),
 		failure("{dir}/sub: is a directory", pl("-o", "{dir}/sub")...),
 		failure("the folder {dir}/missing does not exist", pl("-o", "{dir}/missing/p.png")...),
+		// Model files that are not safetensors at all: one line that says what they look like.
+		failure("{bad}/csv-semicolons.csv: not a safetensors model file (it looks like a CSV file)", "info", "{bad}/csv-semicolons.csv"),
+		failure("{dir}/out.csv: not a safetensors model file (it looks like a CSV file)", "sample", "-m", "{dir}/out.csv", "-n", "3"),
+		failure("{dir}/out.png: not a safetensors model file (it looks like a text file)", "eval", "-m", "{dir}/out.png", "--data", "moons"),
+		failure("trajectories.png: not a safetensors model file (it looks like a PNG picture)", "info", "{bad}/../pictures/trajectories.png"),
+		failure("csv-binary.csv: not a safetensors model file (its first 8 bytes, the length of a header, say 9977739734425108505 bytes, more than the file's 2048)", "info", "{bad}/csv-binary.csv"),
 		// Inputs that are not files: a folder, a device, nothing.
 		failure("{dir}/sub: is a directory", "info", "{dir}/sub"),
 		failure("/dev/zero: is not a regular file", "info", "/dev/zero"),

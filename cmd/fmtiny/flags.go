@@ -179,6 +179,9 @@ func (mf *modelFlags) load(file string) (*fm.Model, error) {
 		}
 		opt.Path = &p
 	}
+	if err := notAModel(file); err != nil {
+		return nil, err
+	}
 	return fm.LoadModel(file, opt)
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -8,6 +9,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/fmtiny/fmtiny/fm"
 	"github.com/fmtiny/fmtiny/mat"
 )
 
@@ -15,12 +17,22 @@ const infoAbout = `Describe a model file: its network, parameter count, path, da
 the kernel set this machine would run it with. For a file without fmtiny's metadata (a PyTorch
 state dict), it says what was inferred from the tensors' shapes and what was assumed.
 
+With --json, one JSON object for scripts, whose keys are: file, fmtiny_metadata (false for a
+file without it), architecture ("mlp"), widths (input, hidden layers, output), activation, time
+("first" or "last"), path (an object: name, t_end, and sigma_min, power or beta_min and
+beta_max where the path has them), dimensions, columns (the names samples are written under),
+data (the dataset or the CSV file trained on; "" when unknown), data_mean, data_std, steps and
+seed (null without fmtiny metadata), parameters, kernels, and metadata (every other key of the
+file's metadata).
+
 Examples:
   fmtiny info model.safetensors
+  fmtiny info --json model.safetensors
   fmtiny info torch.safetensors --act relu --time first`
 
 func runInfo(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("info", "[flags] model.safetensors", infoAbout)
+	asJSON := fs.Bool("json", false, "print one JSON object instead of a table")
 	var mf modelFlags
 	mf.register(fs)
 	files, err := parse(fs, args, 1, stdout)
@@ -34,6 +46,9 @@ func runInfo(args []string, stdout, stderr io.Writer) error {
 	m, err := mf.load(file)
 	if err != nil {
 		return err
+	}
+	if *asJSON {
+		return infoJSON(stdout, file, m)
 	}
 	net := m.Net
 	widths := []string{strconv.Itoa(net.In)}
@@ -81,4 +96,71 @@ func floats(v []float64) string {
 		s[i] = strconv.FormatFloat(x, 'g', 6, 64)
 	}
 	return strings.Join(s, ", ")
+}
+
+// modelInfo is what info --json prints; its keys are part of fmtiny's interface.
+type modelInfo struct {
+	File         string            `json:"file"`
+	Ours         bool              `json:"fmtiny_metadata"`
+	Architecture string            `json:"architecture"`
+	Widths       []int             `json:"widths"`
+	Activation   string            `json:"activation"`
+	Time         string            `json:"time"`
+	Path         pathInfo          `json:"path"`
+	Dimensions   int               `json:"dimensions"`
+	Columns      []string          `json:"columns"`
+	Data         string            `json:"data"`
+	DataMean     []float64         `json:"data_mean"`
+	DataStd      []float64         `json:"data_std"`
+	Steps        *int64            `json:"steps"`
+	Seed         *uint64           `json:"seed"`
+	Parameters   int               `json:"parameters"`
+	Kernels      string            `json:"kernels"`
+	Metadata     map[string]string `json:"metadata"`
+}
+
+type pathInfo struct {
+	Name     string   `json:"name"`
+	TEnd     float64  `json:"t_end"`
+	SigmaMin *float64 `json:"sigma_min,omitempty"`
+	Power    *float64 `json:"power,omitempty"`
+	BetaMin  *float64 `json:"beta_min,omitempty"`
+	BetaMax  *float64 `json:"beta_max,omitempty"`
+}
+
+func infoJSON(w io.Writer, file string, m *fm.Model) error {
+	names, err := columnNames(m)
+	if err != nil {
+		return fmt.Errorf("%s: %w", file, err)
+	}
+	net := m.Net
+	widths := append(append([]int{net.In}, net.Hidden...), net.Out)
+	p := m.Path
+	info := modelInfo{
+		File: file, Ours: !m.Inferred, Architecture: "mlp", Widths: widths, Activation: net.Act.String(),
+		Time: map[bool]string{true: "first", false: "last"}[net.TimeFirst],
+		Path: pathInfo{Name: p.Name(), TEnd: p.TEnd}, Dimensions: m.Dim(), Columns: names, Data: m.Data,
+		DataMean: m.Stats.Mean, DataStd: m.Stats.Std, Parameters: net.NumParams(), Kernels: mat.Impl(),
+		Metadata: m.Extra,
+	}
+	switch p.Schedule {
+	case fm.CondOT:
+		info.Path.SigmaMin = &p.SigmaMin
+	case fm.Polynomial:
+		info.Path.Power = &p.Power
+	case fm.VP:
+		info.Path.BetaMin, info.Path.BetaMax = &p.BetaMin, &p.BetaMax
+	}
+	if !m.Inferred {
+		info.Steps, info.Seed = &m.Steps, &m.Seed
+	}
+	if info.Metadata == nil {
+		info.Metadata = map[string]string{}
+	}
+	b, err := json.Marshal(info)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -85,4 +86,64 @@ func TestUserCSV(t *testing.T) {
 	// A file of other columns is refused by their count.
 	r = inProcess("eval", "-m", "../m.safetensors", "-n", "100", "--data", "../mine.csv", "--columns", "2,3")
 	checkFailure(t, r, 1, "2 dimensions, but the model generates 3")
+}
+
+// TestInfoJSON checks info --json on a model of fmtiny's and on a PyTorch state dict: one JSON
+// object of the documented keys and nothing else.
+func TestInfoJSON(t *testing.T) {
+	type pathInfo struct {
+		Name     string   `json:"name"`
+		TEnd     float64  `json:"t_end"`
+		SigmaMin *float64 `json:"sigma_min"`
+		Power    *float64 `json:"power"`
+		BetaMin  *float64 `json:"beta_min"`
+		BetaMax  *float64 `json:"beta_max"`
+	}
+	type info struct {
+		File         string            `json:"file"`
+		Ours         bool              `json:"fmtiny_metadata"`
+		Architecture string            `json:"architecture"`
+		Widths       []int             `json:"widths"`
+		Activation   string            `json:"activation"`
+		Time         string            `json:"time"`
+		Path         pathInfo          `json:"path"`
+		Dimensions   int               `json:"dimensions"`
+		Columns      []string          `json:"columns"`
+		Data         string            `json:"data"`
+		DataMean     []float64         `json:"data_mean"`
+		DataStd      []float64         `json:"data_std"`
+		Steps        *int64            `json:"steps"`
+		Seed         *uint64           `json:"seed"`
+		Parameters   int               `json:"parameters"`
+		Kernels      string            `json:"kernels"`
+		Metadata     map[string]string `json:"metadata"`
+	}
+	decode := func(args ...string) info {
+		t.Helper()
+		r := inProcess(append([]string{"info", "--json"}, args...)...)
+		checkSuccess(t, r)
+		var got info
+		dec := json.NewDecoder(strings.NewReader(r.stdout))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&got); err != nil || r.stdout[dec.InputOffset():] != "\n" || r.stderr != "" {
+			t.Fatalf("info --json: %v\n%v", err, r)
+		}
+		return got
+	}
+	model := trainedModel(t, "--path", "vp")
+	got := decode(model)
+	if got.File != model || !got.Ours || got.Architecture != "mlp" || !slices.Equal(got.Widths, []int{3, 32, 32, 2}) ||
+		got.Activation != "silu" || got.Time != "last" || got.Path.Name != "vp" || got.Path.TEnd != 1-1e-5 ||
+		got.Path.BetaMin == nil || *got.Path.BetaMin != 0.1 || *got.Path.BetaMax != 20 || got.Path.SigmaMin != nil ||
+		got.Dimensions != 2 || !slices.Equal(got.Columns, []string{"x", "y"}) || got.Data != "checkerboard" ||
+		len(got.DataMean) != 2 || len(got.DataStd) != 2 || got.Steps == nil || *got.Steps != 200 || *got.Seed != 3 ||
+		got.Parameters != 1250 || got.Kernels == "" || got.Metadata["train.batch"] != "128" {
+		t.Fatalf("info --json: %+v", got)
+	}
+	torch := filepath.Join(badDir, "model-torch.safetensors")
+	got = decode(torch, "--act", "relu")
+	if got.Ours || got.Activation != "relu" || got.Steps != nil || got.Seed != nil || got.Data != "" ||
+		got.Path.SigmaMin == nil || *got.Path.SigmaMin != 0 || got.Metadata["format"] != "pt" {
+		t.Fatalf("info --json of a state dict: %+v", got)
+	}
 }
