@@ -269,6 +269,8 @@ func badFiles(t testing.TB) []badFile {
 		{"csv-decimal-comma.csv", "decimal commas between semicolons", []byte("x;y\n1,5;2\n3;4\n"), every(`line 2, column 1: "1,5" is not a number; a decimal comma? write "1.5"`)},
 		{"csv-text-column.csv", "a column of names before the numbers", []byte("name,x,y\na,1,2\nb,3,4\n"),
 			map[string]string{"*": `line 2, column 1: "a" is not a number`, "train": `"a" is not a number; a column of text? --columns chooses the numeric ones`, "eval": "a column of text? --columns"}},
+		{"csv-snapshots.csv", "points at three times, as sample --at writes them: plot draws them; as data they are 4 columns", []byte("t,id,x,y\n0,0,1,2\n0,1,3,4\n0.5,0,1.5,2.5\n0.5,1,3.5,4.5\n1,0,2,3\n1,1,4,5\n"),
+			map[string]string{"train": "", "plot": "", "sample": "4 columns, but the model generates 2", "eval": "4 dimensions, but the model generates 2"}},
 		{"csv-3-columns.csv", "valid points of 3 dimensions, for a model of 2", []byte("a,b,c\n1,2,3\n4,5,6\n7,8,9\n"),
 			map[string]string{"train": "", "plot": "", "sample": twoDims, "eval": evalDim}},
 	}

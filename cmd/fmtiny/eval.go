@@ -106,9 +106,13 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	method, err := ode.ParseMethod(*solver)
-	switch {
-	case err != nil:
+	if err != nil {
 		return usagef("--solver: %v", err)
+	}
+	if err := checkSolverFlags(fs, method); err != nil {
+		return err
+	}
+	switch {
 	case *n < 2:
 		return usagef("-n %d: must be at least 2", *n)
 	case *steps < 1:

@@ -30,7 +30,7 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 	labels := fs.String("labels", "", "comma-separated labels, one per file (default: the files' base names)")
 	title := fs.String("title", "", "a title over the picture")
 	kind := fs.String("kind", "auto", "what the files hold: auto, sample, snapshots or trajectory")
-	style := fs.String("style", "auto", "how points are drawn: auto, density or scatter")
+	style := fs.String("style", "auto", fmt.Sprintf("samples and snapshots: how points are drawn: auto, density (a 2D histogram) or scatter (dots); auto draws dots when no panel holds more than %d points", plot.ScatterMax))
 	size := fs.Int("size", 0, "the longer side of one panel in pixels (0: a default for the picture)")
 	var rng []float64
 	fs.Var(listFlag{&rng}, "range", "the part of the plane shown: xmin,xmax,ymin,ymax (default: from the data)")
@@ -96,6 +96,16 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 		}
 		if data[i], err = plot.FromTable(header, t.D, t.X, label, k); err != nil {
 			return fmt.Errorf("%s: %w", file, err)
+		}
+	}
+	// Flags for one kind of picture are refused for another (Draw refuses files of mixed kinds).
+	if k := data[0].Kind; k == plot.Trajectory && fs.isSet("style") {
+		return usagef("--style: %s holds a trajectory, drawn as paths, not as a histogram or dots", files[0])
+	} else if k != plot.Trajectory {
+		for _, name := range []string{"max-paths", "color-by-time"} {
+			if fs.isSet(name) {
+				return usagef("--%s: applies to a trajectory; %s holds %s", name, files[0], map[plot.Kind]string{plot.Sample: "a sample", plot.Snapshots: "snapshots"}[k])
+			}
 		}
 	}
 	img, err := plot.Draw(data, opt)

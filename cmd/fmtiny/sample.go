@@ -36,7 +36,7 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 	steps := fs.Int("steps", 20, "steps of a fixed-step solver")
 	rtol := fs.finite("rtol", 1e-5, "dopri5: relative tolerance")
 	atol := fs.finite("atol", 1e-5, "dopri5: absolute tolerance")
-	seed := fs.Uint64("seed", 1, "seed of the initial noise")
+	seed := fs.Uint64("seed", 1, "seed of the initial noise (not with --x0)")
 	var at []float64
 	fs.Var(listFlag{&at}, "at", "record every point at these times, e.g. 0,0.5,1")
 	trajectory := fs.Bool("trajectory", false, "record every point after every solver step")
@@ -54,8 +54,13 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usagef("--solver: %v", err)
 	}
+	if err := checkSolverFlags(fs, method); err != nil {
+		return err
+	}
 	opt := fm.SampleOptions{N: *n, Method: method, Steps: *steps, Rtol: *rtol, Atol: *atol, Seed: *seed, At: at, Trajectory: *trajectory}
 	switch {
+	case fs.isSet("x0") && fs.isSet("seed"):
+		return usagef("--seed: the initial points come from --x0, not from noise drawn with a seed")
 	case fs.isSet("x0") && fs.isSet("n"):
 		return usagef("give -n or --x0, not both: the file's rows are the points")
 	case *x0 == "" && *n < 1:

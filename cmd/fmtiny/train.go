@@ -68,7 +68,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	schedule := fs.String("schedule", "constant", "learning-rate schedule: constant or cosine")
 	warmup := fs.Int64("warmup", 0, "steps of linear learning-rate warm-up")
 	weightDecay := fs.finite("weight-decay", 0, "weight decay (L2, or decoupled with --adamw)")
-	adamw := fs.Bool("adamw", false, "use AdamW's decoupled weight decay")
+	adamw := fs.Bool("adamw", false, "use AdamW's decoupled weight decay (with --weight-decay)")
 	clip := fs.finite("clip", 0, "clip the global gradient norm to this (0: off)")
 	ema := fs.finite("ema", 0, "keep an exponential moving average of the weights with this decay, e.g. 0.999, and save it (0: off)")
 	seed := fs.Uint64("seed", 1, "random seed")
@@ -148,6 +148,9 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		cfg.TimeFirst = *timePos == "first"
 	default:
 		return usagef("--time %q: want first or last", *timePos)
+	}
+	if *adamw && !(*weightDecay > 0) {
+		return usagef("--adamw: AdamW differs from Adam only by how it decays weights, and --weight-decay is 0")
 	}
 	cfg.Batch, cfg.Steps, cfg.LR = *batch, *steps, float32(*lr)
 	cfg.Schedule, cfg.Warmup = *schedule, *warmup
