@@ -137,6 +137,8 @@ func flagCases() []battery {
 		usage("--at 1.5: times must be in [0, 1]", sa("--at", "0,1.5")...),
 		usage("--at -0.1: times must be in [0, 1]", sa("--at", "-0.1")...),
 		usage(`"nan" is not a finite number`, sa("--at", "nan")...),
+		usage("--at 0.5: that time is given twice (as 0.5); each is recorded once", sa("--at", "0.5,0.5")...),
+		usage("--at 0.10000000001: that time is given twice (as 0.1)", sa("--at", "1,0.1,0.10000000001")...),
 		usage(`"" is not a number`, sa("--at", "0,,1")...),
 		usage("--rtol 0: must be positive", sa("--rtol", "0", "--solver", "dopri5")...),
 		usage("--rtol -1e-05: must be positive", sa("--rtol", "-1e-5", "--solver", "dopri5")...),

@@ -76,10 +76,16 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 	case *trajectory && len(at) > 0:
 		return usagef("--at with --trajectory: give one or the other")
 	}
+	seen := make(map[float32]float64, len(at))
 	for _, t := range at {
 		if t < 0 || t > 1 {
 			return usagef("--at %v: times must be in [0, 1]", t)
 		}
+		// Times are float32 in the sampler: two that round to one would give the same rows twice.
+		if u, ok := seen[float32(t)]; ok {
+			return usagef("--at %v: that time is given twice (as %v); each is recorded once", t, u)
+		}
+		seen[float32(t)] = t
 	}
 	if f := cf.given(fs); f != "" && *x0 == "" {
 		return usagef("--%s: applies to the --x0 file, and none is given", f)
