@@ -15,7 +15,8 @@ import (
 
 // battery is one hostile command line. In args, {dir} is the case's own folder, which holds a
 // valid model.safetensors, the outputs out.safetensors, out.csv and out.png of an earlier run,
-// and an empty folder sub; {bad} is testdata/bad.
+// the checkpoint old.safetensors.ckpt of an interrupted one, and an empty folder sub; {bad} is
+// testdata/bad.
 type battery struct {
 	name   string
 	args   []string
@@ -128,6 +129,9 @@ func flagCases() []battery {
 		usage("--checkpoint-every -1: must not be negative", tr("--checkpoint-every", "-1")...),
 		usage(`invalid value "-1" for flag -seed`, tr("--seed", "-1")...),
 		failure("no checkpoint", tr("--resume", "--steps", "3")...),
+		usage("--resume with --restart: give one or the other", tr("--resume", "--restart")...),
+		usage("{dir}/old.safetensors.ckpt holds an earlier run: add --resume to continue it, or --restart to start over (moving it to {dir}/old.safetensors.ckpt.old)",
+			"train", "--steps", "3", "-o", "{dir}/old.safetensors"),
 
 		usage(`unknown method "rk45"`, sa("--solver", "rk45")...),
 		usage("--steps 0: must be at least 1", sa("--steps", "0")...),
@@ -255,6 +259,8 @@ func setupCaseDir(t testing.TB, good []byte) string {
 		"out.safetensors":   good,
 		"out.csv":           []byte("x,y\n1,2\n3,4\n"),
 		"out.png":           []byte("the picture of an earlier run"),
+		// The checkpoint of an interrupted run, which train must not destroy.
+		"old.safetensors.ckpt": []byte("the checkpoint of an earlier run"),
 	} {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
 			t.Fatal(err)

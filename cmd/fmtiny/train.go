@@ -29,7 +29,9 @@ the file from any folder, and samples are written under those names.
 The defaults train the checkerboard with the conditional OT path in about a minute on two cores.
 A checkpoint (the -o file with .ckpt appended) is written every --checkpoint-every steps and when
 the run is interrupted (Ctrl-C, SIGTERM); the same command with --resume continues it, and ends
-with the same model, bit for bit, as an uninterrupted run.
+with the same model, bit for bit, as an uninterrupted run. While a checkpoint is there, train
+refuses to start without --resume or --restart, which starts over and moves the checkpoint aside
+to the -o file with .ckpt.old appended (replacing an older one of that name).
 
 Examples:
   fmtiny train
@@ -76,6 +78,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	out := fs.String("o", "model.safetensors", "output model file")
 	every := fs.Int64("checkpoint-every", 1000, "write a checkpoint every N steps (0: only when interrupted)")
 	resume := fs.Bool("resume", false, "continue the run saved in the -o file's checkpoint")
+	restart := fs.Bool("restart", false, "start over although the -o file's checkpoint holds an earlier run, moving it to FILE.ckpt.old")
 	quiet := fs.Bool("quiet", false, "print nothing but errors")
 	if _, err := parse(fs, args, 0, stdout); err != nil {
 		return err
@@ -100,6 +103,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		return threadsError(*threads)
 	case *every < 0:
 		return usagef("--checkpoint-every %d: must not be negative", *every)
+	case *resume && *restart:
+		return usagef("--resume with --restart: give one or the other")
 	}
 	csvOpt, err := cf.options()
 	if err != nil {
@@ -167,9 +172,14 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
+	ckpt := *out + ".ckpt"
+	_, err = os.Stat(ckpt)
+	hasCkpt := err == nil
+	if hasCkpt && !*resume && !*restart {
+		return usagef("%s holds an earlier run: add --resume to continue it, or --restart to start over (moving it to %s.old)", ckpt, ckpt)
+	}
 	mat.SetThreads(*threads)
 
-	ckpt := *out + ".ckpt"
 	// A run killed while writing its checkpoint or model left a temporary file; this run
 	// writes both anew.
 	for _, p := range []string{ckpt, *out} {
@@ -185,12 +195,20 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 			}
 			return err
 		}
+		if !*quiet {
+			fmt.Fprintf(stderr, "fmtiny: resuming the run of %s at step %d, to step %d (--steps)\n", ckpt, tr.Step, cfg.Steps)
+		}
 	} else {
 		if tr, err = fm.NewTrainer(cfg); err != nil {
 			return err
 		}
-		if _, err := os.Stat(ckpt); err == nil && !*quiet {
-			fmt.Fprintf(stderr, "fmtiny: note: starting over; %s holds an earlier run (add --resume to continue it)\n", ckpt)
+		if hasCkpt {
+			if err := os.Rename(ckpt, ckpt+".old"); err != nil {
+				return fmt.Errorf("restart: keep the earlier run's checkpoint: %w", err)
+			}
+			if !*quiet {
+				fmt.Fprintf(stderr, "fmtiny: starting over; the earlier run's checkpoint is now %s.old\n", ckpt)
+			}
 		}
 	}
 
