@@ -499,6 +499,20 @@ func CSVHeader(names []string) string {
 	return b.String()
 }
 
+// ParseCSVHeader reads back a header line that CSVHeader wrote: names separated by commas,
+// quoted where they hold a delimiter or a quote.
+func ParseCSVHeader(line string) ([]string, error) {
+	fields, err := splitFields(nil, []byte(line), ',')
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(fields))
+	for i, f := range fields {
+		names[i] = string(f)
+	}
+	return names, nil
+}
+
 // ColumnNames returns the header fmtiny writes for d columns of points when the data had no
 // names of their own: x,y in 2D, x0,x1,... otherwise.
 func ColumnNames(d int) []string {

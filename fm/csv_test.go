@@ -237,4 +237,10 @@ func TestCSVHeaderRoundTrip(t *testing.T) {
 	if err != nil || !slices.Equal(h, want) || tb.D != 6 {
 		t.Fatalf("read back %q, %v from\n%s", h, err, buf.String())
 	}
+	if got, err := ParseCSVHeader(CSVHeader(names)); err != nil || !slices.Equal(got, want) {
+		t.Fatalf("ParseCSVHeader(CSVHeader(names)) = %q, %v", got, err)
+	}
+	if _, err := ParseCSVHeader(`a,"b`); err == nil {
+		t.Fatal(`ParseCSVHeader read a,"b`)
+	}
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/csv"
 	"fmt"
 	"io"
 	"strings"
@@ -88,8 +87,7 @@ func columnNames(m *fm.Model) ([]string, error) {
 	if !ok {
 		return fm.ColumnNames(m.Dim()), nil
 	}
-	r := csv.NewReader(strings.NewReader(v))
-	names, err := r.Read()
+	names, err := fm.ParseCSVHeader(v)
 	if err != nil {
 		return nil, fmt.Errorf("metadata %s = %.40q: %v", keyColumns, v, err)
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -98,69 +97,50 @@ func floats(v []float64) string {
 	return strings.Join(s, ", ")
 }
 
-// modelInfo is what info --json prints; its keys are part of fmtiny's interface.
-type modelInfo struct {
-	File         string            `json:"file"`
-	Ours         bool              `json:"fmtiny_metadata"`
-	Architecture string            `json:"architecture"`
-	Widths       []int             `json:"widths"`
-	Activation   string            `json:"activation"`
-	Time         string            `json:"time"`
-	Path         pathInfo          `json:"path"`
-	Dimensions   int               `json:"dimensions"`
-	Columns      []string          `json:"columns"`
-	Data         string            `json:"data"`
-	DataMean     []float64         `json:"data_mean"`
-	DataStd      []float64         `json:"data_std"`
-	Steps        *int64            `json:"steps"`
-	Seed         *uint64           `json:"seed"`
-	Parameters   int               `json:"parameters"`
-	Kernels      string            `json:"kernels"`
-	Metadata     map[string]string `json:"metadata"`
-}
-
-type pathInfo struct {
-	Name     string   `json:"name"`
-	TEnd     float64  `json:"t_end"`
-	SigmaMin *float64 `json:"sigma_min,omitempty"`
-	Power    *float64 `json:"power,omitempty"`
-	BetaMin  *float64 `json:"beta_min,omitempty"`
-	BetaMax  *float64 `json:"beta_max,omitempty"`
-}
-
+// infoJSON writes what info --json prints: one object whose keys are part of fmtiny's
+// interface (infoAbout lists them).
 func infoJSON(w io.Writer, file string, m *fm.Model) error {
 	names, err := columnNames(m)
 	if err != nil {
 		return fmt.Errorf("%s: %w", file, err)
 	}
 	net := m.Net
-	widths := append(append([]int{net.In}, net.Hidden...), net.Out)
 	p := m.Path
-	info := modelInfo{
-		File: file, Ours: !m.Inferred, Architecture: "mlp", Widths: widths, Activation: net.Act.String(),
-		Time: map[bool]string{true: "first", false: "last"}[net.TimeFirst],
-		Path: pathInfo{Name: p.Name(), TEnd: p.TEnd}, Dimensions: m.Dim(), Columns: names, Data: m.Data,
-		DataMean: m.Stats.Mean, DataStd: m.Stats.Std, Parameters: net.NumParams(), Kernels: mat.Impl(),
-		Metadata: m.Extra,
-	}
+	var path jsonObject
+	path.str("name", p.Name())
+	path.num("t_end", p.TEnd)
 	switch p.Schedule {
 	case fm.CondOT:
-		info.Path.SigmaMin = &p.SigmaMin
+		path.num("sigma_min", p.SigmaMin)
 	case fm.Polynomial:
-		info.Path.Power = &p.Power
+		path.num("power", p.Power)
 	case fm.VP:
-		info.Path.BetaMin, info.Path.BetaMax = &p.BetaMin, &p.BetaMax
+		path.num("beta_min", p.BetaMin)
+		path.num("beta_max", p.BetaMax)
 	}
-	if !m.Inferred {
-		info.Steps, info.Seed = &m.Steps, &m.Seed
+	var o jsonObject
+	o.str("file", file)
+	o.bool("fmtiny_metadata", !m.Inferred)
+	o.str("architecture", "mlp")
+	o.ints("widths", append(append([]int{net.In}, net.Hidden...), net.Out))
+	o.str("activation", net.Act.String())
+	o.str("time", map[bool]string{true: "first", false: "last"}[net.TimeFirst])
+	o.object("path", &path)
+	o.int("dimensions", int64(m.Dim()))
+	o.strs("columns", names)
+	o.str("data", m.Data)
+	o.floats("data_mean", m.Stats.Mean)
+	o.floats("data_std", m.Stats.Std)
+	if m.Inferred {
+		o.null("steps")
+		o.null("seed")
+	} else {
+		o.int("steps", m.Steps)
+		o.uint("seed", m.Seed)
 	}
-	if info.Metadata == nil {
-		info.Metadata = map[string]string{}
-	}
-	b, err := json.Marshal(info)
-	if err != nil {
-		return err
-	}
-	_, err = w.Write(append(b, '\n'))
+	o.int("parameters", int64(net.NumParams()))
+	o.str("kernels", mat.Impl())
+	o.strMap("metadata", m.Extra)
+	_, err = w.Write(append(o.bytes(), '\n'))
 	return err
 }
