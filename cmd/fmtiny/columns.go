@@ -22,11 +22,12 @@ type csvFlags struct {
 	delimiter, columns string
 }
 
-// register adds --delimiter, and with columns --columns, whose usage says what they apply to.
-func (cf *csvFlags) register(fs *flagSet, what string, columns bool) {
+// register adds --delimiter, and unless columnsDefault is "" --columns, their usage saying
+// what they apply to and what --columns reads when not given.
+func (cf *csvFlags) register(fs *flagSet, what, columnsDefault string) {
 	fs.StringVar(&cf.delimiter, "delimiter", "", what+": the delimiter, one of , ; | or tab (default: detected from the first line)")
-	if columns {
-		fs.StringVar(&cf.columns, "columns", "", what+": the columns to read, comma-separated names of the header or numbers counted from 1, e.g. a,c or 2,4 (a name of the header wins over a number); the others are skipped and may hold text (default: all)")
+	if columnsDefault != "" {
+		fs.StringVar(&cf.columns, "columns", "", what+": the columns to read, comma-separated names of the header or numbers counted from 1, e.g. a,c or 2,4 (a name of the header wins over a number); the others are skipped and may hold text (default: "+columnsDefault+")")
 	}
 }
 

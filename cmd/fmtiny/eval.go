@@ -112,13 +112,13 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	model := fs.String("m", "model.safetensors", "model file")
 	data := fs.String("data", "", "reference data: a built-in dataset or a CSV file (default: the model's own dataset)")
 	var cf csvFlags
-	cf.register(fs, "a CSV file of reference data", true)
+	cf.register(fs, "a CSV file of reference data", "all, or for the file the model was trained on, the columns it was trained on")
 	n := fs.Int("n", 5000, "points to sample and to compare with")
 	solver := fs.String("solver", "midpoint", "ODE solver: euler, midpoint, heun, rk4 or dopri5")
 	steps := fs.Int("steps", 20, "steps of a fixed-step solver")
 	rtol := fs.finite("rtol", 1e-5, "dopri5: relative tolerance")
 	atol := fs.finite("atol", 1e-5, "dopri5: absolute tolerance")
-	seed := fs.Uint64("seed", 1, "seed of the sample's noise and of the reference data")
+	seed := fs.Uint64("seed", 1, "seed of the sample's noise, of the reference data and of the noise floor's")
 	asJSON := fs.Bool("json", false, "print JSON instead of a table")
 	threads := fs.Int("threads", 0, "threads (0: all cores)")
 	var mf modelFlags

@@ -19,7 +19,11 @@ times, and with --trajectory, at every solver step, with leading columns t,id.
 
 Solvers: euler, midpoint, heun, rk4 (fixed --steps) and dopri5 (adaptive, --rtol/--atol; the
 number of field evaluations goes to stderr). The initial noise depends on --seed and -n alone,
-so two solvers run with one seed start from the same points; --x0 takes them from a CSV file.
+so two solvers run with one seed start from the same points; --x0 takes them from a CSV file
+instead (one point a row; then neither -n nor --seed applies).
+
+A flag that does not apply (--steps with dopri5, --rtol with a fixed-step solver, --act, --time
+or --path for a file with fmtiny's metadata) is an error, as in every command.
 
 Examples:
   fmtiny sample > points.csv
@@ -38,11 +42,11 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 	atol := fs.finite("atol", 1e-5, "dopri5: absolute tolerance")
 	seed := fs.Uint64("seed", 1, "seed of the initial noise (not with --x0)")
 	var at []float64
-	fs.Var(listFlag{&at}, "at", "record every point at these times, e.g. 0,0.5,1")
+	fs.Var(listFlag{&at}, "at", "record every point at these distinct times in [0, 1], e.g. 0,0.5,1")
 	trajectory := fs.Bool("trajectory", false, "record every point after every solver step")
 	x0 := fs.String("x0", "", "CSV file of initial points (instead of noise from --seed)")
 	var cf csvFlags
-	cf.register(fs, "--x0", false)
+	cf.register(fs, "--x0", "")
 	threads := fs.Int("threads", 0, "threads (0: all cores)")
 	out := fs.String("o", "", "write the CSV to this file instead of stdout")
 	var mf modelFlags

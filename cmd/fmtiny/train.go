@@ -38,7 +38,7 @@ Examples:
   fmtiny train --data moons --path vp --steps 10000 -o moons-vp.safetensors
   fmtiny train --data points.csv --hidden 256 --layers 3 --ema 0.999
   fmtiny train --data measurements.csv --columns temp,pressure -o weather.safetensors
-  fmtiny train --resume`
+  fmtiny train --data moons --path vp --steps 10000 -o moons-vp.safetensors --resume`
 
 // maxLayers bounds --layers far above any MLP that trains without residual connections, and far
 // below a count whose list of widths alone would exhaust memory.
@@ -54,7 +54,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	def := fm.DefaultTrainConfig()
 	data := fs.String("data", "checkerboard", "dataset: checkerboard, moons, swissroll, 8gaussians, circles, or a CSV file")
 	var cf csvFlags
-	cf.register(fs, "--data FILE", true)
+	cf.register(fs, "--data FILE", "all")
 	standardize := fs.String("standardize", "auto", "train on data standardised per column (samples come back in the data's units): true, false, or auto (true for CSV files)")
 	pathName := fs.String("path", "condot", "probability path: condot, vp, poly[:n], linvp or cosine")
 	sigmaMin := fs.finite("sigma-min", 0, "condot: the noise left at t = 1")
@@ -68,7 +68,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	steps := fs.Int64("steps", defaultSteps, "optimisation steps")
 	lr := fs.finite("lr", 1e-3, "Adam's learning rate")
 	schedule := fs.String("schedule", "constant", "learning-rate schedule: constant or cosine")
-	warmup := fs.Int64("warmup", 0, "steps of linear learning-rate warm-up")
+	warmup := fs.Int64("warmup", 0, "steps of linear learning-rate warm-up, before either schedule")
 	weightDecay := fs.finite("weight-decay", 0, "weight decay (L2, or decoupled with --adamw)")
 	adamw := fs.Bool("adamw", false, "use AdamW's decoupled weight decay (with --weight-decay)")
 	clip := fs.finite("clip", 0, "clip the global gradient norm to this (0: off)")
