@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fmtiny/fmtiny/cmd/fmtiny/internal/plot"
 	"github.com/fmtiny/fmtiny/fm"
 )
 
@@ -145,5 +146,37 @@ func TestInfoJSON(t *testing.T) {
 	if got.Ours || got.Activation != "relu" || got.Steps != nil || got.Seed != nil || got.Data != "" ||
 		got.Path.SigmaMin == nil || *got.Path.SigmaMin != 0 || got.Metadata["format"] != "pt" {
 		t.Fatalf("info --json of a state dict: %+v", got)
+	}
+}
+
+// TestHelpAndReadme checks what a new user reads first: plot --help says when it draws dots
+// and when a histogram, train --help how it reads a CSV file and what --restart does, and the
+// README says how to install the binary before any example calls it, after its first two
+// commands, which work on a fresh clone as they are.
+func TestHelpAndReadme(t *testing.T) {
+	for _, c := range []struct{ command, want string }{
+		{"plot", fmt.Sprintf("a dot per point when no panel holds more than %d points, and above that a 2D\n    histogram", plot.ScatterMax)},
+		{"train", "separated by commas, semicolons, tabs or |"},
+		{"train", "--restart, which starts over and moves the checkpoint aside"},
+		{"eval", "the noise floor"},
+		{"info", "With --json, one JSON object for scripts"},
+	} {
+		r := inProcess(c.command, "--help")
+		checkSuccess(t, r)
+		if !strings.Contains(r.stdout, c.want) {
+			t.Errorf("fmtiny %s --help does not say %q:\n%s", c.command, c.want, r.stdout)
+		}
+	}
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(b)
+	first := strings.Index(readme, "go run ./cmd/fmtiny train && go run ./cmd/fmtiny sample > points.csv && go run ./cmd/fmtiny plot points.csv -o samples.png\n")
+	tests := strings.Index(readme, "```sh\ngo test ./...\n```")
+	install := strings.Index(readme, "go install ./cmd/fmtiny ")
+	direct := regexp.MustCompile("(?m)^(\\./)?fmtiny (train|sample|plot|eval|info)").FindStringIndex(readme)
+	if first < 0 || tests < first || install < tests || direct == nil || direct[0] < install {
+		t.Errorf("README: the first command at %d, the tests at %d, the install at %d, the first call of fmtiny at %v", first, tests, install, direct)
 	}
 }
