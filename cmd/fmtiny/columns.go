@@ -132,6 +132,10 @@ func describeTable(w io.Writer, path string, t *fm.Table, header []string) {
 	}
 	fmt.Fprintf(w, "fmtiny: read %d rows of %d columns%s from %s\n", t.Rows(), t.D, cols, path)
 	if c := constantColumns(t, header); len(c) > 0 {
-		fmt.Fprintf(w, "fmtiny: warning: constant column: %s; nothing to learn there (--columns leaves it out)\n", strings.Join(c, ", "))
+		list := strings.Join(c, ", ")
+		if len(c) > 10 {
+			list = strings.Join(c[:10], ", ") + fmt.Sprintf(" and %d more", len(c)-10)
+		}
+		fmt.Fprintf(w, "fmtiny: warning: constant column: %s; nothing to learn there (--columns leaves it out)\n", list)
 	}
 }

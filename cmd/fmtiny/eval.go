@@ -175,6 +175,9 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	csvOpt, err := cf.options()
+	if err != nil && *data == "" && !fs.isSet("columns") && !fs.isSet("delimiter") {
+		return fmt.Errorf("%s: metadata %s or %s: %v", *model, keySelect, keyDelimiter, err)
+	}
 	if err != nil {
 		return err
 	}
