@@ -24,7 +24,8 @@ checkerboard, the fraction of points on the board's 8 squares and the balance be
 Beside the model's figures, the noise floor: the same figures for a second sample of the true
 data against the same reference (for a CSV file of no more rows than -n, one half of its rows
 against the other), which is what a perfect model would score. A model's figure near its noise
-floor cannot be told apart from the data at this sample size.
+floor cannot be told apart from the data at this sample size. (Energy distance and MMD are
+unbiased estimates of a quantity that is 0 for equal distributions: a floor may fall below 0.)
 
 Examples:
   fmtiny eval -m model.safetensors
