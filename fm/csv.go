@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -15,15 +16,70 @@ import (
 // all of it as one row.
 const MaxCSVLine = 1 << 20
 
-// ReadCSV reads a table of numbers: one row per line, values separated by commas, the same
-// number of values on every line, an optional header line of names first. A UTF-8 byte-order
-// mark, CRLF line ends, blank lines and spaces around values are accepted. A ragged row, a
-// value that is not a finite number, an over-long line, or a file without data rows is an
-// error that names the line and column. (Training needs two rows at least; its caller checks.)
+// CSVOptions say how ReadCSVWith reads a table. The zero value reads every column of a file
+// whose delimiter it detects, which is what ReadCSV does.
+type CSVOptions struct {
+	// Delimiter separates the values of a line: one of Delimiters. 0 detects it from the first
+	// line that is not blank: the one of Delimiters that occurs there most often outside double
+	// quotes (the earlier in the list on a tie), or ',' when none does (a file of one column).
+	Delimiter byte
+	// Columns, when not nil, are the columns to read, in this order: each the name of a column
+	// of the header or its number counted from 1 ("3"), a name of the header taking precedence
+	// over a number. The other columns are split off but not read, so they may hold text.
+	Columns []string
+}
+
+// Delimiters are the delimiters ReadCSVWith reads (comma, semicolon, tab and vertical bar), in
+// the order in which its detection prefers them.
+const Delimiters = ",;\t|"
+
+var (
+	// ErrCSVText is wrapped by the error of ReadCSV and ReadCSVWith for a value that is text
+	// rather than a malformed number: a column of names, say, which CSVOptions.Columns can skip.
+	ErrCSVText = errors.New("a value is text")
+	// ErrCSVDelimiter is wrapped by their error for a line that looks separated by another
+	// delimiter than the one the file is read with (CSVOptions.Delimiter chooses it).
+	ErrCSVDelimiter = errors.New("the delimiter looks wrong")
+)
+
+// kindError is an error of its own message that errors.Is matches with kind.
+type kindError struct {
+	msg  string
+	kind error
+}
+
+func (e *kindError) Error() string { return e.msg }
+func (e *kindError) Unwrap() error { return e.kind }
+
+// ReadCSV reads a table of numbers with the default CSVOptions: every column, the delimiter
+// detected. See ReadCSVWith.
 func ReadCSV(r io.Reader) (header []string, t *Table, err error) {
+	return ReadCSVWith(r, CSVOptions{})
+}
+
+// ReadCSVWith reads a table of numbers: one row per line, values separated by a delimiter
+// (opt.Delimiter, or detected), the same number of values on every line, and an optional
+// header line of names first: the first line that is not blank is a header when none of its
+// values is a number. A UTF-8 byte-order mark, CRLF line ends, blank lines, spaces around
+// values and double quotes around a value ("" inside one stands for a quote) are accepted;
+// quoted values do not span lines. A ragged row, a value that is not a finite number, an
+// over-long line, or a file without data rows is an error that names the line and column. The
+// header returned names the columns read (opt.Columns), and is nil when the file has none.
+// (Training needs two rows at least; its caller checks.)
+func ReadCSVWith(r io.Reader, opt CSVOptions) (header []string, t *Table, err error) {
+	delim := opt.Delimiter
+	if delim != 0 && strings.IndexByte(Delimiters, delim) < 0 {
+		return nil, nil, fmt.Errorf("delimiter %q: want one of %s", delim, delimiterNames())
+	}
+	if opt.Columns != nil && len(opt.Columns) == 0 {
+		return nil, nil, errors.New("no columns chosen")
+	}
 	br := bufio.NewReaderSize(r, 64<<10)
 	t = &Table{}
 	line := 0
+	width := 0     // values on every line, from the first
+	var keep []int // the columns read, 0-based; nil for all
+	var names []string
 	var fields [][]byte
 	for {
 		raw, err := readLine(br)
@@ -40,36 +96,69 @@ func ReadCSV(r io.Reader) (header []string, t *Table, err error) {
 		if len(bytes.TrimSpace(raw)) == 0 {
 			continue
 		}
-		fields = splitFields(fields[:0], raw)
-		if t.D == 0 && header == nil {
-			if _, err := parseValue(fields[0]); err != nil && !looksNumeric(fields[0]) {
-				header = make([]string, len(fields))
+		if delim == 0 {
+			delim = detectDelimiter(raw)
+		}
+		if fields, err = splitFields(fields[:0], raw, delim); err != nil {
+			return nil, nil, fmt.Errorf("line %d: %w", line, err)
+		}
+		if width == 0 {
+			width = len(fields)
+			isHeader := !slices.ContainsFunc(fields, func(f []byte) bool { return isNumberLike(f, delim) })
+			if isHeader {
+				names = make([]string, len(fields))
 				for i, f := range fields {
-					header[i] = string(bytes.Trim(bytes.TrimSpace(f), `"`))
+					names[i] = string(bytes.TrimSpace(f))
+				}
+			}
+			if keep, err = chooseColumns(opt.Columns, names, width); err != nil {
+				return nil, nil, err
+			}
+			if isHeader {
+				header = names
+				if keep != nil {
+					header = make([]string, len(keep))
+					for i, c := range keep {
+						header[i] = names[c]
+					}
 				}
 				continue
 			}
 		}
-		want := t.D
-		if want == 0 {
-			want = len(header)
+		if len(fields) != width {
+			msg := fmt.Sprintf("line %d: %d values where the %s has %d", line, len(fields), firstRowName(names), width)
+			if other := otherDelimiter(raw, delim, len(fields), width); other != 0 {
+				return nil, nil, &kindError{fmt.Sprintf("%s; %v: the file is read as separated by %s, this line looks separated by %s",
+					msg, ErrCSVDelimiter, delimiterName(delim), delimiterName(other)), ErrCSVDelimiter}
+			}
+			return nil, nil, errors.New(msg)
 		}
-		if want > 0 && len(fields) != want {
-			return nil, nil, fmt.Errorf("line %d: %d values where the %s has %d", line, len(fields), firstRowName(header), want)
+		if keep == nil {
+			for col, f := range fields {
+				v, err := parseField(f, delim)
+				if err != nil {
+					return nil, nil, fmt.Errorf("line %d, column %d: %w", line, col+1, err)
+				}
+				t.X = append(t.X, v)
+			}
+			continue
 		}
-		t.D = len(fields)
-		for col, f := range fields {
-			v, err := parseValue(f)
+		for _, col := range keep {
+			v, err := parseField(fields[col], delim)
 			if err != nil {
 				return nil, nil, fmt.Errorf("line %d, column %d: %w", line, col+1, err)
 			}
 			t.X = append(t.X, v)
 		}
 	}
+	t.D = width
+	if keep != nil {
+		t.D = len(keep)
+	}
 	switch rows := len(t.X) / max(t.D, 1); {
 	case line == 0:
 		return nil, nil, errors.New("the file is empty")
-	case rows == 0 && header == nil:
+	case rows == 0 && width == 0:
 		return nil, nil, errors.New("no data rows, only blank lines")
 	case rows == 0:
 		return nil, nil, errors.New("no data rows, only a header")
@@ -82,6 +171,99 @@ func firstRowName(header []string) string {
 		return "header"
 	}
 	return "first row"
+}
+
+// chooseColumns resolves CSVOptions.Columns against the first line: names is the header, nil
+// when the file has none. It returns the 0-based columns to read, or nil for all.
+func chooseColumns(spec, names []string, width int) ([]int, error) {
+	if spec == nil {
+		return nil, nil
+	}
+	keep := make([]int, 0, len(spec))
+	for _, s := range spec {
+		s = strings.TrimSpace(s)
+		col := slices.Index(names, s)
+		if col >= 0 && slices.Index(names[col+1:], s) >= 0 {
+			return nil, fmt.Errorf("column %q: the header names two columns so; choose it by number", s)
+		}
+		if col < 0 {
+			n, err := strconv.Atoi(s)
+			switch {
+			case err != nil && names == nil:
+				return nil, fmt.Errorf("column %s: the file has no header line, so its columns are chosen by number (1 to %d)", quoteShort(s), width)
+			case err != nil:
+				return nil, fmt.Errorf("column %s: not in the header (%s)", quoteShort(s), listShort(names))
+			case n < 1 || n > width:
+				return nil, fmt.Errorf("column %d: the file has %d columns, numbered from 1", n, width)
+			}
+			col = n - 1
+		}
+		if slices.Contains(keep, col) {
+			return nil, fmt.Errorf("column %s chosen twice", quoteShort(s))
+		}
+		keep = append(keep, col)
+	}
+	return keep, nil
+}
+
+// listShort lists names for a message, cut after the first ten.
+func listShort(names []string) string {
+	if len(names) > 10 {
+		return strings.Join(names[:10], ", ") + fmt.Sprintf(", ... (%d columns)", len(names))
+	}
+	return strings.Join(names, ", ")
+}
+
+// detectDelimiter returns the one of Delimiters that occurs most often in line outside double
+// quotes, the earlier in the list on a tie, or ',' when none does.
+func detectDelimiter(line []byte) byte {
+	var counts [len(Delimiters)]int
+	quoted := false
+	for _, c := range line {
+		if c == '"' {
+			quoted = !quoted
+		} else if i := strings.IndexByte(Delimiters, c); i >= 0 && !quoted {
+			counts[i]++
+		}
+	}
+	best := 0
+	for i, n := range counts {
+		if n > counts[best] {
+			best = i
+		}
+	}
+	return Delimiters[best]
+}
+
+// otherDelimiter returns a delimiter other than delim that splits a line of n values into
+// width values (as the file's first line is split), or into several where delim does not split
+// it at all; or 0 if none does.
+func otherDelimiter(line []byte, delim byte, n, width int) byte {
+	for i := 0; i < len(Delimiters); i++ {
+		c := Delimiters[i]
+		if c == delim || bytes.IndexByte(line, c) < 0 {
+			continue
+		}
+		if f, err := splitFields(nil, line, c); err == nil && (len(f) == width || n == 1 && len(f) > 1) {
+			return c
+		}
+	}
+	return 0
+}
+
+func delimiterName(c byte) string {
+	if c == '\t' {
+		return "tabs"
+	}
+	return strconv.Quote(string(c))
+}
+
+func delimiterNames() string {
+	s := make([]string, len(Delimiters))
+	for i := range s {
+		s[i] = delimiterName(Delimiters[i])
+	}
+	return strings.Join(s, ", ")
 }
 
 // readLine returns the next line without its line end, or an error if it exceeds MaxCSVLine.
@@ -113,15 +295,117 @@ func readLine(br *bufio.Reader) ([]byte, error) {
 	}
 }
 
-func splitFields(dst [][]byte, line []byte) [][]byte {
+// splitFields appends to dst the values of line separated by delim. A value whose first
+// character other than a space is a double quote runs to the closing quote ("" inside it stands
+// for one quote) and is returned without its quotes; anything but spaces between the closing
+// quote and the next delimiter is an error.
+func splitFields(dst [][]byte, line []byte, delim byte) ([][]byte, error) {
 	for {
-		i := bytes.IndexByte(line, ',')
-		if i < 0 {
-			return append(dst, line)
+		start := 0
+		for start < len(line) && (line[start] == ' ' || line[start] == '\t' && delim != '\t') {
+			start++
 		}
-		dst = append(dst, line[:i])
+		if start == len(line) || line[start] != '"' {
+			i := bytes.IndexByte(line, delim)
+			if i < 0 {
+				return append(dst, line), nil
+			}
+			dst = append(dst, line[:i])
+			line = line[i+1:]
+			continue
+		}
+		// A quoted value: copied only when it holds a doubled quote.
+		var value []byte
+		copied := false
+		i := start + 1
+		for {
+			j := bytes.IndexByte(line[i:], '"')
+			if j < 0 {
+				return nil, errors.New("a quoted value is not closed on its line")
+			}
+			j += i
+			if j+1 < len(line) && line[j+1] == '"' {
+				value = append(value, line[i:j+1]...)
+				copied = true
+				i = j + 2
+				continue
+			}
+			if copied {
+				value = append(value, line[i:j]...)
+			} else {
+				value = line[i:j]
+			}
+			i = j + 1
+			break
+		}
+		for i < len(line) && (line[i] == ' ' || line[i] == '\t' && delim != '\t') {
+			i++
+		}
+		dst = append(dst, value)
+		switch {
+		case i == len(line):
+			return dst, nil
+		case line[i] != delim:
+			return nil, fmt.Errorf("%s after a quoted value, before the next %s", quoteShort(string(line[i:min(i+1, len(line))])), delimiterName(delim))
+		}
 		line = line[i+1:]
 	}
+}
+
+// isNumberLike reports whether a value of a first line is a number, a malformed one
+// (looksNumeric), or numbers joined by another delimiter than delim (a file read with the wrong
+// one, or a decimal comma), any of which makes that line data rather than a header.
+func isNumberLike(f []byte, delim byte) bool {
+	_, err := parseValue(f)
+	return err == nil || looksNumeric(f) || joinedBy(f, delim) != 0
+}
+
+// joinedBy returns the one of Delimiters other than delim that f holds and that splits it into
+// numbers (or malformed ones), or 0 if none does.
+func joinedBy(f []byte, delim byte) byte {
+	for i := 0; i < len(Delimiters); i++ {
+		c := Delimiters[i]
+		if c == delim || bytes.IndexByte(f, c) < 0 {
+			continue
+		}
+		numbers := true
+		for _, part := range bytes.Split(f, []byte{c}) {
+			_, err := parseValue(part)
+			numbers = numbers && (err == nil || looksNumeric(part))
+		}
+		if numbers {
+			return c
+		}
+	}
+	return 0
+}
+
+// parseField is parseValue with an error that says what else the value may be: text (a column
+// of names), or numbers separated by another delimiter, or a decimal comma.
+func parseField(f []byte, delim byte) (float32, error) {
+	v, err := parseValue(f)
+	if err == nil || looksNumeric(f) {
+		return v, err
+	}
+	s := strings.TrimSpace(string(f))
+	if delim != ',' && decimalComma(s) {
+		return 0, fmt.Errorf("%w; a decimal comma? write %s", err, quoteShort(strings.Replace(s, ",", ".", 1)))
+	}
+	if c := joinedBy(f, delim); c != 0 {
+		return 0, &kindError{fmt.Sprintf("%v; %v: the file is read as separated by %s, and the value holds numbers separated by %s",
+			err, ErrCSVDelimiter, delimiterName(delim), delimiterName(c)), ErrCSVDelimiter}
+	}
+	return 0, &kindError{err.Error(), ErrCSVText}
+}
+
+// decimalComma reports whether s is a number written with a decimal comma, as 1,5 or -0,25.
+func decimalComma(s string) bool {
+	whole, frac, ok := strings.Cut(s, ",")
+	if !ok || frac == "" || strings.Trim(frac, "0123456789") != "" {
+		return false
+	}
+	whole = strings.TrimLeft(whole, "+-")
+	return whole != "" && strings.Trim(whole, "0123456789") == ""
 }
 
 // parseValue reads one finite float32, allowing spaces and double quotes around it.
@@ -167,11 +451,11 @@ func quoteShort(s string) string {
 	return strconv.Quote(s)
 }
 
-// WriteCSV writes a header line and n rows of len(header) values each, every float32 in the
-// shortest form that reads back to the same bits.
+// WriteCSV writes a header line (CSVHeader) and n rows of len(header) values each, separated
+// by commas, every float32 in the shortest form that reads back to the same bits.
 func WriteCSV(w io.Writer, header []string, x []float32) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
-	bw.WriteString(strings.Join(header, ","))
+	bw.WriteString(CSVHeader(header))
 	bw.WriteByte('\n')
 	d := len(header)
 	var buf []byte
@@ -191,8 +475,46 @@ func WriteCSV(w io.Writer, header []string, x []float32) error {
 	return bw.Flush()
 }
 
-// ColumnNames returns the header DESIGN.md fixes for d columns of points: x,y in 2D,
-// x0,x1,... otherwise.
+// CSVHeader returns a header line of names separated by commas, without its line end, as
+// ReadCSV reads it back: a name holding a delimiter (any of Delimiters), or a double quote is
+// quoted, and line breaks and other control characters in a name
+// become spaces.
+func CSVHeader(names []string) string {
+	var b strings.Builder
+	for i, name := range names {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		name = strings.Map(func(r rune) rune {
+			if r < 0x20 && r != '\t' || r == 0x7f {
+				return ' '
+			}
+			return r
+		}, name)
+		if strings.ContainsAny(name, Delimiters+`"`) {
+			name = `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
+		}
+		b.WriteString(name)
+	}
+	return b.String()
+}
+
+// ParseCSVHeader reads back a header line that CSVHeader wrote: names separated by commas,
+// quoted where they hold a delimiter or a quote.
+func ParseCSVHeader(line string) ([]string, error) {
+	fields, err := splitFields(nil, []byte(line), ',')
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(fields))
+	for i, f := range fields {
+		names[i] = string(f)
+	}
+	return names, nil
+}
+
+// ColumnNames returns the header fmtiny writes for d columns of points when the data had no
+// names of their own: x,y in 2D, x0,x1,... otherwise.
 func ColumnNames(d int) []string {
 	if d == 2 {
 		return []string{"x", "y"}

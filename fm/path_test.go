@@ -66,8 +66,10 @@ func TestPathEndpoints(t *testing.T) {
 	}
 }
 
-// TestPathClosedForms checks the affine family against the formulas DESIGN.md states for the
-// conditional OT path and for the FM paper's VP path.
+// TestPathClosedForms checks the affine family against the closed forms of the conditional OT
+// path (x_t = t*x1 + (1 - (1 - sigma_min)*t)*x0, u = x1 - (1 - sigma_min)*x0) and of the FM
+// paper's VP path (Lipman et al. 2023, with s = 1 - t: mu = exp(-T(s)/2)*x1,
+// sigma = sqrt(1 - exp(-T(s))), T(s) = beta_min*s + s^2*(beta_max - beta_min)/2).
 func TestPathClosedForms(t *testing.T) {
 	r := rand.New(rand.NewPCG(2, 2))
 	const d, n = 3, 64

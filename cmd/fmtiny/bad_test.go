@@ -15,7 +15,8 @@ import (
 
 // battery is one hostile command line. In args, {dir} is the case's own folder, which holds a
 // valid model.safetensors, the outputs out.safetensors, out.csv and out.png of an earlier run,
-// and an empty folder sub; {bad} is testdata/bad.
+// the checkpoint old.safetensors.ckpt of an interrupted one, and an empty folder sub; {bad} is
+// testdata/bad.
 type battery struct {
 	name   string
 	args   []string
@@ -128,6 +129,9 @@ func flagCases() []battery {
 		usage("--checkpoint-every -1: must not be negative", tr("--checkpoint-every", "-1")...),
 		usage(`invalid value "-1" for flag -seed`, tr("--seed", "-1")...),
 		failure("no checkpoint", tr("--resume", "--steps", "3")...),
+		usage("--resume with --restart: give one or the other", tr("--resume", "--restart")...),
+		usage("{dir}/old.safetensors.ckpt holds an earlier run: add --resume to continue it, or --restart to start over (moving it to {dir}/old.safetensors.ckpt.old)",
+			"train", "--steps", "3", "-o", "{dir}/old.safetensors"),
 
 		usage(`unknown method "rk45"`, sa("--solver", "rk45")...),
 		usage("--steps 0: must be at least 1", sa("--steps", "0")...),
@@ -137,19 +141,36 @@ func flagCases() []battery {
 		usage("--at 1.5: times must be in [0, 1]", sa("--at", "0,1.5")...),
 		usage("--at -0.1: times must be in [0, 1]", sa("--at", "-0.1")...),
 		usage(`"nan" is not a finite number`, sa("--at", "nan")...),
+		usage("--at 0.5: that time is given twice (as 0.5); each is recorded once", sa("--at", "0.5,0.5")...),
+		usage("--at 0.10000000001: that time is given twice (as 0.1)", sa("--at", "1,0.1,0.10000000001")...),
 		usage(`"" is not a number`, sa("--at", "0,,1")...),
 		usage("--rtol 0: must be positive", sa("--rtol", "0", "--solver", "dopri5")...),
 		usage("--rtol -1e-05: must be positive", sa("--rtol", "-1e-5", "--solver", "dopri5")...),
 		usage(`"inf" is not a finite number`, sa("--rtol", "inf")...),
-		usage("--atol -1: must not be negative", sa("--atol", "-1")...),
+		usage("--atol -1: must not be negative", sa("--atol", "-1", "--solver", "dopri5")...),
 		usage("--threads -2: must not be negative", sa("--threads", "-2")...),
 		usage("--at with --trajectory: give one or the other", sa("--at", "0.5", "--trajectory")...),
 		usage("give -n or --x0, not both", sa("-n", "5", "--x0", "{bad}/csv-crlf-bom.csv")...),
 		usage(`unknown activation "swoosh"`, sa("--act", "swoosh")...),
 		usage(`--time "middle"`, sa("--time", "middle")...),
 		usage(`unknown path "brownian"`, sa("--path", "brownian")...),
-		failure("the file's activation is silu, not relu", sa("--act", "relu")...),
-		failure("the file's path is condot, not vp", sa("--path", "vp")...),
+		// Flags that do not apply: a usage error that names the flag and says why.
+		usage("--act: {dir}/model.safetensors records its activation (silu) in fmtiny's metadata; --act completes only a file without it", sa("--act", "relu")...),
+		usage("--act: {dir}/model.safetensors records its activation (silu)", sa("--act", "silu")...),
+		usage("--path: {dir}/model.safetensors records its path (condot)", sa("--path", "vp")...),
+		usage("--time: {dir}/model.safetensors records its time input (last)", ev("--time", "last")...),
+		usage("--time: {dir}/model.safetensors records its time input (last)", "info", "{dir}/model.safetensors", "--time", "first"),
+		usage("--rtol: only dopri5 takes tolerances; midpoint takes a fixed number of --steps", sa("--rtol", "1e-3")...),
+		usage("--atol: only dopri5 takes tolerances; rk4 takes a fixed number of --steps", sa("--atol", "1e-3", "--solver", "rk4")...),
+		usage("--steps: dopri5 chooses its own steps to meet --rtol and --atol", sa("--solver", "dopri5", "--steps", "10")...),
+		usage("--rtol: only dopri5 takes tolerances; euler takes", ev("--solver", "euler", "--rtol", "1e-3")...),
+		usage("--steps: dopri5 chooses its own steps", ev("--solver", "dopri5", "--steps", "10")...),
+		usage("--seed: the initial points come from --x0, not from noise drawn with a seed", sa("--x0", "{bad}/csv-crlf-bom.csv", "--seed", "2")...),
+		usage("--adamw: AdamW differs from Adam only by how it decays weights, and --weight-decay is 0", tr("--adamw")...),
+		usage("--max-paths: applies to a trajectory; {bad}/csv-crlf-bom.csv holds a sample", pl("--max-paths", "10")...),
+		usage("--color-by-time: applies to a trajectory; {bad}/csv-crlf-bom.csv holds a sample", pl("--color-by-time")...),
+		usage("--max-paths: applies to a trajectory; {bad}/csv-snapshots.csv holds snapshots", "plot", "{bad}/csv-snapshots.csv", "--max-paths", "1", "-o", "{dir}/out.png"),
+		usage("--style: {bad}/csv-snapshots.csv holds a trajectory, drawn as paths", "plot", "{bad}/csv-snapshots.csv", "--kind", "trajectory", "--style", "scatter", "-o", "{dir}/out.png"),
 		failure("more than the 1073741824 (4 GiB) fmtiny holds", sa("-n", huge)...),
 		failure("more than the 1073741824 (4 GiB) fmtiny holds", sa("-n", "2000000000")...),
 		failure("kept at 4 times", sa("-n", "300000000", "--at", "0,0.5,1")...),
@@ -159,11 +180,26 @@ func flagCases() []battery {
 		usage("-n 1: must be at least 2", ev("-n", "1")...),
 		usage(`unknown method "leapfrog"`, ev("--solver", "leapfrog")...),
 		usage("--steps 0", ev("--steps", "0")...),
-		usage("--rtol 0: must be positive", ev("--rtol", "0")...),
-		usage("--atol -1: must not be negative", ev("--atol", "-1")...),
+		usage("--rtol 0: must be positive", ev("--rtol", "0", "--solver", "dopri5")...),
+		usage("--atol -1: must not be negative", ev("--atol", "-1", "--solver", "dopri5")...),
 		usage(`--data "mnist": not a built-in dataset`, ev("--data", "mnist")...),
 		usage("does not name its dataset: give --data", "eval", "-m", "{bad}/model-torch.safetensors"),
 		failure("more than the 1073741824 (4 GiB) fmtiny holds", ev("-n", huge)...),
+
+		// How CSV files are read: flags for files where there is none, and columns not there.
+		usage(`--delimiter ":": want , ; | or tab`, tr("--data", "{bad}/csv-semicolons.csv", "--delimiter", ":")...),
+		usage("--columns: --data checkerboard is a built-in dataset, not a CSV file", tr("--columns", "1,2")...),
+		usage("--delimiter: --data moons is a built-in dataset, not a CSV file", tr("--data", "moons", "--delimiter", ";")...),
+		usage(`--columns "x,,y": an empty column name`, tr("--data", "{bad}/csv-semicolons.csv", "--columns", "x,,y")...),
+		failure(`{bad}/csv-semicolons.csv: column "z": not in the header (x, y)`, tr("--data", "{bad}/csv-semicolons.csv", "--columns", "x,z")...),
+		failure(`{bad}/csv-tabs.csv: column "x": the file has no header line, so its columns are chosen by number (1 to 2)`, tr("--data", "{bad}/csv-tabs.csv", "--columns", "x")...),
+		failure("column 3: the file has 2 columns, numbered from 1", ev("--data", "{bad}/csv-semicolons.csv", "--columns", "3,1")...),
+		failure(`line 2, column 1: "1.5;-2" is not a number; the delimiter looks wrong`, sa("--x0", "{bad}/csv-semicolons.csv", "--delimiter", "tab")...),
+		failure(`line 2, column 1: "1.5,-2" is not a number; the delimiter looks wrong: the file is read as separated by "|", and the value holds numbers separated by "," (--delimiter gives it)`, pl("--delimiter", "|")...),
+		usage("--delimiter: applies to the --x0 file, and none is given", sa("--delimiter", ";")...),
+		usage("--columns: the reference data, checkerboard, is a built-in dataset, not a CSV file", ev("--columns", "1,2")...),
+		usage("--delimiter: the reference data, moons, is a built-in dataset", ev("--data", "moons", "--delimiter", ";")...),
+		usage("{bad}/model-data-missing.safetensors was trained on /nonexistent/fmtiny/points.csv, which cannot be read here (no such file or directory): give --data", "eval", "-m", "{bad}/model-data-missing.safetensors"),
 
 		usage("plot: no CSV file given", "plot", "-o", "{dir}/out.png"),
 		usage("plot: give the picture's file with -o", "plot", "{bad}/csv-crlf-bom.csv"),
@@ -193,6 +229,12 @@ func flagCases() []battery {
 		failure("the folder {dir}/missing does not exist", sa("-o", "{dir}/missing/points.csv")...),
 		failure("{dir}/sub: is a directory", pl("-o", "{dir}/sub")...),
 		failure("the folder {dir}/missing does not exist", pl("-o", "{dir}/missing/p.png")...),
+		// Model files that are not safetensors at all: one line that says what they look like.
+		failure("{bad}/csv-semicolons.csv: not a safetensors model file (it looks like a CSV file)", "info", "{bad}/csv-semicolons.csv"),
+		failure("{dir}/out.csv: not a safetensors model file (it looks like a CSV file)", "sample", "-m", "{dir}/out.csv", "-n", "3"),
+		failure("{dir}/out.png: not a safetensors model file (it looks like a text file)", "eval", "-m", "{dir}/out.png", "--data", "moons"),
+		failure("trajectories.png: not a safetensors model file (it looks like a PNG picture)", "info", "{bad}/../pictures/trajectories.png"),
+		failure("csv-binary.csv: not a safetensors model file (its first 8 bytes, the length of a header, say 9977739734425108505 bytes, more than the file's 2048)", "info", "{bad}/csv-binary.csv"),
 		// Inputs that are not files: a folder, a device, nothing.
 		failure("{dir}/sub: is a directory", "info", "{dir}/sub"),
 		failure("/dev/zero: is not a regular file", "info", "/dev/zero"),
@@ -217,6 +259,8 @@ func setupCaseDir(t testing.TB, good []byte) string {
 		"out.safetensors":   good,
 		"out.csv":           []byte("x,y\n1,2\n3,4\n"),
 		"out.png":           []byte("the picture of an earlier run"),
+		// The checkpoint of an interrupted run, which train must not destroy.
+		"old.safetensors.ckpt": []byte("the checkpoint of an earlier run"),
 	} {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
 			t.Fatal(err)

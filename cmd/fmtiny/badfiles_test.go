@@ -152,6 +152,19 @@ func badFiles(t testing.TB) []badFile {
 	unchained := safetensors(strings.NewReplacer(`"shape":[8,8],"data_offsets":[160,416]`, `"shape":[8,7],"data_offsets":[160,384]`,
 		"[416,424]", "[384,392]", "[424,488]", "[392,456]").Replace(header), append(slices.Clone(body[:384]), body[416:]...))
 
+	// withData is the good model trained on another dataset, with more metadata.
+	withData := func(data string, extra map[string]string) []byte {
+		m := goodModel()
+		m.Data, m.Extra["train.data"] = data, data
+		for k, v := range extra {
+			m.Extra[k] = v
+		}
+		var b bytes.Buffer
+		if _, err := m.WriteTo(&b); err != nil {
+			t.Fatal(err)
+		}
+		return b.Bytes()
+	}
 	models := []badFile{
 		{"model-good.safetensors", "a valid model, the base of the others", good, works},
 		{"model-bf16.safetensors", "the good model's weights in bfloat16", safetensors(bf16Header, bf16), works},
@@ -214,6 +227,12 @@ func badFiles(t testing.TB) []badFile {
 		{"model-meta-steps.safetensors", "a negative step count", edit(`"train.steps":"100"`, `"train.steps":"-100"`), every(`train.steps = "-100" is not a step count`)},
 		{"model-meta-hidden.safetensors", "a training record of hidden widths 16,16 over tensors of 8,8", edit(`"train.hidden":"8,8"`, `"train.hidden":"16,16"`), every(`train.hidden = "16,16" contradicts the rest of the file, which says "8,8"`)},
 		{"model-meta-value-number.safetensors", "a metadata value that is a number", edit(`"train.steps":"100"`, `"train.steps":100`), every(`value of "train.steps" is not a string`)},
+		{"model-data-missing.safetensors", "a model of a CSV file that is not there: eval needs --data", withData("/nonexistent/fmtiny/points.csv", nil), works},
+		{"model-columns.safetensors", "a model that names its columns a and b: samples are written under them", withData("/nonexistent/fmtiny/points.csv", map[string]string{"data.columns": `a,"b, c"`}), works},
+		{"model-columns-count.safetensors", "a model of 2 dimensions that names 3 columns", withData("/nonexistent/fmtiny/points.csv", map[string]string{"data.columns": "a,b,c"}),
+			map[string]string{"info": "", "eval": "", "sample": "metadata data.columns has 3 names for a model of 2 dimensions"}},
+		{"model-columns-quote.safetensors", "a model whose column names are not a CSV record", withData("/nonexistent/fmtiny/points.csv", map[string]string{"data.columns": `a,"b`}),
+			map[string]string{"info": "", "eval": "", "sample": "metadata data.columns"}},
 		{"model-meta-array.safetensors", "__metadata__ that is an array", safetensors(`{"__metadata__":["format","fmtiny/1"],`+header[strings.Index(header, entry0b):], body), every("__metadata__: not an object of strings")},
 	}
 
@@ -241,8 +260,17 @@ func badFiles(t testing.TB) []badFile {
 		{"csv-overflow.csv", "a number past float32's range", []byte("x,y\n1,2\n3,1e39\n"), every(`line 3, column 2: "1e39" is out of float32's range`)},
 		{"csv-empty-value.csv", "an empty field", []byte("x,y\n1,\n3,4\n"), every("line 2, column 2: empty value")},
 		{"csv-nul.csv", "a NUL byte in a number", []byte("x,y\n1,2\x00\n3,4\n"), every(`line 2, column 2: "2\x00" is not a number`)},
-		{"csv-binary.csv", "2 KB of random bytes", garbage, every("line 2: 4 values where the header has 3")},
+		{"csv-binary.csv", "2 KB of random bytes (more tabs than commas in the first line: read as tab-separated)", garbage, every(`line 2, column 1: "i\xd3*`)},
 		{"csv-crlf-bom.csv", "a byte-order mark and CRLF line ends, as spreadsheets write: must work", []byte("\ufeffx,y\r\n1.5,-2\r\n0.25,3\r\n-1,0.5\r\n"), works},
+		{"csv-semicolons.csv", "semicolons between the values, as spreadsheets in some countries write: must work", []byte("x;y\n1.5;-2\n0.25;3\n-1;0.5\n"), works},
+		{"csv-tabs.csv", "tabs between the values, and no header: must work", []byte("1.5\t-2\n0.25\t3\n-1\t0.5\n"), works},
+		{"csv-mixed-delimiters.csv", "a header of commas over rows of semicolons", []byte("x,y\n1;2\n3;4\n"),
+			every("line 2: 1 values where the header has 2; the delimiter looks wrong: the file is read as separated by \",\", this line looks separated by \";\" (--delimiter gives it)")},
+		{"csv-decimal-comma.csv", "decimal commas between semicolons", []byte("x;y\n1,5;2\n3;4\n"), every(`line 2, column 1: "1,5" is not a number; a decimal comma? write "1.5"`)},
+		{"csv-text-column.csv", "a column of names before the numbers", []byte("name,x,y\na,1,2\nb,3,4\n"),
+			map[string]string{"*": `line 2, column 1: "a" is not a number`, "train": `"a" is not a number; a column of text? --columns chooses the numeric ones`, "eval": "a column of text? --columns"}},
+		{"csv-snapshots.csv", "points at three times, as sample --at writes them: plot draws them; as data they are 4 columns", []byte("t,id,x,y\n0,0,1,2\n0,1,3,4\n0.5,0,1.5,2.5\n0.5,1,3.5,4.5\n1,0,2,3\n1,1,4,5\n"),
+			map[string]string{"train": "", "plot": "", "sample": "4 columns, but the model generates 2", "eval": "4 dimensions, but the model generates 2"}},
 		{"csv-3-columns.csv", "valid points of 3 dimensions, for a model of 2", []byte("a,b,c\n1,2,3\n4,5,6\n7,8,9\n"),
 			map[string]string{"train": "", "plot": "", "sample": twoDims, "eval": evalDim}},
 	}

@@ -226,7 +226,11 @@ func TestSolvers(t *testing.T) {
 	model := trainedModel(t)
 	results := map[string][]float32{}
 	for _, solver := range []string{"euler", "midpoint", "heun", "rk4", "dopri5"} {
-		r := inProcess("sample", "-m", model, "-n", "200", "--solver", solver, "--steps", "10", "--seed", "5")
+		args := []string{"sample", "-m", model, "-n", "200", "--solver", solver, "--seed", "5"}
+		if solver != "dopri5" {
+			args = append(args, "--steps", "10")
+		}
+		r := inProcess(args...)
 		checkSuccess(t, r)
 		nfe := regexp.MustCompile(`^fmtiny: dopri5: (\d+) field evaluations, (\d+) steps accepted, (\d+) rejected\n$`).FindStringSubmatch(r.stderr)
 		switch {
@@ -274,11 +278,11 @@ func TestSampleX0(t *testing.T) {
 	if err := os.WriteFile(noise, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for _, solver := range []string{"rk4", "dopri5"} {
-		fromSeed := sample(t, "-m", model, "-n", "50", "--seed", "9", "--solver", solver, "--steps", "8")
-		fromFile := sample(t, "-m", model, "--x0", noise, "--solver", solver, "--steps", "8")
+	for _, solver := range [][]string{{"--solver", "rk4", "--steps", "8"}, {"--solver", "dopri5"}} {
+		fromSeed := sample(t, append([]string{"-m", model, "-n", "50", "--seed", "9"}, solver...)...)
+		fromFile := sample(t, append([]string{"-m", model, "--x0", noise}, solver...)...)
 		if fromSeed != fromFile {
-			t.Fatalf("%s: --x0 of the seed's noise gives other points than --seed", solver)
+			t.Fatalf("%v: --x0 of the seed's noise gives other points than --seed", solver)
 		}
 	}
 	mine := filepath.Join(dir, "mine.csv")
@@ -410,19 +414,25 @@ func TestInfoEval(t *testing.T) {
 
 	r = inProcess("eval", "-m", model, "-n", "200", "--json")
 	checkSuccess(t, r)
-	var got struct {
-		Model          string   `json:"model"`
-		Data           string   `json:"data"`
+	type scores struct {
+		Method         string   `json:"method"` // the noise floor's only
 		Points         int      `json:"points"`
 		Reference      int      `json:"reference_points"`
-		Solver         string   `json:"solver"`
-		Steps          int      `json:"steps"`
-		NFE            int      `json:"nfe"`
 		EnergyDistance float64  `json:"energy_distance"`
 		SlicedW1       float64  `json:"sliced_wasserstein1"`
 		MMD            float64  `json:"mmd_rbf"`
+		MMDPoints      int      `json:"mmd_points"`
 		OnBoard        *float64 `json:"checkerboard_on_squares"`
 		Balance        *float64 `json:"checkerboard_balance"`
+	}
+	var got struct {
+		Model  string  `json:"model"`
+		Data   string  `json:"data"`
+		Solver string  `json:"solver"`
+		Steps  int     `json:"steps"`
+		NFE    int     `json:"nfe"`
+		Floor  *scores `json:"noise_floor"`
+		scores
 	}
 	dec := json.NewDecoder(strings.NewReader(r.stdout))
 	dec.DisallowUnknownFields()
@@ -433,23 +443,51 @@ func TestInfoEval(t *testing.T) {
 		t.Fatalf("eval --json wrote %q after its JSON", rest)
 	}
 	if got.Model != model || got.Data != "checkerboard" || got.Points != 200 || got.Reference != 200 || got.Solver != "midpoint" ||
-		got.Steps != 20 || got.NFE != 40 || got.OnBoard == nil || got.Balance == nil {
+		got.Steps != 20 || got.NFE != 40 || got.MMDPoints != 200 || got.OnBoard == nil || got.Balance == nil || got.Method != "" {
 		t.Fatalf("eval --json: %+v", got)
+	}
+	// The noise floor: a second sample of the checkerboard, all of it on the squares, closer to
+	// the reference than a model trained for 200 steps.
+	f := got.Floor
+	if f == nil || f.Method != "fresh_sample" || f.Points != 200 || f.Reference != 200 || f.MMDPoints != 200 || f.OnBoard == nil || *f.OnBoard != 1 ||
+		!(f.EnergyDistance < got.EnergyDistance) || !(f.SlicedW1 < got.SlicedW1) || !(*f.Balance > 0.8) {
+		t.Fatalf("eval --json: noise floor %+v, model %+v", f, got.scores)
 	}
 	for name, v := range map[string]float64{"energy": got.EnergyDistance, "sw1": got.SlicedW1, "mmd": got.MMD, "on": *got.OnBoard, "balance": *got.Balance} {
 		if !(v >= 0) || math.IsInf(v, 0) || (name == "on" || name == "balance") && v > 1 {
 			t.Fatalf("eval --json: %s = %v", name, v)
 		}
 	}
-	// A CSV of fewer rows than -n is the whole reference, and eval says how many it has.
+	// A CSV of fewer rows than -n is the whole reference, and eval says how many it has; its
+	// noise floor is one half of its rows against the other, or none for fewer than 4 rows.
 	few := filepath.Join(t.TempDir(), "few.csv")
 	if err := os.WriteFile(few, []byte("x,y\n1,2\n-1,0.5\n0,0\n2,-2\n0.5,1\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	r = inProcess("eval", "-m", model, "-n", "50", "--data", few)
 	checkSuccess(t, r)
-	if !regexp.MustCompile(`(?m)^reference +` + regexp.QuoteMeta(few) + `, 5 points$`).MatchString(r.stdout) {
+	if !regexp.MustCompile(`(?m)^reference +`+regexp.QuoteMeta(few)+`, 5 points$`).MatchString(r.stdout) ||
+		!regexp.MustCompile(`(?m)^noise floor +half of the file's rows against the other half, 2 points each$`).MatchString(r.stdout) ||
+		!regexp.MustCompile(`(?m)^energy distance +\S+ +\S+$`).MatchString(r.stdout) {
 		t.Errorf("eval against 5 rows:\n%s", r.stdout)
+	}
+	r = inProcess("eval", "-m", model, "-n", "50", "--data", few, "--json")
+	checkSuccess(t, r)
+	if !strings.Contains(r.stdout, `"noise_floor":{"method":"split_halves","points":2,"reference_points":2,`) {
+		t.Errorf("eval --json against 5 rows:\n%s", r.stdout)
+	}
+	three := filepath.Join(t.TempDir(), "three.csv")
+	if err := os.WriteFile(three, []byte("x,y\n1,2\n-1,0.5\n0,0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = inProcess("eval", "-m", model, "-n", "50", "--data", three)
+	checkSuccess(t, r)
+	if !regexp.MustCompile(`(?m)^noise floor +none: 3 rows are too few to split in two samples of 2$`).MatchString(r.stdout) ||
+		!regexp.MustCompile(`(?m)^energy distance +\S+$`).MatchString(r.stdout) {
+		t.Errorf("eval against 3 rows:\n%s", r.stdout)
+	}
+	if r = inProcess("eval", "-m", model, "-n", "50", "--data", three, "--json"); !strings.HasSuffix(r.stdout, `,"noise_floor":null}`+"\n") {
+		t.Errorf("eval --json against 3 rows:\n%s", r.stdout)
 	}
 	// The table says what the JSON says.
 	r = inProcess("eval", "-m", model, "-n", "200")
@@ -457,11 +495,13 @@ func TestInfoEval(t *testing.T) {
 	for _, want := range []string{
 		"reference +checkerboard, 200 points",
 		`solver +midpoint, 20 steps \(40 evaluations\)`,
-		fmt.Sprintf("energy distance +%.5f", got.EnergyDistance),
-		fmt.Sprintf("sliced W1 +%.5f", got.SlicedW1),
-		fmt.Sprintf(`MMD \(RBF, 200 points\) +%.5f`, got.MMD),
-		fmt.Sprintf("on the squares +%.4f", *got.OnBoard),
-		fmt.Sprintf("square balance +%.4f", *got.Balance),
+		"noise floor +a second sample of checkerboard, 200 points, against the reference",
+		" +model +noise floor",
+		fmt.Sprintf("energy distance +%.5f +%.5f", got.EnergyDistance, f.EnergyDistance),
+		fmt.Sprintf("sliced W1 +%.5f +%.5f", got.SlicedW1, f.SlicedW1),
+		fmt.Sprintf(`MMD \(RBF, 200 points\) +%.5f +%.5f`, got.MMD, f.MMD),
+		fmt.Sprintf("on the squares +%.4f +%.4f", *got.OnBoard, *f.OnBoard),
+		fmt.Sprintf("square balance +%.4f +%.4f", *got.Balance, *f.Balance),
 	} {
 		if !regexp.MustCompile("(?m)^" + want + "$").MatchString(r.stdout) {
 			t.Errorf("eval's table lacks a line %q:\n%s", want, r.stdout)

@@ -10,7 +10,7 @@ import (
 func TestEvalJSONStrings(t *testing.T) {
 	for _, s := range []string{"", "model.safetensors", `a"b\c`, "tab\there\nnew\x01", "été/模型", "bad\xffbyte"} {
 		on := 0.5
-		out := evalResult{Model: s, Data: "checkerboard", Solver: "euler", Steps: 4, OnBoard: &on, Balance: &on}.appendJSON(nil)
+		out := evalResult{Model: s, Data: "checkerboard", Solver: "euler", Steps: 4, scores: scores{OnBoard: &on, Balance: &on}}.appendJSON(nil)
 		var got map[string]any
 		if err := json.Unmarshal(out, &got); err != nil {
 			t.Fatalf("%q: %v in %s", s, err, out)

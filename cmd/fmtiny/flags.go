@@ -12,6 +12,7 @@ import (
 	"github.com/fmtiny/fmtiny/fm"
 	"github.com/fmtiny/fmtiny/mat"
 	"github.com/fmtiny/fmtiny/nn"
+	"github.com/fmtiny/fmtiny/ode"
 )
 
 // flagSet is a command's flags with its usage text; errors come back to the caller as one line
@@ -144,7 +145,7 @@ func (f listFlag) Set(s string) error {
 }
 
 // modelFlags are the flags that complete a model file without fmtiny's metadata (a PyTorch
-// state dict).
+// state dict); given for a file with it, they are a usage error.
 type modelFlags struct {
 	act, time, path string
 }
@@ -179,7 +180,44 @@ func (mf *modelFlags) load(file string) (*fm.Model, error) {
 		}
 		opt.Path = &p
 	}
+	if err := notAModel(file); err != nil {
+		return nil, err
+	}
+	m, err := fm.LoadModel(file, fm.LoadOptions{})
+	if err != nil || opt == (fm.LoadOptions{}) {
+		return m, err
+	}
+	// The flags complete a file without fmtiny's metadata; a file with it says all they would.
+	if !m.Inferred {
+		meta := m.Metadata()
+		for _, f := range []struct{ flag, what, value string }{
+			{mf.act, "act", "activation (" + meta["activation"] + ")"},
+			{mf.time, "time", "time input (" + meta["time"] + ")"},
+			{mf.path, "path", "path (" + m.Path.Name() + ")"},
+		} {
+			if f.flag != "" {
+				return nil, usagef("--%s: %s records its %s in fmtiny's metadata; --%s completes only a file without it", f.what, file, f.value, f.what)
+			}
+		}
+	}
 	return fm.LoadModel(file, opt)
+}
+
+// checkSolverFlags refuses the flags of one kind of solver given with the other: --steps with
+// dopri5, which chooses its own, and --rtol or --atol with a fixed-step solver.
+func checkSolverFlags(fs *flagSet, method ode.Method) error {
+	if method == ode.Dopri5 {
+		if fs.isSet("steps") {
+			return usagef("--steps: dopri5 chooses its own steps to meet --rtol and --atol; --steps is for euler, midpoint, heun and rk4")
+		}
+		return nil
+	}
+	for _, name := range []string{"rtol", "atol"} {
+		if fs.isSet(name) {
+			return usagef("--%s: only dopri5 takes tolerances; %s takes a fixed number of --steps", name, method)
+		}
+	}
+	return nil
 }
 
 // isSet reports whether the flag was given on the command line.

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/fmtiny/fmtiny/fm"
 	"github.com/fmtiny/fmtiny/mat"
 )
 
@@ -15,12 +16,22 @@ const infoAbout = `Describe a model file: its network, parameter count, path, da
 the kernel set this machine would run it with. For a file without fmtiny's metadata (a PyTorch
 state dict), it says what was inferred from the tensors' shapes and what was assumed.
 
+With --json, one JSON object for scripts, whose keys are: file, fmtiny_metadata (false for a
+file without it), architecture ("mlp"), widths (input, hidden layers, output), activation, time
+("first" or "last"), path (an object: name, t_end, and sigma_min, power or beta_min and
+beta_max where the path has them), dimensions, columns (the names samples are written under),
+data (the dataset or the CSV file trained on; "" when unknown), data_mean, data_std, steps and
+seed (null without fmtiny metadata), parameters, kernels, and metadata (every other key of the
+file's metadata).
+
 Examples:
   fmtiny info model.safetensors
+  fmtiny info --json model.safetensors
   fmtiny info torch.safetensors --act relu --time first`
 
 func runInfo(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("info", "[flags] model.safetensors", infoAbout)
+	asJSON := fs.Bool("json", false, "print one JSON object instead of a table")
 	var mf modelFlags
 	mf.register(fs)
 	files, err := parse(fs, args, 1, stdout)
@@ -34,6 +45,9 @@ func runInfo(args []string, stdout, stderr io.Writer) error {
 	m, err := mf.load(file)
 	if err != nil {
 		return err
+	}
+	if *asJSON {
+		return infoJSON(stdout, file, m)
 	}
 	net := m.MLP()
 	widths := []string{strconv.Itoa(net.In)}
@@ -81,4 +95,52 @@ func floats(v []float64) string {
 		s[i] = strconv.FormatFloat(x, 'g', 6, 64)
 	}
 	return strings.Join(s, ", ")
+}
+
+// infoJSON writes what info --json prints: one object whose keys are part of fmtiny's
+// interface (infoAbout lists them).
+func infoJSON(w io.Writer, file string, m *fm.Model) error {
+	names, err := columnNames(m)
+	if err != nil {
+		return fmt.Errorf("%s: %w", file, err)
+	}
+	net := m.MLP()
+	p := m.Path
+	var path jsonObject
+	path.str("name", p.Name())
+	path.num("t_end", p.TEnd)
+	switch p.Schedule {
+	case fm.CondOT:
+		path.num("sigma_min", p.SigmaMin)
+	case fm.Polynomial:
+		path.num("power", p.Power)
+	case fm.VP:
+		path.num("beta_min", p.BetaMin)
+		path.num("beta_max", p.BetaMax)
+	}
+	var o jsonObject
+	o.str("file", file)
+	o.bool("fmtiny_metadata", !m.Inferred)
+	o.str("architecture", "mlp")
+	o.ints("widths", append(append([]int{net.In}, net.Hidden...), net.Out))
+	o.str("activation", net.Act.String())
+	o.str("time", map[bool]string{true: "first", false: "last"}[net.TimeFirst])
+	o.object("path", &path)
+	o.int("dimensions", int64(m.Dim()))
+	o.strs("columns", names)
+	o.str("data", m.Data)
+	o.floats("data_mean", m.Stats.Mean)
+	o.floats("data_std", m.Stats.Std)
+	if m.Inferred {
+		o.null("steps")
+		o.null("seed")
+	} else {
+		o.int("steps", m.Steps)
+		o.uint("seed", m.Seed)
+	}
+	o.int("parameters", int64(net.NumParams()))
+	o.str("kernels", mat.Impl())
+	o.strMap("metadata", m.Extra)
+	_, err = w.Write(append(o.bytes(), '\n'))
+	return err
 }

@@ -12,17 +12,26 @@ import (
 	"github.com/fmtiny/fmtiny/fm"
 )
 
-const plotAbout = `Draw CSV files written by fmtiny sample as one PNG picture:
-  - samples (columns x,y or x0,x1,...): a 2D histogram panel per file, side by side;
-  - snapshots from --at (columns t,id,x,y at a few times): one row of panels per file, one panel
-    per time, rows labelled (--labels), so that OT and VP stand one above the other;
-  - a trajectory from --trajectory: every point's path from t = 0 to 1, start and end marked.
-Data of more than two dimensions are drawn by their first two columns, and the title says so.
+var plotAbout = fmt.Sprintf(`Draw CSV files, as fmtiny sample writes them, as one PNG picture. What a file holds decides
+the picture:
+  - a sample (any header but t,id,...; or none): one panel per file, side by side, of its first
+    two columns: a dot per point when no panel holds more than %d points, and above that a 2D
+    histogram (counts on a log scale, coloured by viridis, empty bins white); --style chooses;
+  - snapshots from --at (columns t,id,x,y at %d distinct times at most, or --kind snapshots):
+    one row of panels per file, one panel per time, drawn as samples are, rows labelled
+    (--labels), so that OT and VP stand one above the other;
+  - a trajectory from --trajectory (columns t,id,x,y at more times, or --kind trajectory): the
+    paths of the first %d points (--max-paths) from t = 0 to 1, start points black, end points
+    navy.
+All panels share one range, by default the 0.5th to 99.5th percentile of the points drawn
+(--range sets it), and one scale on both axes. Data of more than two dimensions are drawn by
+their first two columns, and the title says so. A file's delimiter is detected as train's is,
+or given by --delimiter.
 
 Examples:
   fmtiny plot points.csv -o samples.png
   fmtiny plot ot.csv vp.csv --labels "OT,VP" -o checkers_at_t.png
-  fmtiny plot paths.csv --title "Flow Matching - COT" -o trajectories.png`
+  fmtiny plot paths.csv --title "Flow Matching - COT" -o trajectories.png`, plot.ScatterMax, plot.MaxSnapshots, plot.DefaultMaxPaths)
 
 func runPlot(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("plot", "FILE.csv [more.csv ...] -o picture.png", plotAbout)
@@ -30,12 +39,14 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 	labels := fs.String("labels", "", "comma-separated labels, one per file (default: the files' base names)")
 	title := fs.String("title", "", "a title over the picture")
 	kind := fs.String("kind", "auto", "what the files hold: auto, sample, snapshots or trajectory")
-	style := fs.String("style", "auto", "how points are drawn: auto, density or scatter")
+	style := fs.String("style", "auto", fmt.Sprintf("samples and snapshots: how points are drawn: auto, density (a 2D histogram) or scatter (dots); auto draws dots when no panel holds more than %d points", plot.ScatterMax))
 	size := fs.Int("size", 0, "the longer side of one panel in pixels (0: a default for the picture)")
 	var rng []float64
 	fs.Var(listFlag{&rng}, "range", "the part of the plane shown: xmin,xmax,ymin,ymax (default: from the data)")
 	maxPaths := fs.Int("max-paths", plot.DefaultMaxPaths, "trajectory: how many paths to draw (-1: all)")
 	colorByTime := fs.Bool("color-by-time", false, "trajectory: colour paths by t instead of thin dark lines")
+	var cf csvFlags
+	cf.register(fs, "the CSV files", "")
 	files, err := parse(fs, args, -1, stdout)
 	if err != nil {
 		return err
@@ -71,6 +82,10 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 			return usagef("--labels: %d labels for %d files", len(names), len(files))
 		}
 	}
+	csvOpt, err := cf.options()
+	if err != nil {
+		return err
+	}
 	if err := checkWritable(*out); err != nil {
 		return err
 	}
@@ -84,12 +99,22 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 		if names != nil {
 			label = strings.TrimSpace(names[i])
 		}
-		header, t, err := readTable(file)
+		header, t, err := readTable(file, csvOpt)
 		if err != nil {
 			return err
 		}
 		if data[i], err = plot.FromTable(header, t.D, t.X, label, k); err != nil {
 			return fmt.Errorf("%s: %w", file, err)
+		}
+	}
+	// Flags for one kind of picture are refused for another (Draw refuses files of mixed kinds).
+	if k := data[0].Kind; k == plot.Trajectory && fs.isSet("style") {
+		return usagef("--style: %s holds a trajectory, drawn as paths, not as a histogram or dots", files[0])
+	} else if k != plot.Trajectory {
+		for _, name := range []string{"max-paths", "color-by-time"} {
+			if fs.isSet(name) {
+				return usagef("--%s: applies to a trajectory; %s holds %s", name, files[0], map[plot.Kind]string{plot.Sample: "a sample", plot.Snapshots: "snapshots"}[k])
+			}
 		}
 	}
 	img, err := plot.Draw(data, opt)

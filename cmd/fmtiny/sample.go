@@ -12,13 +12,18 @@ import (
 )
 
 const sampleAbout = `Draw points from a model by integrating its velocity field from t = 0 (noise) to t = 1 (the
-data), and write them as CSV to stdout (or -o): a header x,y (2D) or x0,x1,... and one row per
-point, in the data's own units. With --at, the points at each of those times, and with
---trajectory, at every solver step, with leading columns t,id.
+data), and write them as CSV to stdout (or -o): a header, and one row per point in the data's
+own units. The header holds the names of the columns the model was trained on (a CSV file's
+header), or x,y (2D) or x0,x1,... when it had none. With --at, the points at each of those
+times, and with --trajectory, at every solver step, with leading columns t,id.
 
 Solvers: euler, midpoint, heun, rk4 (fixed --steps) and dopri5 (adaptive, --rtol/--atol; the
 number of field evaluations goes to stderr). The initial noise depends on --seed and -n alone,
-so two solvers run with one seed start from the same points; --x0 takes them from a CSV file.
+so two solvers run with one seed start from the same points; --x0 takes them from a CSV file
+instead (one point a row; then neither -n nor --seed applies).
+
+A flag that does not apply (--steps with dopri5, --rtol with a fixed-step solver, --act, --time
+or --path for a file with fmtiny's metadata) is an error, as in every command.
 
 Examples:
   fmtiny sample > points.csv
@@ -35,11 +40,13 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 	steps := fs.Int("steps", 20, "steps of a fixed-step solver")
 	rtol := fs.finite("rtol", 1e-5, "dopri5: relative tolerance")
 	atol := fs.finite("atol", 1e-5, "dopri5: absolute tolerance")
-	seed := fs.Uint64("seed", 1, "seed of the initial noise")
+	seed := fs.Uint64("seed", 1, "seed of the initial noise (not with --x0)")
 	var at []float64
-	fs.Var(listFlag{&at}, "at", "record every point at these times, e.g. 0,0.5,1")
+	fs.Var(listFlag{&at}, "at", "record every point at these distinct times in [0, 1], e.g. 0,0.5,1")
 	trajectory := fs.Bool("trajectory", false, "record every point after every solver step")
 	x0 := fs.String("x0", "", "CSV file of initial points (instead of noise from --seed)")
+	var cf csvFlags
+	cf.register(fs, "--x0", "")
 	threads := fs.Int("threads", 0, "threads (0: all cores)")
 	out := fs.String("o", "", "write the CSV to this file instead of stdout")
 	var mf modelFlags
@@ -51,8 +58,13 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usagef("--solver: %v", err)
 	}
+	if err := checkSolverFlags(fs, method); err != nil {
+		return err
+	}
 	opt := fm.SampleOptions{N: *n, Method: method, Steps: *steps, Rtol: *rtol, Atol: *atol, Seed: *seed, At: at, Trajectory: *trajectory}
 	switch {
+	case fs.isSet("x0") && fs.isSet("seed"):
+		return usagef("--seed: the initial points come from --x0, not from noise drawn with a seed")
 	case fs.isSet("x0") && fs.isSet("n"):
 		return usagef("give -n or --x0, not both: the file's rows are the points")
 	case *x0 == "" && *n < 1:
@@ -68,10 +80,23 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 	case *trajectory && len(at) > 0:
 		return usagef("--at with --trajectory: give one or the other")
 	}
+	seen := make(map[float32]float64, len(at))
 	for _, t := range at {
 		if t < 0 || t > 1 {
 			return usagef("--at %v: times must be in [0, 1]", t)
 		}
+		// Times are float32 in the sampler: two that round to one would give the same rows twice.
+		if u, ok := seen[float32(t)]; ok {
+			return usagef("--at %v: that time is given twice (as %v); each is recorded once", t, u)
+		}
+		seen[float32(t)] = t
+	}
+	if f := cf.given(fs); f != "" && *x0 == "" {
+		return usagef("--%s: applies to the --x0 file, and none is given", f)
+	}
+	csvOpt, err := cf.options()
+	if err != nil {
+		return err
 	}
 	if *out != "" {
 		if err := checkWritable(*out); err != nil {
@@ -87,7 +112,7 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *x0 != "" {
-		_, t, err := readTable(*x0)
+		_, t, err := readTable(*x0, csvOpt)
 		if err != nil {
 			return err
 		}
@@ -96,6 +121,10 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 		}
 		opt.X0, opt.N = t.X, t.Rows()
 	}
+	names, err := columnNames(m)
+	if err != nil {
+		return fmt.Errorf("%s: %w", *model, err)
+	}
 	res, err := m.Sample(opt)
 	if err != nil {
 		return err
@@ -103,7 +132,7 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 	if method == ode.Dopri5 {
 		fmt.Fprintf(stderr, "fmtiny: dopri5: %d field evaluations, %d steps accepted, %d rejected\n", res.Stats.NFE, res.Stats.Accepted, res.Stats.Rejected)
 	}
-	write := func(w io.Writer) error { return writePoints(w, m.Dim(), res, opt.N) }
+	write := func(w io.Writer) error { return writePoints(w, names, res, opt.N) }
 	if *out != "" {
 		return fm.WriteFileAtomic(*out, write)
 	}
@@ -115,17 +144,15 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// writePoints writes the final points, or with snapshots the rows t,id,x... for every recorded
-// time, as DESIGN.md fixes the CSV.
-func writePoints(w io.Writer, d int, res *fm.SampleResult, n int) error {
+// writePoints writes the final points under a header of the columns' names, or with snapshots
+// the rows t,id,x,y,... for every recorded time.
+func writePoints(w io.Writer, names []string, res *fm.SampleResult, n int) error {
 	if res.Snapshots == nil {
-		return fm.WriteCSV(w, fm.ColumnNames(d), res.X)
+		return fm.WriteCSV(w, names, res.X)
 	}
+	d := len(names)
 	bw := bufio.NewWriterSize(w, 64<<10)
-	bw.WriteString("t,id")
-	for _, c := range fm.ColumnNames(d) {
-		bw.WriteString("," + c)
-	}
+	bw.WriteString(fm.CSVHeader(append([]string{"t", "id"}, names...)))
 	bw.WriteByte('\n')
 	var line []byte
 	for _, s := range res.Snapshots {

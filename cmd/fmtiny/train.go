@@ -20,16 +20,25 @@ const trainAbout = `Fit an MLP velocity field with Conditional Flow Matching (Li
 2D dataset (checkerboard, moons, swissroll, 8gaussians, circles) or a CSV file of any number
 of numeric columns, and save it as a safetensors file that PyTorch reads.
 
+A CSV file's values are separated by commas, semicolons, tabs or | (detected from its first
+line, or --delimiter); its first line is a header when none of its values is a number.
+--columns picks columns by header name or by number counted from 1, and skips the others, which
+may hold text. The model records the file's absolute path and the columns' names: eval finds
+the file from any folder, and samples are written under those names.
+
 The defaults train the checkerboard with the conditional OT path in about a minute on two cores.
 A checkpoint (the -o file with .ckpt appended) is written every --checkpoint-every steps and when
 the run is interrupted (Ctrl-C, SIGTERM); the same command with --resume continues it, and ends
-with the same model, bit for bit, as an uninterrupted run.
+with the same model, bit for bit, as an uninterrupted run. While a checkpoint is there, train
+refuses to start without --resume or --restart, which starts over and moves the checkpoint aside
+to the -o file with .ckpt.old appended (replacing an older one of that name).
 
 Examples:
   fmtiny train
   fmtiny train --data moons --path vp --steps 10000 -o moons-vp.safetensors
   fmtiny train --data points.csv --hidden 256 --layers 3 --ema 0.999
-  fmtiny train --resume`
+  fmtiny train --data measurements.csv --columns temp,pressure -o weather.safetensors
+  fmtiny train --data moons --path vp --steps 10000 -o moons-vp.safetensors --resume`
 
 // maxLayers bounds --layers far above any MLP that trains without residual connections, and far
 // below a count whose list of widths alone would exhaust memory.
@@ -44,6 +53,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("train", "[flags]", trainAbout)
 	def := fm.DefaultTrainConfig()
 	data := fs.String("data", "checkerboard", "dataset: checkerboard, moons, swissroll, 8gaussians, circles, mnist:DIR (MNIST-format IDX files), or a CSV file")
+	var cf csvFlags
+	cf.register(fs, "--data FILE", "all")
 	standardize := fs.String("standardize", "auto", "train on data standardised per column (samples come back in the data's units): true, false, or auto (true for CSV files)")
 	pathName := fs.String("path", "condot", "probability path: condot, vp, poly[:n], linvp or cosine")
 	sigmaMin := fs.finite("sigma-min", 0, "condot: the noise left at t = 1")
@@ -57,9 +68,9 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	steps := fs.Int64("steps", defaultSteps, "optimisation steps")
 	lr := fs.finite("lr", 1e-3, "Adam's learning rate")
 	schedule := fs.String("schedule", "constant", "learning-rate schedule: constant or cosine")
-	warmup := fs.Int64("warmup", 0, "steps of linear learning-rate warm-up")
+	warmup := fs.Int64("warmup", 0, "steps of linear learning-rate warm-up, before either schedule")
 	weightDecay := fs.finite("weight-decay", 0, "weight decay (L2, or decoupled with --adamw)")
-	adamw := fs.Bool("adamw", false, "use AdamW's decoupled weight decay")
+	adamw := fs.Bool("adamw", false, "use AdamW's decoupled weight decay (with --weight-decay)")
 	clip := fs.finite("clip", 0, "clip the global gradient norm to this (0: off)")
 	ema := fs.finite("ema", 0, "keep an exponential moving average of the weights with this decay, e.g. 0.999, and save it (0: off)")
 	seed := fs.Uint64("seed", 1, "random seed")
@@ -67,6 +78,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	out := fs.String("o", "model.safetensors", "output model file")
 	every := fs.Int64("checkpoint-every", 1000, "write a checkpoint every N steps (0: only when interrupted)")
 	resume := fs.Bool("resume", false, "continue the run saved in the -o file's checkpoint")
+	restart := fs.Bool("restart", false, "start over although the -o file's checkpoint holds an earlier run, moving it to FILE.ckpt.old")
 	quiet := fs.Bool("quiet", false, "print nothing but errors")
 	if _, err := parse(fs, args, 0, stdout); err != nil {
 		return err
@@ -91,14 +103,24 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		return threadsError(*threads)
 	case *every < 0:
 		return usagef("--checkpoint-every %d: must not be negative", *every)
+	case *resume && *restart:
+		return usagef("--resume with --restart: give one or the other")
 	}
-	if cfg.Data, err = openDataset(*data); err != nil {
+	csvOpt, err := cf.options()
+	if err != nil {
 		return err
+	}
+	var header []string
+	if cfg.Data, header, err = openDataset(*data, csvOpt); err != nil {
+		return err
+	}
+	table, _ := cfg.Data.(*fm.Table)
+	if f := cf.given(fs); f != "" && table == nil {
+		return usagef("--%s: --data %s is a built-in dataset, not a CSV file", f, *data)
 	}
 	switch *standardize {
 	case "auto":
-		_, isFile := cfg.Data.(*fm.Table)
-		cfg.Standardize = isFile
+		cfg.Standardize = table != nil
 	case "true", "false":
 		cfg.Standardize = *standardize == "true"
 	default:
@@ -132,6 +154,9 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	default:
 		return usagef("--time %q: want first or last", *timePos)
 	}
+	if *adamw && !(*weightDecay > 0) {
+		return usagef("--adamw: AdamW differs from Adam only by how it decays weights, and --weight-decay is 0")
+	}
 	cfg.Batch, cfg.Steps, cfg.LR = *batch, *steps, float32(*lr)
 	cfg.Schedule, cfg.Warmup = *schedule, *warmup
 	cfg.WeightDecay, cfg.AdamW, cfg.ClipNorm, cfg.EMA = float32(*weightDecay), *adamw, float32(*clip), float32(*ema)
@@ -142,14 +167,19 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if err := checkWritable(*out); err != nil {
 		return err
 	}
-	if t, ok := cfg.Data.(*fm.Table); ok {
-		if err := notAnInput(*out, t.Source); err != nil {
+	if table != nil {
+		if err := notAnInput(*out, table.Source); err != nil {
 			return err
 		}
 	}
+	ckpt := *out + ".ckpt"
+	_, err = os.Stat(ckpt)
+	hasCkpt := err == nil
+	if hasCkpt && !*resume && !*restart {
+		return usagef("%s holds an earlier run: add --resume to continue it, or --restart to start over (moving it to %s.old)", ckpt, ckpt)
+	}
 	mat.SetThreads(*threads)
 
-	ckpt := *out + ".ckpt"
 	// A run killed while writing its checkpoint or model left a temporary file; this run
 	// writes both anew.
 	for _, p := range []string{ckpt, *out} {
@@ -165,12 +195,20 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 			}
 			return err
 		}
+		if !*quiet {
+			fmt.Fprintf(stderr, "fmtiny: resuming the run of %s at step %d, to step %d (--steps)\n", ckpt, tr.Step, cfg.Steps)
+		}
 	} else {
 		if tr, err = fm.NewTrainer(cfg); err != nil {
 			return err
 		}
-		if _, err := os.Stat(ckpt); err == nil && !*quiet {
-			fmt.Fprintf(stderr, "fmtiny: note: starting over; %s holds an earlier run (add --resume to continue it)\n", ckpt)
+		if hasCkpt {
+			if err := os.Rename(ckpt, ckpt+".old"); err != nil {
+				return fmt.Errorf("restart: keep the earlier run's checkpoint: %w", err)
+			}
+			if !*quiet {
+				fmt.Fprintf(stderr, "fmtiny: starting over; the earlier run's checkpoint is now %s.old\n", ckpt)
+			}
 		}
 	}
 
@@ -184,6 +222,9 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		progress = io.Discard
 	}
 	bar := newProgress(progress, tr.Step, cfg.Steps)
+	if table != nil && !*quiet {
+		describeTable(stderr, *data, table, header)
+	}
 	if !*quiet {
 		fmt.Fprintf(stderr, "fmtiny: training %s on %s with the %s path: %d parameters, batch %d, %d steps, kernels %s, %d threads\n",
 			describeNet(cfg), cfg.Data.Name(), cfg.Path.Name(), tr.Model().Net.NumParams(), cfg.Batch, cfg.Steps, mat.Impl(), mat.Threads())
@@ -222,7 +263,11 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	bar.finish()
-	if err := tr.Model().Save(*out); err != nil {
+	m := tr.Model()
+	if table != nil {
+		recordData(m, header, cf)
+	}
+	if err := m.Save(*out); err != nil {
 		return err
 	}
 	if err := os.Remove(ckpt); err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -243,36 +288,49 @@ func describeNet(c fm.TrainConfig) string {
 }
 
 // openDataset takes a built-in dataset's name, mnist:DIR (the training split of the
-// MNIST-format files in DIR), or a CSV file's path.
-func openDataset(name string) (fm.Dataset, error) {
+// MNIST-format files in DIR), or a CSV file's path read with opt. For a file it returns the
+// header too (nil if there is none), and the table's Source, which the model records, is the
+// file's absolute path, so that eval finds it from any folder.
+func openDataset(name string, opt fm.CSVOptions) (fm.Dataset, []string, error) {
 	if ds, ok := fm.Builtin(name); ok {
-		return ds, nil
+		return ds, nil, nil
 	}
 	if dir, ok := fm.IsMNIST(name); ok {
-		return fm.LoadMNIST(dir, "train")
+		im, err := fm.LoadMNIST(dir, "train")
+		return im, nil, err
 	}
 	looksLikeFile := strings.ContainsAny(name, `/\`) || strings.HasSuffix(strings.ToLower(name), ".csv")
 	if _, err := os.Stat(name); err != nil && !looksLikeFile {
-		return nil, usagef("--data %q: not a built-in dataset (%s) nor a file", name, strings.Join(fm.Builtins(), ", "))
+		return nil, nil, usagef("--data %q: not a built-in dataset (%s) nor a file", name, strings.Join(fm.Builtins(), ", "))
 	}
-	_, t, err := readTable(name)
+	header, t, err := readTable(name, opt)
+	if errors.Is(err, fm.ErrCSVText) && opt.Columns == nil {
+		err = fmt.Errorf("%w; a column of text? --columns chooses the numeric ones", err)
+	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if t.Rows() < 2 {
-		return nil, fmt.Errorf("%s: only one data row; training and metrics need at least 2", name)
+		return nil, nil, fmt.Errorf("%s: only one data row; training and metrics need at least 2", name)
 	}
-	return t, nil
+	if abs, err := filepath.Abs(name); err == nil {
+		t.Source = abs
+	}
+	return t, header, nil
 }
 
-// readTable reads a CSV file of points and its header (nil if it has none).
-func readTable(path string) ([]string, *fm.Table, error) {
+// readTable reads a CSV file of points and its header (nil if it has none). An error that
+// a flag can mend says which.
+func readTable(path string, opt fm.CSVOptions) ([]string, *fm.Table, error) {
 	f, err := openRegular(path)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer f.Close()
-	header, t, err := fm.ReadCSV(f)
+	header, t, err := fm.ReadCSVWith(f, opt)
+	if errors.Is(err, fm.ErrCSVDelimiter) {
+		err = fmt.Errorf("%w (--delimiter gives it)", err)
+	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
