@@ -53,6 +53,9 @@ type Data struct {
 	// X holds one slice per time (a single one for a Sample): n (x, y) pairs, x at 2i, y at
 	// 2i+1, and the same point at index i at every time.
 	X [][]float32
+	// Labels holds the class of each point, by its index in X, from the table's label column;
+	// nil without one.
+	Labels []int
 }
 
 // Points is the number of points (ids) in d.
@@ -96,6 +99,9 @@ func (d *Data) check() error {
 			return fmt.Errorf("%s: %d points at t = %g but %d at t = %g", d.name(), len(x)/2, d.T[i], n/2, d.T[0])
 		}
 	}
+	if d.Labels != nil && len(d.Labels) != n/2 {
+		return fmt.Errorf("%s: %d labels for %d points", d.name(), len(d.Labels), n/2)
+	}
 	for i := 1; i < len(d.T); i++ {
 		if !(d.T[i] > d.T[i-1]) {
 			return fmt.Errorf("%s: times not increasing (%g after %g)", d.name(), d.T[i], d.T[i-1])
@@ -115,8 +121,9 @@ func (d *Data) name() string {
 // them) into Data. A header starting with t,id means snapshots or a trajectory: the rows of
 // each distinct t give the points at that time, and every t must hold the same ids. want
 // chooses between the two, or Auto takes up to MaxSnapshots distinct times as snapshots and more
-// as a trajectory. Any other header (or none) means a sample. The first two coordinate columns
-// are drawn. The error names what makes the table undrawable.
+// as a trajectory. Any other header (or none) means a sample. A column named label, first or
+// right after t,id, gives each point an integer class (Data.Labels) and is never a coordinate.
+// The first two coordinate columns are drawn. The error names what makes the table undrawable.
 func FromTable(header []string, d int, x []float32, label string, want Kind) (*Data, error) {
 	switch {
 	case d <= 0 || len(x) == 0:
@@ -128,43 +135,41 @@ func FromTable(header []string, d int, x []float32, label string, want Kind) (*D
 	case want < Auto || want > Trajectory:
 		return nil, fmt.Errorf("unknown kind %d", int(want))
 	}
-	name := func(i int) string {
-		if header == nil {
-			return "x" + strconv.Itoa(i)
-		}
-		return strings.TrimSpace(header[i])
+	c, err := columnsOf(header, d)
+	if err != nil {
+		return nil, err
 	}
-	timed := header != nil && strings.EqualFold(name(0), "t")
-	if !timed && header != nil && slices.ContainsFunc(header, func(h string) bool { return strings.EqualFold(strings.TrimSpace(h), "id") }) {
-		return nil, errors.New("an id column without a t column first: write the header as t,id,x,y")
-	}
-	if !timed {
+	if !c.timed {
 		if want == Snapshots || want == Trajectory {
 			return nil, fmt.Errorf("%s needs the columns t,id,x,y; the header is %s", want, headerString(header, d))
 		}
-		if d < 2 {
-			return nil, fmt.Errorf("one column (%s): a picture needs two", name(0))
+		if err := c.twoCoordinates(); err != nil {
+			return nil, err
 		}
-		pts := make([]float32, 0, len(x)/d*2)
+		rows := len(x) / d
+		pts := make([]float32, 0, 2*rows)
 		for i := 0; i < len(x); i += d {
-			pts = append(pts, x[i], x[i+1])
+			pts = append(pts, x[i+c.first], x[i+c.first+1])
 		}
-		return &Data{Kind: Sample, Label: label, Dims: d, Axes: [2]string{name(0), name(1)}, X: [][]float32{pts}}, nil
+		data := &Data{Kind: Sample, Label: label, Dims: d - c.first, Axes: [2]string{c.name(c.first), c.name(c.first + 1)}, X: [][]float32{pts}}
+		if c.label >= 0 {
+			data.Labels = make([]int, rows)
+			for r := range rows {
+				if data.Labels[r], err = labelOf(x[r*d+c.label], r); err != nil {
+					return nil, err
+				}
+			}
+		}
+		return data, nil
 	}
 	if want == Sample {
 		return nil, errors.New("the table has t,id columns: it holds snapshots or a trajectory, not a sample")
 	}
-	if d < 2 || !strings.EqualFold(name(1), "id") {
-		return nil, fmt.Errorf("a t column without an id column after it: the header is %s, want t,id,x,y", headerString(header, d))
+	if err := c.twoCoordinates(); err != nil {
+		return nil, err
 	}
-	switch d {
-	case 2:
-		return nil, errors.New("no coordinate columns after t,id: a picture needs two")
-	case 3:
-		return nil, fmt.Errorf("one coordinate column (%s) after t,id: a picture needs two", name(2))
-	}
-	data := &Data{Label: label, Dims: d - 2, Axes: [2]string{name(2), name(3)}}
-	if err := groupByTime(data, x, d); err != nil {
+	data := &Data{Label: label, Dims: d - c.first, Axes: [2]string{c.name(c.first), c.name(c.first + 1)}}
+	if err := groupByTime(data, x, d, c); err != nil {
 		return nil, err
 	}
 	switch {
@@ -178,6 +183,90 @@ func FromTable(header []string, d int, x []float32, label string, want Kind) (*D
 	return data, nil
 }
 
+// columns says what the columns of a table are: t,id first (timed), a label column (its index,
+// or -1), and where the values (coordinates, pixels) begin.
+type columns struct {
+	header []string
+	d      int
+	timed  bool
+	label  int
+	first  int // the first value column
+}
+
+func (c *columns) name(i int) string {
+	if c.header == nil {
+		return "x" + strconv.Itoa(i)
+	}
+	return strings.TrimSpace(c.header[i])
+}
+
+// columnsOf reads a header: t,id first, then an optional label, then the values. An id column
+// without t, a t without id, or a label column elsewhere is an error, so that none of them is
+// ever taken for a coordinate.
+func columnsOf(header []string, d int) (*columns, error) {
+	c := &columns{header: header, d: d, label: -1}
+	if header == nil {
+		return c, nil
+	}
+	is := func(i int, name string) bool { return i < d && strings.EqualFold(c.name(i), name) }
+	c.timed = is(0, "t")
+	if !c.timed && slices.ContainsFunc(header, func(h string) bool { return strings.EqualFold(strings.TrimSpace(h), "id") }) {
+		return nil, errors.New("an id column without a t column first: write the header as t,id,x,y")
+	}
+	if c.timed {
+		if !is(1, "id") {
+			return nil, fmt.Errorf("a t column without an id column after it: the header is %s, want t,id,x,y", headerString(header, d))
+		}
+		c.first = 2
+	}
+	for i := range d {
+		if !is(i, "label") {
+			continue
+		}
+		if i != c.first || c.label >= 0 {
+			want := "label,x,y"
+			if c.timed {
+				want = "t,id,label,x,y"
+			}
+			return nil, fmt.Errorf("a label column at column %d of %s: it must come before the values, as in %s", i+1, headerString(header, d), want)
+		}
+		c.label = i
+		c.first++
+	}
+	return c, nil
+}
+
+// twoCoordinates reports a table with fewer than two coordinate columns.
+func (c *columns) twoCoordinates() error {
+	after := ""
+	switch {
+	case c.timed && c.label >= 0:
+		after = " after t,id,label"
+	case c.timed:
+		after = " after t,id"
+	case c.label >= 0:
+		after = " after label"
+	}
+	switch c.d - c.first {
+	case 0:
+		return fmt.Errorf("no coordinate columns%s: a picture needs two", after)
+	case 1:
+		if after == "" {
+			return fmt.Errorf("one column (%s): a picture needs two", c.name(c.first))
+		}
+		return fmt.Errorf("one coordinate column (%s)%s: a picture needs two", c.name(c.first), after)
+	}
+	return nil
+}
+
+// labelOf reads the label of row r (counted from 0): an integer, as float32 holds them exactly.
+func labelOf(v float32, r int) (int, error) {
+	if v != float32(math.Trunc(float64(v))) || math.Abs(float64(v)) > 1<<24 {
+		return 0, fmt.Errorf("row %d: label %g is not an integer", r+1, v)
+	}
+	return int(v), nil
+}
+
 func headerString(header []string, d int) string {
 	if header == nil {
 		return fmt.Sprintf("missing (%d unnamed columns)", d)
@@ -185,9 +274,10 @@ func headerString(header []string, d int) string {
 	return strings.Join(header, ",")
 }
 
-// groupByTime fills data.T and data.X from rows (t, id, x, y, ...) of d values: the distinct
-// times ascending, and at each the points ordered by id. Every time must hold each id once.
-func groupByTime(data *Data, x []float32, d int) error {
+// groupByTime fills data.T, data.X and data.Labels from rows (t, id, [label,] x, y, ...) of d
+// values: the distinct times ascending, and at each the points ordered by id. Every time must
+// hold each id once, and an id keep its label at every time.
+func groupByTime(data *Data, x []float32, d int, c *columns) error {
 	rows := len(x) / d
 	// The distinct ids, from all rows, give each id its index.
 	ids := make([]float32, rows)
@@ -230,6 +320,11 @@ func groupByTime(data *Data, x []float32, d int) error {
 	data.T = times
 	data.X = make([][]float32, len(times))
 	seen := make([][]bool, len(times))
+	var labelSeen []bool
+	if c.label >= 0 {
+		data.Labels = make([]int, n)
+		labelSeen = make([]bool, n)
+	}
 	for i := range data.X {
 		data.X[i] = make([]float32, 2*n)
 		seen[i] = make([]bool, n)
@@ -241,7 +336,18 @@ func groupByTime(data *Data, x []float32, d int) error {
 			return fmt.Errorf("row %d: id %g appears twice at t = %g", r+1, row[1], row[0])
 		}
 		seen[ti][pi] = true
-		data.X[ti][2*pi], data.X[ti][2*pi+1] = row[2], row[3]
+		data.X[ti][2*pi], data.X[ti][2*pi+1] = row[c.first], row[c.first+1]
+		if c.label < 0 {
+			continue
+		}
+		l, err := labelOf(row[c.label], r)
+		if err != nil {
+			return err
+		}
+		if labelSeen[pi] && data.Labels[pi] != l {
+			return fmt.Errorf("row %d: id %g has label %d at t = %g but %d at another time", r+1, row[1], l, row[0], data.Labels[pi])
+		}
+		data.Labels[pi], labelSeen[pi] = l, true
 	}
 	for ti, s := range seen {
 		if i := slices.Index(s, false); i >= 0 {

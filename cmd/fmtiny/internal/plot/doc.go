@@ -17,6 +17,16 @@
 // Draw picks among the three from the kind of the tables. Only the first two coordinate
 // columns are drawn; the title then says so ("x0, x1 of 5 dims").
 //
+// A column named label, first or right after t,id (label,x,y; t,id,label,x,y), gives each point
+// an integer class; it is never a coordinate, and a label column elsewhere is an error. Classes
+// take matplotlib's ten qualitative colours (tab10) in the order of their values, cycling after
+// ten, the same in every panel of a picture. A sample's dots take their label's colour; its
+// histogram colours each bin by the label most of its points have (the smaller on a tie), pale
+// for a bin of one point and full for the fullest, on the same log scale as the plain
+// histogram; a legend lists the labels. A trajectory's end points take their labels' colours.
+// Snapshots have no colours to spare (their histograms use viridis for the count), so they
+// ignore labels.
+//
 // All panels of a picture share one range and one set of ticks, so the eye can compare them.
 // By default the range holds the 0.5th to 99.5th percentile of every coordinate drawn (a
 // trajectory's range also holds every start point drawn), padded by 8% of its span on each

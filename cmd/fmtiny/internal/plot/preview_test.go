@@ -100,6 +100,20 @@ func swissRollFlow(n, k, steps int, seed uint64) *Data {
 	return d
 }
 
+// eightGaussians draws n points of 8 Gaussians on a circle of radius 4 (sd 0.5), each labelled
+// with its mode, 0 to 7 anticlockwise from the right.
+func eightGaussians(n int, seed uint64) *Data {
+	r := rand.New(rand.NewPCG(seed, 3))
+	d := &Data{Kind: Sample, Label: "8 gaussians", Dims: 2, Axes: [2]string{"x", "y"}, X: [][]float32{nil}}
+	for range n {
+		k := r.IntN(8)
+		a := float64(k) * math.Pi / 4
+		d.X[0] = append(d.X[0], float32(4*math.Cos(a)+0.5*r.NormFloat64()), float32(4*math.Sin(a)+0.5*r.NormFloat64()))
+		d.Labels = append(d.Labels, k)
+	}
+	return d
+}
+
 // seedTimes are the times of the seed implementation's checkers_at_t.png.
 var seedTimes = []float32{0.1, 0.5, 0.7, 0.9, 0.95, 0.97, 1}
 
@@ -136,7 +150,22 @@ func TestPreview(t *testing.T) {
 		}
 		dir = *previewDir
 	}
-	for name, img := range map[string]*image.RGBA{"checkers_at_t.png": snap, "trajectories.png": traj} {
+	gauss := eightGaussians(n, 4)
+	scatter, err := DensityPanels([]*Data{eightGaussians(2000, 4)}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	density, err := DensityPanels([]*Data{gauss}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pictures := map[string]*image.RGBA{
+		"checkers_at_t.png":  snap,
+		"trajectories.png":   traj,
+		"labels_scatter.png": scatter,
+		"labels_density.png": density,
+	}
+	for name, img := range pictures {
 		if err := os.WriteFile(filepath.Join(dir, name), encode(t, img), 0o644); err != nil {
 			t.Fatal(err)
 		}
