@@ -83,3 +83,5 @@ func tint(c color.RGBA, f float64) color.RGBA {
 	m := func(v uint8) uint8 { return uint8(math.Round(255 + (float64(v)-255)*f)) }
 	return color.RGBA{m(c.R), m(c.G), m(c.B), 255}
 }
+
+func rgb(c [3]uint8) color.RGBA { return color.RGBA{c[0], c[1], c[2], 255} }

@@ -21,6 +21,9 @@ const (
 	Snapshots
 	// Trajectory is every point at every solver step: columns t,id,x,y.
 	Trajectory
+	// Images are images, one a row, their pixels channel by channel, row by row (C x H x W): a
+	// grid of them, or with columns t,id first the flow of each from noise over t.
+	Images
 )
 
 func (k Kind) String() string {
@@ -33,6 +36,8 @@ func (k Kind) String() string {
 		return "snapshots"
 	case Trajectory:
 		return "trajectory"
+	case Images:
+		return "images"
 	}
 	return "kind(" + strconv.Itoa(int(k)) + ")"
 }
@@ -41,7 +46,56 @@ func (k Kind) String() string {
 // rather than a trajectory when asked to decide.
 const MaxSnapshots = 12
 
-// Data is one table ready to draw: the two coordinates drawn of n points, at one or more times.
+// Shape is the shape of an image: C channels (1, grey, or 3, RGB) of H rows of W pixels.
+type Shape struct{ C, H, W int }
+
+// Size is the number of values of one image.
+func (s Shape) Size() int { return s.C * s.H * s.W }
+
+func (s Shape) String() string { return fmt.Sprintf("%d,%d,%d", s.C, s.H, s.W) }
+
+// MaxImageSide is the largest height or width of an image.
+const MaxImageSide = 4096
+
+// check reports a shape that cannot be drawn.
+func (s Shape) check() error {
+	switch {
+	case s.C != 1 && s.C != 3:
+		return fmt.Errorf("shape %s: %d channels; an image has 1 (grey) or 3 (RGB)", s, s.C)
+	case s.H < 1 || s.W < 1 || s.H > MaxImageSide || s.W > MaxImageSide:
+		return fmt.Errorf("shape %s: an image's height and width are from 1 to %d pixels", s, MaxImageSide)
+	}
+	return nil
+}
+
+// InferShape guesses the shape of images of n values a row: a square of one channel if n is a
+// perfect square of at least 64 (28 x 28 for MNIST's 784), else a square of RGB if n is three
+// times a perfect square and at least 64; ok is false otherwise.
+func InferShape(n int) (s Shape, ok bool) {
+	side := func(m int) int {
+		r := int(math.Sqrt(float64(m)))
+		for r*r > m {
+			r--
+		}
+		for (r+1)*(r+1) <= m {
+			r++
+		}
+		return r
+	}
+	if n < 64 {
+		return Shape{}, false
+	}
+	if r := side(n); r*r == n {
+		return Shape{1, r, r}, true
+	}
+	if r := side(n / 3); n%3 == 0 && 3*r*r == n {
+		return Shape{3, r, r}, true
+	}
+	return Shape{}, false
+}
+
+// Data is one table ready to draw: the two coordinates drawn of n points, at one or more times,
+// or n images.
 type Data struct {
 	Kind  Kind
 	Label string    // names the panel, row or picture: a file's base name, "OT", ...
@@ -51,25 +105,36 @@ type Data struct {
 	// Sample.
 	T []float32
 	// X holds one slice per time (a single one for a Sample): n (x, y) pairs, x at 2i, y at
-	// 2i+1, and the same point at index i at every time.
+	// 2i+1, and the same point at index i at every time. For Images, n images of Shape.Size()
+	// values each, image i at i*Shape.Size().
 	X [][]float32
 	// Labels holds the class of each point, by its index in X, from the table's label column;
 	// nil without one.
 	Labels []int
+	// Shape is the shape of each image, for Images.
+	Shape Shape
 }
 
-// Points is the number of points (ids) in d.
+// width is the number of values of one point (2) or image.
+func (d *Data) width() int {
+	if d.Kind == Images {
+		return d.Shape.Size()
+	}
+	return 2
+}
+
+// Points is the number of points (ids), or of images, in d.
 func (d *Data) Points() int {
-	if len(d.X) == 0 {
+	if len(d.X) == 0 || d.width() == 0 {
 		return 0
 	}
-	return len(d.X[0]) / 2
+	return len(d.X[0]) / d.width()
 }
 
 // Title is d's label followed, for data of more than two dimensions, by which two are drawn:
 // "ot (x0, x1 of 5 dims)".
 func (d *Data) Title() string {
-	if d.Dims <= 2 {
+	if d.Dims <= 2 || d.Kind == Images {
 		return d.Label
 	}
 	note := fmt.Sprintf("%s, %s of %d dims", d.Axes[0], d.Axes[1], d.Dims)
@@ -84,23 +149,33 @@ func (d *Data) check() error {
 	if len(d.X) == 0 {
 		return fmt.Errorf("%s: no points", d.name())
 	}
-	if d.Kind != Sample && len(d.T) != len(d.X) {
+	if (d.Kind != Sample && d.Kind != Images || d.T != nil) && len(d.T) != len(d.X) {
 		return fmt.Errorf("%s: %d times but %d sets of points", d.name(), len(d.T), len(d.X))
+	}
+	what, w := "points", 2
+	if d.Kind == Images {
+		if err := d.Shape.check(); err != nil {
+			return fmt.Errorf("%s: %w", d.name(), err)
+		}
+		what, w = "images", d.Shape.Size()
 	}
 	n := len(d.X[0])
 	if n == 0 {
-		return fmt.Errorf("%s: no points", d.name())
+		return fmt.Errorf("%s: no %s", d.name(), what)
 	}
-	if n%2 != 0 {
-		return fmt.Errorf("%s: %d coordinates, not (x, y) pairs", d.name(), n)
+	if n%w != 0 {
+		if w == 2 {
+			return fmt.Errorf("%s: %d coordinates, not (x, y) pairs", d.name(), n)
+		}
+		return fmt.Errorf("%s: %d values, not images of %d (shape %s)", d.name(), n, w, d.Shape)
 	}
 	for i, x := range d.X {
 		if len(x) != n {
-			return fmt.Errorf("%s: %d points at t = %g but %d at t = %g", d.name(), len(x)/2, d.T[i], n/2, d.T[0])
+			return fmt.Errorf("%s: %d %s at t = %g but %d at t = %g", d.name(), len(x)/w, what, d.T[i], n/w, d.T[0])
 		}
 	}
-	if d.Labels != nil && len(d.Labels) != n/2 {
-		return fmt.Errorf("%s: %d labels for %d points", d.name(), len(d.Labels), n/2)
+	if d.Labels != nil && len(d.Labels) != n/w {
+		return fmt.Errorf("%s: %d labels for %d %s", d.name(), len(d.Labels), n/w, what)
 	}
 	for i := 1; i < len(d.T); i++ {
 		if !(d.T[i] > d.T[i-1]) {
@@ -117,14 +192,34 @@ func (d *Data) name() string {
 	return d.Label
 }
 
-// FromTable turns a parsed CSV table (header, d columns, values row-major as fm.ReadCSV returns
-// them) into Data. A header starting with t,id means snapshots or a trajectory: the rows of
-// each distinct t give the points at that time, and every t must hold the same ids. want
-// chooses between the two, or Auto takes up to MaxSnapshots distinct times as snapshots and more
-// as a trajectory. Any other header (or none) means a sample. A column named label, first or
-// right after t,id, gives each point an integer class (Data.Labels) and is never a coordinate.
-// The first two coordinate columns are drawn. The error names what makes the table undrawable.
+// TableOptions say how FromTableWith reads a table; the zero value decides everything from
+// the table.
+type TableOptions struct {
+	// Kind is what the table holds; Auto decides from its columns.
+	Kind Kind
+	// Shape is the shape of the table's images; the zero Shape infers it (InferShape). A shape
+	// given makes an Auto table images.
+	Shape Shape
+}
+
+// FromTable is FromTableWith with the kind want and no shape.
 func FromTable(header []string, d int, x []float32, label string, want Kind) (*Data, error) {
+	return FromTableWith(header, d, x, label, TableOptions{Kind: want})
+}
+
+// FromTableWith turns a parsed CSV table (header, d columns, values row-major as fm.ReadCSV
+// returns them) into Data. A header starting with t,id means snapshots or a trajectory: the
+// rows of each distinct t give the points at that time, and every t must hold the same ids.
+// opt.Kind chooses between the two, or Auto takes up to MaxSnapshots distinct times as
+// snapshots and more as a trajectory. Any other header (or none) means a sample. A column
+// named label, first or right after t,id, gives each point an integer class (Data.Labels) and is
+// never a coordinate. The first two coordinate columns are drawn.
+//
+// Rows of as many values as opt.Shape's, or, if Auto has no shape, of a number that InferShape
+// takes for images, are images (Kind Images): one a row, or with t,id first one per id at each
+// time. The error names what makes the table undrawable.
+func FromTableWith(header []string, d int, x []float32, label string, opt TableOptions) (*Data, error) {
+	want := opt.Kind
 	switch {
 	case d <= 0 || len(x) == 0:
 		return nil, errors.New("no rows")
@@ -132,12 +227,20 @@ func FromTable(header []string, d int, x []float32, label string, want Kind) (*D
 		return nil, fmt.Errorf("%d values do not fill rows of %d columns", len(x), d)
 	case header != nil && len(header) != d:
 		return nil, fmt.Errorf("a header of %d names for %d columns", len(header), d)
-	case want < Auto || want > Trajectory:
+	case want < Auto || want > Images:
 		return nil, fmt.Errorf("unknown kind %d", int(want))
+	case opt.Shape != Shape{} && want != Auto && want != Images:
+		return nil, fmt.Errorf("a shape is for images, not a %s", want)
 	}
 	c, err := columnsOf(header, d)
 	if err != nil {
 		return nil, err
+	}
+	if want == Images || want == Auto && opt.Shape != (Shape{}) {
+		return imagesOf(x, c, label, opt.Shape)
+	}
+	if _, ok := InferShape(d - c.first); want == Auto && ok {
+		return imagesOf(x, c, label, Shape{})
 	}
 	if !c.timed {
 		if want == Snapshots || want == Trajectory {
@@ -146,19 +249,9 @@ func FromTable(header []string, d int, x []float32, label string, want Kind) (*D
 		if err := c.twoCoordinates(); err != nil {
 			return nil, err
 		}
-		rows := len(x) / d
-		pts := make([]float32, 0, 2*rows)
-		for i := 0; i < len(x); i += d {
-			pts = append(pts, x[i+c.first], x[i+c.first+1])
-		}
-		data := &Data{Kind: Sample, Label: label, Dims: d - c.first, Axes: [2]string{c.name(c.first), c.name(c.first + 1)}, X: [][]float32{pts}}
-		if c.label >= 0 {
-			data.Labels = make([]int, rows)
-			for r := range rows {
-				if data.Labels[r], err = labelOf(x[r*d+c.label], r); err != nil {
-					return nil, err
-				}
-			}
+		data := &Data{Kind: Sample, Label: label, Dims: d - c.first, Axes: [2]string{c.name(c.first), c.name(c.first + 1)}}
+		if err := ungrouped(data, x, c, 2); err != nil {
+			return nil, err
 		}
 		return data, nil
 	}
@@ -169,7 +262,7 @@ func FromTable(header []string, d int, x []float32, label string, want Kind) (*D
 		return nil, err
 	}
 	data := &Data{Label: label, Dims: d - c.first, Axes: [2]string{c.name(c.first), c.name(c.first + 1)}}
-	if err := groupByTime(data, x, d, c); err != nil {
+	if err := groupByTime(data, x, d, c, 2); err != nil {
 		return nil, err
 	}
 	switch {
@@ -181,6 +274,50 @@ func FromTable(header []string, d int, x []float32, label string, want Kind) (*D
 		data.Kind = Trajectory
 	}
 	return data, nil
+}
+
+// imagesOf reads a table of images of the given shape, or of the one InferShape finds.
+func imagesOf(x []float32, c *columns, label string, shape Shape) (*Data, error) {
+	n := c.d - c.first
+	if shape == (Shape{}) {
+		var ok bool
+		if shape, ok = InferShape(n); !ok {
+			return nil, fmt.Errorf("%d values a row%s are not a square image (a perfect square of at least 64) nor three of them (RGB): give the shape as C,H,W", n, c.after())
+		}
+	}
+	if err := shape.check(); err != nil {
+		return nil, err
+	}
+	if shape.Size() != n {
+		return nil, fmt.Errorf("the shape %s needs %d values a row, but the table has %d%s", shape, shape.Size(), n, c.after())
+	}
+	data := &Data{Kind: Images, Label: label, Dims: n, Shape: shape}
+	if c.timed {
+		return data, groupByTime(data, x, c.d, c, n)
+	}
+	return data, ungrouped(data, x, c, n)
+}
+
+// ungrouped fills data.X and data.Labels from the rows ([label,] values) of a table without
+// times: width values of each row, from its first value column on.
+func ungrouped(data *Data, x []float32, c *columns, width int) error {
+	rows := len(x) / c.d
+	vals := make([]float32, 0, rows*width)
+	for i := 0; i < len(x); i += c.d {
+		vals = append(vals, x[i+c.first:i+c.first+width]...)
+	}
+	data.X = [][]float32{vals}
+	if c.label < 0 {
+		return nil
+	}
+	data.Labels = make([]int, rows)
+	for r := range rows {
+		var err error
+		if data.Labels[r], err = labelOf(x[r*c.d+c.label], r); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // columns says what the columns of a table are: t,id first (timed), a label column (its index,
@@ -236,17 +373,22 @@ func columnsOf(header []string, d int) (*columns, error) {
 	return c, nil
 }
 
-// twoCoordinates reports a table with fewer than two coordinate columns.
-func (c *columns) twoCoordinates() error {
-	after := ""
+// after names the columns before the values, for messages: " after t,id", or "".
+func (c *columns) after() string {
 	switch {
 	case c.timed && c.label >= 0:
-		after = " after t,id,label"
+		return " after t,id,label"
 	case c.timed:
-		after = " after t,id"
+		return " after t,id"
 	case c.label >= 0:
-		after = " after label"
+		return " after label"
 	}
+	return ""
+}
+
+// twoCoordinates reports a table with fewer than two coordinate columns.
+func (c *columns) twoCoordinates() error {
+	after := c.after()
 	switch c.d - c.first {
 	case 0:
 		return fmt.Errorf("no coordinate columns%s: a picture needs two", after)
@@ -275,9 +417,10 @@ func headerString(header []string, d int) string {
 }
 
 // groupByTime fills data.T, data.X and data.Labels from rows (t, id, [label,] x, y, ...) of d
-// values: the distinct times ascending, and at each the points ordered by id. Every time must
-// hold each id once, and an id keep its label at every time.
-func groupByTime(data *Data, x []float32, d int, c *columns) error {
+// values: the distinct times ascending, and at each the points (width values from the first
+// value column on) ordered by id. Every time must hold each id once, and an id keep its label
+// at every time.
+func groupByTime(data *Data, x []float32, d int, c *columns, width int) error {
 	rows := len(x) / d
 	// The distinct ids, from all rows, give each id its index.
 	ids := make([]float32, rows)
@@ -326,7 +469,7 @@ func groupByTime(data *Data, x []float32, d int, c *columns) error {
 		labelSeen = make([]bool, n)
 	}
 	for i := range data.X {
-		data.X[i] = make([]float32, 2*n)
+		data.X[i] = make([]float32, width*n)
 		seen[i] = make([]bool, n)
 	}
 	for r := range rows {
@@ -336,7 +479,7 @@ func groupByTime(data *Data, x []float32, d int, c *columns) error {
 			return fmt.Errorf("row %d: id %g appears twice at t = %g", r+1, row[1], row[0])
 		}
 		seen[ti][pi] = true
-		data.X[ti][2*pi], data.X[ti][2*pi+1] = row[c.first], row[c.first+1]
+		copy(data.X[ti][width*pi:width*(pi+1)], row[c.first:c.first+width])
 		if c.label < 0 {
 			continue
 		}

@@ -12,9 +12,25 @@
 //     per table, one panel per time titled "t = 0.10", the row labelled with the table's label;
 //   - a trajectory (the same columns at more times): Trajectories draws each point's path
 //     through its positions in time order, start points black, end points navy, a legend, for
-//     the first Options.MaxPaths points (200 by default).
+//     the first Options.MaxPaths points (200 by default);
+//   - images (Kind Images: one a row, pixels in [0, 1] channel by channel, row by row, as
+//     C x H x W): ImageGrids draws each table as a grid, about as many rows as columns (8 x 8 for
+//     64), at most MaxImages of them, each image pixel a square of about DefaultImageSide/H
+//     screen pixels (Options.Size sets the image's side), grey for one channel and RGB for three,
+//     values clamped to [0, 1], a thin white gap between images; several tables side by side;
+//   - images at a few times (t,id first, from sample --at): ImageFlows draws the seed's picture
+//     of the flow, a row per image (the first Options.Rows, 8 by default), a column per time
+//     titled "t = 0.125", the noise on the left and the images on the right (at most
+//     MaxFlowTimes columns: more times are thinned evenly, first and last kept); several tables
+//     one above the other.
 //
-// Draw picks among the three from the kind of the tables. Only the first two coordinate
+// A table is images when Options' shape says so (TableOptions.Shape, the command line's
+// --shape C,H,W) or, asked to decide, when its rows hold a perfect square of at least 64 values
+// (one channel, H = W: 784 is MNIST's 28 x 28) or three times a perfect square (RGB); any other
+// table is points. What a picture of images leaves out (images past the cap, labels past the
+// rows, times thinned) is said under its title and by ImageNotes.
+//
+// Draw picks among these from the kind of the tables. Only the first two coordinate
 // columns are drawn; the title then says so ("x0, x1 of 5 dims").
 //
 // A column named label, first or right after t,id (label,x,y; t,id,label,x,y), gives each point
@@ -25,7 +41,9 @@
 // for a bin of one point and full for the fullest, on the same log scale as the plain
 // histogram; a legend lists the labels. A trajectory's end points take their labels' colours.
 // Snapshots have no colours to spare (their histograms use viridis for the count), so they
-// ignore labels.
+// ignore labels. A grid of labelled images has a row per label, ascending, each holding that
+// label's first images, as many as the fullest label has up to MaxGridColumns; a flow of
+// labelled images writes each row's label on its left.
 //
 // All panels of a picture share one range and one set of ticks, so the eye can compare them.
 // By default the range holds the 0.5th to 99.5th percentile of every coordinate drawn (a

@@ -28,6 +28,9 @@ type Options struct {
 	// TimeColors colours paths by time (viridis, dark at the start) instead of drawing them as
 	// thin dark lines as the seed implementation does.
 	TimeColors bool
+	// Rows is the number of images a flow picture of images draws, one a row (the first ids);
+	// 0 means DefaultFlowRows. For images, Size is the side of one image in pixels.
+	Rows int
 }
 
 // Style is how points are drawn.
@@ -276,7 +279,8 @@ func drawFrame(img *image.RGBA, p *panel, ax *axes, yLabels bool) {
 }
 
 // Draw picks the picture for a set of tables: samples side by side (DensityPanels), rows of
-// snapshots (SnapshotRows) or trajectories side by side (Trajectories). All must be of one kind.
+// snapshots (SnapshotRows), trajectories side by side (Trajectories), grids of images
+// (ImageGrids) or flows of images over time (ImageFlows). All must be of one kind.
 func Draw(data []*Data, opt Options) (*image.RGBA, error) {
 	if len(data) == 0 {
 		return nil, errors.New("plot: nothing to draw")
@@ -293,6 +297,16 @@ func Draw(data []*Data, opt Options) (*image.RGBA, error) {
 		return SnapshotRows(data, opt)
 	case Trajectory:
 		return Trajectories(data, opt)
+	case Images:
+		for _, d := range data[1:] {
+			if (d.T == nil) != (data[0].T == nil) {
+				return nil, fmt.Errorf("plot: cannot draw a grid of images and images over time in one picture (%s and %s)", data[0].name(), d.name())
+			}
+		}
+		if data[0].T == nil {
+			return ImageGrids(data, opt)
+		}
+		return ImageFlows(data, opt)
 	}
 	return nil, fmt.Errorf("plot: %s: unknown kind %s", data[0].name(), data[0].Kind)
 }

@@ -114,6 +114,29 @@ func eightGaussians(n int, seed uint64) *Data {
 	return d
 }
 
+// colourDigits draws n digits as 32 x 32 RGB images: each in a colour of tab10 on a dark
+// background of another.
+func colourDigits(n int, seed uint64) *Data {
+	grey, _ := digits(n, seed)
+	s := Shape{3, 32, 32}
+	d := &Data{Kind: Images, Label: "RGB", Dims: s.Size(), Shape: s, X: [][]float32{nil}}
+	for i := range n {
+		fg, bg := tab10[i%10], tab10[(i+5)%10]
+		img := make([]float32, s.Size())
+		for y := range 28 {
+			for x := range 28 {
+				v := grey[i*784+y*28+x]
+				for c, ch := range [3]uint8{fg.R, fg.G, fg.B} {
+					back := [3]uint8{bg.R, bg.G, bg.B}[c]
+					img[c*1024+(y+2)*32+x+2] = (float32(back)*0.3*(1-v) + float32(ch)*v) / 255
+				}
+			}
+		}
+		d.X[0] = append(d.X[0], img...)
+	}
+	return d
+}
+
 // seedTimes are the times of the seed implementation's checkers_at_t.png.
 var seedTimes = []float32{0.1, 0.5, 0.7, 0.9, 0.95, 0.97, 1}
 
@@ -159,11 +182,33 @@ func TestPreview(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	pix, labels := digits(64, 1)
+	grid, err := ImageGrids([]*Data{imagesData("samples", Shape{1, 28, 28}, pix, nil)}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pix, labels = digits(200, 2)
+	byLabel, err := ImageGrids([]*Data{imagesData("samples by label", Shape{1, 28, 28}, pix, labels)}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	flow, err := ImageFlows([]*Data{digitFlow(8, []float32{0, 0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 0.875, 1}, 3, 1)}, Options{Title: "Flow Matching - COT"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rgb, err := ImageGrids([]*Data{colourDigits(16, 5)}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	pictures := map[string]*image.RGBA{
-		"checkers_at_t.png":  snap,
-		"trajectories.png":   traj,
-		"labels_scatter.png": scatter,
-		"labels_density.png": density,
+		"images_grid.png":     grid,
+		"images_by_label.png": byLabel,
+		"images_flow.png":     flow,
+		"images_rgb.png":      rgb,
+		"checkers_at_t.png":   snap,
+		"trajectories.png":    traj,
+		"labels_scatter.png":  scatter,
+		"labels_density.png":  density,
 	}
 	for name, img := range pictures {
 		if err := os.WriteFile(filepath.Join(dir, name), encode(t, img), 0o644); err != nil {
