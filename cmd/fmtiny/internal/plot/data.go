@@ -24,6 +24,8 @@ const (
 	// Images are images, one a row, their pixels channel by channel, row by row (C x H x W): a
 	// grid of them, or with columns t,id first the flow of each from noise over t.
 	Images
+	// LogDensity is a model's log-density on a lattice of points: columns x,y,logp.
+	LogDensity
 )
 
 func (k Kind) String() string {
@@ -38,6 +40,8 @@ func (k Kind) String() string {
 		return "trajectory"
 	case Images:
 		return "images"
+	case LogDensity:
+		return "density"
 	}
 	return "kind(" + strconv.Itoa(int(k)) + ")"
 }
@@ -113,7 +117,22 @@ type Data struct {
 	Labels []int
 	// Shape is the shape of each image, for Images.
 	Shape Shape
+	// Grid holds the lattice and its log-densities, for LogDensity (X is then nil).
+	Grid *Lattice
 }
+
+// Lattice is a log-density on a regular lattice: LogP[j*len(X)+i] at (X[i], Y[j]), X and Y
+// ascending and evenly spaced. A LogP that is not finite is drawn in a neutral grey.
+type Lattice struct {
+	X, Y []float64
+	LogP []float32
+}
+
+// Limits of a lattice.
+const (
+	MaxLatticeSide   = 4096     // distinct x or y values
+	MaxLatticePoints = 16 << 20 // points in all
+)
 
 // width is the number of values of one point (2) or image.
 func (d *Data) width() int {
@@ -146,6 +165,16 @@ func (d *Data) Title() string {
 
 // check reports data that cannot be drawn, with what is wrong.
 func (d *Data) check() error {
+	if d.Kind == LogDensity {
+		g := d.Grid
+		if g == nil || len(g.X) < 2 || len(g.Y) < 2 || len(g.LogP) != len(g.X)*len(g.Y) {
+			return fmt.Errorf("%s: no lattice of at least 2 x 2 log-densities", d.name())
+		}
+		if !evenlySpaced(g.X) || !evenlySpaced(g.Y) {
+			return fmt.Errorf("%s: a lattice not evenly spaced", d.name())
+		}
+		return nil
+	}
 	if len(d.X) == 0 {
 		return fmt.Errorf("%s: no points", d.name())
 	}
@@ -227,7 +256,7 @@ func FromTableWith(header []string, d int, x []float32, label string, opt TableO
 		return nil, fmt.Errorf("%d values do not fill rows of %d columns", len(x), d)
 	case header != nil && len(header) != d:
 		return nil, fmt.Errorf("a header of %d names for %d columns", len(header), d)
-	case want < Auto || want > Images:
+	case want < Auto || want > LogDensity:
 		return nil, fmt.Errorf("unknown kind %d", int(want))
 	case opt.Shape != Shape{} && want != Auto && want != Images:
 		return nil, fmt.Errorf("a shape is for images, not a %s", want)
@@ -235,6 +264,9 @@ func FromTableWith(header []string, d int, x []float32, label string, opt TableO
 	c, err := columnsOf(header, d)
 	if err != nil {
 		return nil, err
+	}
+	if want == LogDensity || want == Auto && c.logp >= 0 {
+		return densityOf(x, c, label)
 	}
 	if want == Images || want == Auto && opt.Shape != (Shape{}) {
 		return imagesOf(x, c, label, opt.Shape)
@@ -298,6 +330,70 @@ func imagesOf(x []float32, c *columns, label string, shape Shape) (*Data, error)
 	return data, ungrouped(data, x, c, n)
 }
 
+// densityOf reads a log-density grid: rows x,y,logp whose x and y values form a full, evenly
+// spaced lattice, in any order.
+func densityOf(x []float32, c *columns, label string) (*Data, error) {
+	if c.d != 3 || c.logp != 2 || c.timed || c.label >= 0 {
+		return nil, fmt.Errorf("a log-density grid has the columns x,y,logp; the header is %s", headerString(c.header, c.d))
+	}
+	rows := len(x) / 3
+	var xs, ys []float64
+	for r := range rows {
+		xs = append(xs, float64(x[3*r]))
+		ys = append(ys, float64(x[3*r+1]))
+	}
+	slices.Sort(xs)
+	slices.Sort(ys)
+	xs, ys = slices.Compact(xs), slices.Compact(ys)
+	nx, ny := len(xs), len(ys)
+	switch {
+	case nx < 2 || ny < 2:
+		return nil, fmt.Errorf("a log-density grid needs at least 2 distinct x and 2 distinct y values; it has %d and %d", nx, ny)
+	case nx > MaxLatticeSide || ny > MaxLatticeSide || nx*ny > MaxLatticePoints:
+		return nil, fmt.Errorf("a lattice of %d x %d points is more than plot draws (%d a side, %d million in all)", nx, ny, MaxLatticeSide, MaxLatticePoints>>20)
+	}
+	for _, a := range []struct {
+		name string
+		v    []float64
+	}{{c.name(0), xs}, {c.name(1), ys}} {
+		if i := unevenAt(a.v); i > 0 {
+			return nil, fmt.Errorf("the %s values are not evenly spaced: %g to %g is a step of %g, %g to %g one of %g: not a regular lattice", a.name, a.v[0], a.v[1], a.v[1]-a.v[0], a.v[i-1], a.v[i], a.v[i]-a.v[i-1])
+		}
+	}
+	g := &Lattice{X: xs, Y: ys, LogP: make([]float32, nx*ny)}
+	row := make([]int32, nx*ny) // the row that gave each point, counted from 1
+	for r := range rows {
+		i, _ := slices.BinarySearch(xs, float64(x[3*r]))
+		j, _ := slices.BinarySearch(ys, float64(x[3*r+1]))
+		k := j*nx + i
+		if row[k] != 0 {
+			return nil, fmt.Errorf("rows %d and %d are both at (%g, %g): a lattice has each point once", row[k], r+1, xs[i], ys[j])
+		}
+		row[k] = int32(r + 1)
+		g.LogP[k] = x[3*r+2]
+	}
+	if k := slices.Index(row, 0); k >= 0 {
+		return nil, fmt.Errorf("no row at (%g, %g): %d rows for a lattice of %d x %d points, which needs every one of them", xs[k%nx], ys[k/nx], rows, nx, ny)
+	}
+	return &Data{Kind: LogDensity, Label: label, Dims: 2, Axes: [2]string{c.name(0), c.name(1)}, Grid: g}, nil
+}
+
+// unevenAt returns the first index i at which v[i] - v[i-1] strays from the first step by more
+// than 1% of it, or 0 if none does. Values written as float32 stray by far less.
+func unevenAt(v []float64) int {
+	step := v[1] - v[0]
+	for i := 2; i < len(v); i++ {
+		if math.Abs(v[i]-v[i-1]-step) > 0.01*step {
+			return i
+		}
+	}
+	return 0
+}
+
+func evenlySpaced(v []float64) bool {
+	return slices.IsSorted(v) && len(slices.Compact(slices.Clone(v))) == len(v) && unevenAt(v) == 0
+}
+
 // ungrouped fills data.X and data.Labels from the rows ([label,] values) of a table without
 // times: width values of each row, from its first value column on.
 func ungrouped(data *Data, x []float32, c *columns, width int) error {
@@ -321,13 +417,14 @@ func ungrouped(data *Data, x []float32, c *columns, width int) error {
 }
 
 // columns says what the columns of a table are: t,id first (timed), a label column (its index,
-// or -1), and where the values (coordinates, pixels) begin.
+// or -1), and where the values (coordinates, pixels) begin; and a logp column (or -1).
 type columns struct {
 	header []string
 	d      int
 	timed  bool
 	label  int
 	first  int // the first value column
+	logp   int
 }
 
 func (c *columns) name(i int) string {
@@ -341,11 +438,16 @@ func (c *columns) name(i int) string {
 // without t, a t without id, or a label column elsewhere is an error, so that none of them is
 // ever taken for a coordinate.
 func columnsOf(header []string, d int) (*columns, error) {
-	c := &columns{header: header, d: d, label: -1}
+	c := &columns{header: header, d: d, label: -1, logp: -1}
 	if header == nil {
 		return c, nil
 	}
 	is := func(i int, name string) bool { return i < d && strings.EqualFold(c.name(i), name) }
+	for i := range d {
+		if is(i, "logp") {
+			c.logp = i
+		}
+	}
 	c.timed = is(0, "t")
 	if !c.timed && slices.ContainsFunc(header, func(h string) bool { return strings.EqualFold(strings.TrimSpace(h), "id") }) {
 		return nil, errors.New("an id column without a t column first: write the header as t,id,x,y")

@@ -22,7 +22,21 @@
 //     of the flow, a row per image (the first Options.Rows, 8 by default), a column per time
 //     titled "t = 0.125", the noise on the left and the images on the right (at most
 //     MaxFlowTimes columns: more times are thinned evenly, first and last kept); several tables
-//     one above the other.
+//     one above the other;
+//   - a log-density grid (header x,y,logp, from eval --density; Kind LogDensity): DensityMaps
+//     draws each as a heat map panel, side by side (exact and Hutchinson, as flow_matching's 2D
+//     example does), each pixel the colour of its nearest lattice point, with one colour bar.
+//
+// A log-density grid's rows may come in any order: the distinct x and the distinct y values
+// must form a full lattice, evenly spaced (to 1% of its step), each point once. The colour
+// scale, shared by all panels, is viridis on logp itself over the 8 nats below the 99th
+// percentile of all finite values (higher values take the top colour, lower ones the bottom),
+// not on the density exp(logp): on the checkerboard the squares (log(1/39.5) = -3.68) are the
+// bright top and the model's leak between them a darker ground with its own shape, while a few
+// spikes and Hutchinson's noise of a few tenths of a nat neither set the scale nor speckle the
+// squares, as they do on a linear scale, where that noise's factor of exp(0.3) on every cell
+// would set the top and dim the exact panel. A logp that is not finite (NaN, an infinity) is
+// drawn grey, and the colour bar then shows a grey swatch marked "not finite".
 //
 // A table is images when Options' shape says so (TableOptions.Shape, the command line's
 // --shape C,H,W) or, asked to decide, when its rows hold a perfect square of at least 64 values

@@ -149,6 +149,11 @@ type grid struct {
 	w, h       int // plot area of each panel
 	// draw paints one panel's data; frames, ticks and labels go on top afterwards.
 	draw func(img *image.RGBA, p *panel, row, col int)
+	// side, if set, paints sideW pixels right of the first row of panels (a colour bar), past
+	// the last x tick label: x is its left edge, y and h the top and height of the panels' plot
+	// areas.
+	side  func(img *image.RGBA, x, y, h int)
+	sideW int
 }
 
 func (g *grid) render() (*image.RGBA, error) {
@@ -162,6 +167,9 @@ func (g *grid) render() (*image.RGBA, error) {
 	}
 	rightOverhang := ax.xLabelW/2 + 2
 	width := pad + left + cols*g.w + (cols-1)*colGap + max(pad, rightOverhang+4)
+	if g.side != nil {
+		width = pad + left + cols*g.w + (cols-1)*colGap + rightOverhang + g.sideW + pad
+	}
 	for _, s := range append([]string{g.title}, g.rowLabels...) {
 		width = max(width, 2*pad+textWidth(s, 2))
 	}
@@ -215,6 +223,9 @@ func (g *grid) render() (*image.RGBA, error) {
 			g.draw(img, p, i, j)
 			drawFrame(img, p, &ax, j == 0)
 		}
+	}
+	if g.side != nil && len(g.titles) > 0 {
+		g.side(img, plotsLeft+plotsW+rightOverhang, rowTop[0], g.h)
 	}
 	return img, nil
 }
@@ -280,7 +291,8 @@ func drawFrame(img *image.RGBA, p *panel, ax *axes, yLabels bool) {
 
 // Draw picks the picture for a set of tables: samples side by side (DensityPanels), rows of
 // snapshots (SnapshotRows), trajectories side by side (Trajectories), grids of images
-// (ImageGrids) or flows of images over time (ImageFlows). All must be of one kind.
+// (ImageGrids), flows of images over time (ImageFlows) or log-density maps side by side
+// (DensityMaps). All must be of one kind.
 func Draw(data []*Data, opt Options) (*image.RGBA, error) {
 	if len(data) == 0 {
 		return nil, errors.New("plot: nothing to draw")
@@ -297,6 +309,8 @@ func Draw(data []*Data, opt Options) (*image.RGBA, error) {
 		return SnapshotRows(data, opt)
 	case Trajectory:
 		return Trajectories(data, opt)
+	case LogDensity:
+		return DensityMaps(data, opt)
 	case Images:
 		for _, d := range data[1:] {
 			if (d.T == nil) != (data[0].T == nil) {

@@ -200,7 +200,13 @@ func TestPreview(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	exact, hutch := checkerMaps(200)
+	maps, err := DensityMaps([]*Data{exact, hutch}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	pictures := map[string]*image.RGBA{
+		"density.png":         maps,
 		"images_grid.png":     grid,
 		"images_by_label.png": byLabel,
 		"images_flow.png":     flow,
