@@ -161,7 +161,8 @@ func readPlotTable(path string) ([]string, *fm.Table, error) {
 		return nil, nil, err
 	}
 	defer f.Close()
-	lf := &logpFilter{br: bufio.NewReaderSize(f, 64<<10)}
+	// A buffer that holds the longest line fm.ReadCSV reads, so that lines come whole.
+	lf := &logpFilter{br: bufio.NewReaderSize(f, fm.MaxCSVLine+2)}
 	r, err := lf.reader()
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", path, err)
@@ -182,12 +183,13 @@ func readPlotTable(path string) ([]string, *fm.Table, error) {
 // logpFilter passes a CSV file through, replacing each logp that is not finite by 0 and
 // noting its data row (counted from 0, blank lines skipped as fm.ReadCSV skips them).
 type logpFilter struct {
-	br   *bufio.Reader
-	col  int   // the logp column
-	rows []int // the data rows whose logp was not finite
-	line []byte
-	out  []byte
-	row  int
+	br      *bufio.Reader
+	col     int   // the logp column
+	rows    []int // the data rows whose logp was not finite
+	row     int   // data rows passed
+	buf     []byte
+	out     []byte // what Read hands out next
+	tooLong bool
 }
 
 // reader reads up to the first line that is not blank: if it is a header with a logp column,
@@ -225,12 +227,23 @@ func (lf *logpFilter) reader() (io.Reader, error) {
 	}
 }
 
-// Read hands out the filtered file, line by line.
+// Read hands out the filtered file, line by line. A line longer than fm.MaxCSVLine, which
+// fm.ReadCSV refuses, ends the filtering: the rest passes as it is.
 func (lf *logpFilter) Read(p []byte) (int, error) {
 	for len(lf.out) == 0 {
-		line, err := lf.br.ReadBytes('\n')
+		if lf.tooLong {
+			return lf.br.Read(p)
+		}
+		line, err := lf.br.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			lf.tooLong, err = true, nil
+		}
 		if len(line) > 0 {
-			lf.out = lf.fix(line)
+			lf.out = append(lf.buf[:0], line...)
+			if !lf.tooLong {
+				lf.out = lf.fix(lf.out)
+			}
+			lf.buf = lf.out
 		}
 		if err != nil && len(lf.out) == 0 {
 			return 0, err

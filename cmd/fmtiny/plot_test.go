@@ -185,3 +185,39 @@ func TestPlotNewKindsErrors(t *testing.T) {
 		}
 	}
 }
+
+// In a log-density grid, and only in its logp column, values that are not finite are read as
+// NaN; blank lines, quotes and CRLF line ends do not shift them to another row.
+func TestReadPlotTableLogp(t *testing.T) {
+	dir := t.TempDir()
+	path := writePlotFile(t, dir, "grid.csv", "\r\nx,y,logp\r\n0,0,1\r\n\r\n1,0,\"-inf\"\r\n0,1, NaN \r\n1,1,+Infinity")
+	header, table, err := readPlotTable(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(header, ",") != "x,y,logp" || table.D != 3 || table.Rows() != 4 {
+		t.Fatalf("header %q, %d x %d", header, table.Rows(), table.D)
+	}
+	for r, want := range []float64{1, math.NaN(), math.NaN(), math.NaN()} {
+		got := float64(table.X[3*r+2])
+		if !(got == want || math.IsNaN(got) && math.IsNaN(want)) {
+			t.Errorf("row %d: logp %v, want %v", r, got, want)
+		}
+	}
+	if table.X[3] != 1 || table.X[4] != 0 || table.X[9] != 1 || table.X[10] != 1 {
+		t.Errorf("coordinates %v", table.X)
+	}
+	// Elsewhere, as fm.ReadCSV reads them: refused.
+	for _, text := range []string{"x,y,z\n0,0,NaN\n", "x,y,logp\n0,NaN,1\n", "logq,x\nnan,1\n"} {
+		if _, _, err := readPlotTable(writePlotFile(t, dir, "other.csv", text)); err == nil || !strings.Contains(err.Error(), "is not a finite number") {
+			t.Errorf("%q: %v", text, err)
+		}
+	}
+	// A file without a header, or of blank lines, reads as fm.ReadCSV reads it.
+	if _, table, err := readPlotTable(writePlotFile(t, dir, "bare.csv", "1,2\n3,4")); err != nil || table.Rows() != 2 {
+		t.Errorf("no header: %v", err)
+	}
+	if _, _, err := readPlotTable(writePlotFile(t, dir, "blank.csv", "\n \n")); err == nil || !strings.Contains(err.Error(), "no data rows, only blank lines") {
+		t.Errorf("blank lines: %v", err)
+	}
+}

@@ -92,8 +92,12 @@ func DensityMaps(maps []*Data, opt Options) (*image.RGBA, error) {
 		r = *opt.Range
 	}
 	onePanelTitle(&opt, titles, 2)
-	// By default a whole number of pixels a cell, about DefaultSize in all.
-	size := max(1, int(math.Round(DefaultSize/float64(cells)))) * cells
+	// By default a whole number of pixels a cell, about DefaultSize in all; a lattice of more
+	// cells than that gets DefaultSize pixels, each the cell nearest its centre.
+	size := DefaultSize
+	if cells <= DefaultSize {
+		size = int(math.Round(DefaultSize/float64(cells))) * cells
+	}
 	if opt.Size > 0 {
 		size = min(opt.Size, MaxSize)
 	}

@@ -258,6 +258,16 @@ func TestDensityMapSizeAndDeterminism(t *testing.T) {
 	if f := onePanel(t, pic); f.Dx() != 400 || f.Dy() != 400 {
 		t.Errorf("panel %v, want 400 x 400", f)
 	}
+	// A finer lattice than the panel's pixels: DefaultSize pixels, a coarse one a whole number
+	// of pixels a cell.
+	fine := lattice("fine", 1000, -1, 1, func(x, y float64) float64 { return -x * x })
+	if f := onePanel(t, decode(t, must(DensityMaps([]*Data{fine}, Options{})))); f.Dx() != DefaultSize {
+		t.Errorf("1000 x 1000 lattice: panel %v", f)
+	}
+	coarse := lattice("coarse", 7, -1, 1, func(x, y float64) float64 { return -x * x })
+	if f := onePanel(t, decode(t, must(DensityMaps([]*Data{coarse}, Options{})))); f.Dx() != 7*60 {
+		t.Errorf("7 x 7 lattice: panel %v, want 60 pixels a cell", f)
+	}
 }
 
 func TestDensityMapsErrors(t *testing.T) {

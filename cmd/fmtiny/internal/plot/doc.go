@@ -2,7 +2,8 @@
 // font, a small raster (opaque fills, alpha blending, Xiaolin Wu anti-aliased lines, discs)
 // and PNG output.
 //
-// The input is a parsed CSV table, as fm.ReadCSV returns it, turned into Data by FromTable:
+// The input is a parsed CSV table, as fm.ReadCSV returns it, turned into Data by FromTable (or
+// FromTableWith, which takes an images' shape):
 //
 //   - a sample (header x,y or x0,x1,...): DensityPanels draws one panel per sample, side by
 //     side, as a 2D histogram (bins of Options.BinPixels pixels, counts c coloured by viridis at
@@ -20,12 +21,21 @@
 //     values clamped to [0, 1], a thin white gap between images; several tables side by side;
 //   - images at a few times (t,id first, from sample --at): ImageFlows draws the seed's picture
 //     of the flow, a row per image (the first Options.Rows, 8 by default), a column per time
-//     titled "t = 0.125", the noise on the left and the images on the right (at most
+//     titled with it ("t = 0", "t = 0.125"), the noise on the left and the images on the right (at most
 //     MaxFlowTimes columns: more times are thinned evenly, first and last kept); several tables
 //     one above the other;
 //   - a log-density grid (header x,y,logp, from eval --density; Kind LogDensity): DensityMaps
 //     draws each as a heat map panel, side by side (exact and Hutchinson, as flow_matching's 2D
 //     example does), each pixel the colour of its nearest lattice point, with one colour bar.
+//
+// Draw picks among these from the kind of the tables. Of points, only the first two
+// coordinate columns are drawn; the title then says so ("x0, x1 of 5 dims").
+//
+// A table is images when its shape is given (TableOptions.Shape, the command line's
+// --shape C,H,W) or, asked to decide, when its rows hold a perfect square of at least 64 values
+// (one channel, H = W: 784 is MNIST's 28 x 28) or three times a perfect square (RGB); any other
+// table is points. What a picture of images leaves out (images past the cap, labels past the
+// rows, times thinned) is said under its title and by ImageNotes.
 //
 // A log-density grid's rows may come in any order: the distinct x and the distinct y values
 // must form a full lattice, evenly spaced (to 1% of its step), each point once. The colour
@@ -36,16 +46,8 @@
 // spikes and Hutchinson's noise of a few tenths of a nat neither set the scale nor speckle the
 // squares, as they do on a linear scale, where that noise's factor of exp(0.3) on every cell
 // would set the top and dim the exact panel. A logp that is not finite (NaN, an infinity) is
-// drawn grey, and the colour bar then shows a grey swatch marked "not finite".
-//
-// A table is images when Options' shape says so (TableOptions.Shape, the command line's
-// --shape C,H,W) or, asked to decide, when its rows hold a perfect square of at least 64 values
-// (one channel, H = W: 784 is MNIST's 28 x 28) or three times a perfect square (RGB); any other
-// table is points. What a picture of images leaves out (images past the cap, labels past the
-// rows, times thinned) is said under its title and by ImageNotes.
-//
-// Draw picks among these from the kind of the tables. Only the first two coordinate
-// columns are drawn; the title then says so ("x0, x1 of 5 dims").
+// drawn grey, and the colour bar then shows a grey swatch marked "not finite". (fm.ReadCSV
+// refuses such values; the command line reads them in a logp column.)
 //
 // A column named label, first or right after t,id (label,x,y; t,id,label,x,y), gives each point
 // an integer class; it is never a coordinate, and a label column elsewhere is an error. Classes
@@ -60,9 +62,10 @@
 // labelled images writes each row's label on its left.
 //
 // All panels of a picture share one range and one set of ticks, so the eye can compare them.
-// By default the range holds the 0.5th to 99.5th percentile of every coordinate drawn (a
-// trajectory's range also holds every start point drawn), padded by 8% of its span on each
-// side; Options.Range fixes it instead. Either way one data unit is the same length on both
+// By default the range of points holds the 0.5th to 99.5th percentile of every coordinate
+// drawn (a trajectory's range also holds every start point drawn), padded by 8% of its span on
+// each side, and a log-density map's holds every lattice's cells; Options.Range fixes it
+// instead. Either way one data unit is the same length on both
 // axes. Ticks fall on multiples of 1, 2, 2.5 or 5 times a power of ten, the same step on both
 // axes.
 //

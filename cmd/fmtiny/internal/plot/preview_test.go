@@ -200,21 +200,33 @@ func TestPreview(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	roll := swissRollFlow(points, parts, steps, 3)
+	roll.Labels = make([]int, roll.Points())
+	for i := range roll.Labels {
+		// The class of a point: the quarter of the roll it ends in, by angle.
+		x, y := roll.X[len(roll.X)-1][2*i], roll.X[len(roll.X)-1][2*i+1]
+		roll.Labels[i] = int(math.Floor((math.Atan2(float64(y), float64(x))+math.Pi)/(math.Pi/2))) % 4
+	}
+	rollLabels, err := Trajectories([]*Data{roll}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	exact, hutch := checkerMaps(200)
 	maps, err := DensityMaps([]*Data{exact, hutch}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	pictures := map[string]*image.RGBA{
-		"density.png":         maps,
-		"images_grid.png":     grid,
-		"images_by_label.png": byLabel,
-		"images_flow.png":     flow,
-		"images_rgb.png":      rgb,
-		"checkers_at_t.png":   snap,
-		"trajectories.png":    traj,
-		"labels_scatter.png":  scatter,
-		"labels_density.png":  density,
+		"density.png":             maps,
+		"images_grid.png":         grid,
+		"images_by_label.png":     byLabel,
+		"images_flow.png":         flow,
+		"images_rgb.png":          rgb,
+		"trajectories_labels.png": rollLabels,
+		"checkers_at_t.png":       snap,
+		"trajectories.png":        traj,
+		"labels_scatter.png":      scatter,
+		"labels_density.png":      density,
 	}
 	for name, img := range pictures {
 		if err := os.WriteFile(filepath.Join(dir, name), encode(t, img), 0o644); err != nil {
@@ -227,5 +239,11 @@ func TestPreview(t *testing.T) {
 	}
 	if f := frames(decode(t, traj)); len(f) != 1 {
 		t.Errorf("trajectories: %d panels, want 1", len(f))
+	}
+	if f := frames(decode(t, maps)); len(f) != 2 {
+		t.Errorf("density: %d panels, want 2", len(f))
+	}
+	if n := len(findImages(decode(t, grid), grid.Rect)); n != 64 {
+		t.Errorf("images_grid: %d images, want 64", n)
 	}
 }
