@@ -151,7 +151,7 @@ func TestDensityMapCells(t *testing.T) {
 			p := pixelOf(area, r, x+off[0], y+off[1])
 			want := notFinite
 			if finite(float64(l)) {
-				want = viridis.At((float64(l) - top + densitySpan) / densitySpan)
+				want = viridis.At((float64(l) - (top - densitySpan)) / densitySpan)
 			}
 			if got := pic.RGBAAt(p.X, p.Y); got != want && !(off == [2]float32{} && got == gridGrey) {
 				t.Errorf("cell (%g, %g) at %v: %v, want %v", x, y, off, got, want)

@@ -150,7 +150,7 @@ func TestDensityByMajorityLabel(t *testing.T) {
 	pic := decode(t, must(DensityPanels([]*Data{labelled("m", pts, labels)}, Options{Range: &r, Size: 400, Style: Density})))
 	area := onePanel(t, pic)
 	at := func(x, y float32) color.RGBA { p := pixelOf(area, r, x, y); return pic.RGBAAt(p.X, p.Y) }
-	strength := func(n float64) float64 { return minTint + (1-minTint)*log1p(n)/log1p(100) }
+	strength := func(n float64) float64 { return minTint + (1-minTint)*log1p(n)*(1/log1p(100)) } // as drawMajority computes it
 	if got := at(2.01, 2.01); got != tab10[1] {
 		t.Errorf("full cell %v, want %v", got, tab10[1])
 	}
