@@ -178,7 +178,7 @@ func ImageGrids(data []*Data, opt Options) (*image.RGBA, error) {
 		}
 		blocks = append(blocks, gridBlock(d, opt))
 	}
-	return renderBlocks(blocks, opt, imageNotes(data, opt), true)
+	return renderBlocks(blocks, opt, ImageNotes(data, opt), true)
 }
 
 // ImageFlows draws each table of images at several times (from sample --at) as the seed's
@@ -217,7 +217,7 @@ func ImageFlows(data []*Data, opt Options) (*image.RGBA, error) {
 		}
 		blocks = append(blocks, b)
 	}
-	return renderBlocks(blocks, opt, imageNotes(data, opt), false)
+	return renderBlocks(blocks, opt, ImageNotes(data, opt), false)
 }
 
 func checkImages(d *Data) error {
@@ -299,9 +299,7 @@ func labelRows(d *Data) (cols int, byLabel map[int][]int, labels []int) {
 
 // ImageNotes says what a picture of images leaves out: images past the grid's cap, labels past
 // its rows, times thinned. The command line prints them; the picture shows them under its title.
-func ImageNotes(data []*Data, opt Options) []string { return imageNotes(data, opt) }
-
-func imageNotes(data []*Data, opt Options) []string {
+func ImageNotes(data []*Data, opt Options) []string {
 	var notes []string
 	for _, d := range data {
 		if d.Kind != Images || d.check() != nil {
