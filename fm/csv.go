@@ -27,6 +27,9 @@ type CSVOptions struct {
 	// of the header or its number counted from 1 ("3"), a name of the header taking precedence
 	// over a number. The other columns are split off but not read, so they may hold text.
 	Columns []string
+	// NonFinite names the columns of the header (in any case) in which nan, inf and -inf are
+	// read as values, which are otherwise an error: a log-density, say, where a solve failed.
+	NonFinite []string
 }
 
 // Delimiters are the delimiters ReadCSVWith reads (comma, semicolon, tab and vertical bar), in
@@ -77,8 +80,9 @@ func ReadCSVWith(r io.Reader, opt CSVOptions) (header []string, t *Table, err er
 	br := bufio.NewReaderSize(r, 64<<10)
 	t = &Table{}
 	line := 0
-	width := 0     // values on every line, from the first
-	var keep []int // the columns read, 0-based; nil for all
+	width := 0           // values on every line, from the first
+	var keep []int       // the columns read, 0-based; nil for all
+	var nonFinite []bool // per column of the file: whether NaN and infinities are values
 	var names []string
 	var fields [][]byte
 	for {
@@ -105,10 +109,12 @@ func ReadCSVWith(r io.Reader, opt CSVOptions) (header []string, t *Table, err er
 		if width == 0 {
 			width = len(fields)
 			isHeader := !slices.ContainsFunc(fields, func(f []byte) bool { return isNumberLike(f, delim) })
+			nonFinite = make([]bool, width)
 			if isHeader {
 				names = make([]string, len(fields))
 				for i, f := range fields {
 					names[i] = string(bytes.TrimSpace(f))
+					nonFinite[i] = slices.ContainsFunc(opt.NonFinite, func(n string) bool { return strings.EqualFold(n, names[i]) })
 				}
 			}
 			if keep, err = chooseColumns(opt.Columns, names, width); err != nil {
@@ -135,7 +141,7 @@ func ReadCSVWith(r io.Reader, opt CSVOptions) (header []string, t *Table, err er
 		}
 		if keep == nil {
 			for col, f := range fields {
-				v, err := parseField(f, delim)
+				v, err := parseField(f, delim, nonFinite[col])
 				if err != nil {
 					return nil, nil, fmt.Errorf("line %d, column %d: %w", line, col+1, err)
 				}
@@ -144,7 +150,7 @@ func ReadCSVWith(r io.Reader, opt CSVOptions) (header []string, t *Table, err er
 			continue
 		}
 		for _, col := range keep {
-			v, err := parseField(fields[col], delim)
+			v, err := parseField(fields[col], delim, nonFinite[col])
 			if err != nil {
 				return nil, nil, fmt.Errorf("line %d, column %d: %w", line, col+1, err)
 			}
@@ -382,8 +388,13 @@ func joinedBy(f []byte, delim byte) byte {
 
 // parseField is parseValue with an error that says what else the value may be: text (a column
 // of names), or numbers separated by another delimiter, or a decimal comma.
-func parseField(f []byte, delim byte) (float32, error) {
+func parseField(f []byte, delim byte, nonFinite bool) (float32, error) {
 	v, err := parseValue(f)
+	if err != nil && nonFinite {
+		if x, perr := strconv.ParseFloat(strings.Trim(strings.TrimSpace(string(f)), `"`), 32); perr == nil && (math.IsNaN(x) || math.IsInf(x, 0)) {
+			return float32(x), nil
+		}
+	}
 	if err == nil || looksNumeric(f) {
 		return v, err
 	}

@@ -6,6 +6,7 @@ import (
 	"image/png"
 	"io"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/fmtiny/fmtiny/cmd/fmtiny/internal/plot"
@@ -22,7 +23,12 @@ the picture:
     (--labels), so that OT and VP stand one above the other;
   - a trajectory from --trajectory (columns t,id,x,y at more times, or --kind trajectory): the
     paths of the first %d points (--max-paths) from t = 0 to 1, start points black, end points
-    navy.
+    navy;
+  - images (a square number of values a row, at least 64, or three times one for RGB; or
+    --shape C,H,W): a grid, a row per label if labelled; their --at snapshots: a row per image
+    (--rows), a column per t;
+  - log-densities on a grid (columns x,y,logp, from eval --density): heat maps, one colour bar.
+A label column (label,x,y or t,id,label,x,y) colours points by class; it is never a coordinate.
 All panels share one range, by default the 0.5th to 99.5th percentile of the points drawn
 (--range sets it), and one scale on both axes. Data of more than two dimensions are drawn by
 their first two columns, and the title says so. A file's delimiter is detected as train's is,
@@ -31,16 +37,21 @@ or given by --delimiter.
 Examples:
   fmtiny plot points.csv -o samples.png
   fmtiny plot ot.csv vp.csv --labels "OT,VP" -o checkers_at_t.png
-  fmtiny plot paths.csv --title "Flow Matching - COT" -o trajectories.png`, plot.ScatterMax, plot.MaxSnapshots, plot.DefaultMaxPaths)
+  fmtiny plot paths.csv --title "Flow Matching - COT" -o trajectories.png
+  fmtiny plot images.csv -o grid.png
+  fmtiny plot exact.csv hutchinson.csv --labels "exact,Hutchinson" -o density.png`, plot.ScatterMax, plot.MaxSnapshots, plot.DefaultMaxPaths)
 
 func runPlot(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("plot", "FILE.csv [more.csv ...] -o picture.png", plotAbout)
 	out := fs.String("o", "", "the PNG file to write (required)")
 	labels := fs.String("labels", "", "comma-separated labels, one per file (default: the files' base names)")
 	title := fs.String("title", "", "a title over the picture")
-	kind := fs.String("kind", "auto", "what the files hold: auto, sample, snapshots or trajectory")
+	kind := fs.String("kind", "auto", "what the files hold: auto, sample, snapshots, trajectory, images or density")
 	style := fs.String("style", "auto", fmt.Sprintf("samples and snapshots: how points are drawn: auto, density (a 2D histogram) or scatter (dots); auto draws dots when no panel holds more than %d points", plot.ScatterMax))
-	size := fs.Int("size", 0, "the longer side of one panel in pixels (0: a default for the picture)")
+	size := fs.Int("size", 0, "the longer side of one panel, or of one image, in pixels (0: a default for the picture)")
+	var shape plot.Shape
+	fs.Var(shapeFlag{&shape}, "shape", "images: the shape C,H,W of one image, C = 1 (grey) or 3 (RGB) (default: inferred)")
+	rows := fs.Int("rows", plot.DefaultFlowRows, "images at several times: how many images to draw, one a row")
 	var rng []float64
 	fs.Var(listFlag{&rng}, "range", "the part of the plane shown: xmin,xmax,ymin,ymax (default: from the data)")
 	maxPaths := fs.Int("max-paths", plot.DefaultMaxPaths, "trajectory: how many paths to draw (-1: all)")
@@ -51,7 +62,7 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	opt := plot.Options{Title: *title, Size: *size, MaxPaths: *maxPaths, TimeColors: *colorByTime}
+	opt := plot.Options{Title: *title, Size: *size, MaxPaths: *maxPaths, TimeColors: *colorByTime, Rows: *rows}
 	switch {
 	case len(files) == 0:
 		return usagef("plot: no CSV file given")
@@ -59,6 +70,8 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 		return usagef("plot: give the picture's file with -o")
 	case *size < 0 || *size > plot.MaxSize:
 		return usagef("--size %d: must be in [0, %d]", *size, plot.MaxSize)
+	case *rows < 1 || *rows > plot.MaxFlowRows:
+		return usagef("--rows %d: must be in [1, %d]", *rows, plot.MaxFlowRows)
 	}
 	if fs.isSet("range") {
 		if len(rng) != 4 || !(rng[0] < rng[1]) || !(rng[2] < rng[3]) {
@@ -66,10 +79,14 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 		}
 		opt.Range = &plot.Range{XMin: rng[0], XMax: rng[1], YMin: rng[2], YMax: rng[3]}
 	}
-	want := map[string]plot.Kind{"auto": plot.Auto, "sample": plot.Sample, "snapshots": plot.Snapshots, "trajectory": plot.Trajectory}
+	want := map[string]plot.Kind{"auto": plot.Auto, "sample": plot.Sample, "snapshots": plot.Snapshots, "trajectory": plot.Trajectory,
+		"images": plot.Images, "density": plot.LogDensity}
 	k, ok := want[*kind]
 	if !ok {
-		return usagef("--kind %q: want auto, sample, snapshots or trajectory", *kind)
+		return usagef("--kind %q: want auto, sample, snapshots, trajectory, images or density", *kind)
+	}
+	if fs.isSet("shape") && k != plot.Auto && k != plot.Images {
+		return usagef("--shape: only images have a shape, and --kind %s is not images", *kind)
 	}
 	styles := map[string]plot.Style{"auto": plot.AutoStyle, "density": plot.Density, "scatter": plot.Scatter}
 	if opt.Style, ok = styles[*style]; !ok {
@@ -83,6 +100,8 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	csvOpt, err := cf.options()
+	// A log-density may be NaN or infinite where a solve failed; plot draws it grey.
+	csvOpt.NonFinite = []string{"logp"}
 	if err != nil {
 		return err
 	}
@@ -103,7 +122,7 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		if data[i], err = plot.FromTable(header, t.D, t.X, label, k); err != nil {
+		if data[i], err = plot.FromTableWith(header, t.D, t.X, label, plot.TableOptions{Kind: k, Shape: shape}); err != nil {
 			return fmt.Errorf("%s: %w", file, err)
 		}
 	}
@@ -121,6 +140,9 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	for _, note := range plot.ImageNotes(data, opt) {
+		fmt.Fprintf(stderr, "fmtiny: note: plot: %s\n", note)
+	}
 	return fm.WriteFileAtomic(*out, func(w io.Writer) error {
 		bw := bufio.NewWriterSize(w, 256<<10)
 		if err := png.Encode(bw, img); err != nil {
@@ -129,3 +151,28 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 		return bw.Flush()
 	})
 }
+
+// shapeFlag is an image's shape, C,H,W.
+type shapeFlag struct{ s *plot.Shape }
+
+func (f shapeFlag) String() string {
+	if f.s == nil || *f.s == (plot.Shape{}) {
+		return ""
+	}
+	return f.s.String()
+}
+
+func (f shapeFlag) Set(v string) error {
+	parts := strings.Split(v, ",")
+	var n [3]int
+	for i, p := range parts {
+		x, err := strconv.Atoi(strings.TrimSpace(p))
+		if len(parts) != 3 || err != nil || x < 1 {
+			return fmt.Errorf("want C,H,W, three whole numbers from 1, as 1,28,28")
+		}
+		n[i] = x
+	}
+	*f.s = plot.Shape{C: n[0], H: n[1], W: n[2]}
+	return nil
+}
+

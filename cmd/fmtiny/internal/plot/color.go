@@ -3,6 +3,7 @@ package plot
 import (
 	"image/color"
 	"math"
+	"slices"
 )
 
 // Colours of the frame, text and grid, shared by every picture.
@@ -44,3 +45,43 @@ func (m colormap) At(v float64) color.RGBA {
 	lerp := func(p, q uint8) uint8 { return uint8(math.Round(float64(p) + (float64(q)-float64(p))*f)) }
 	return color.RGBA{lerp(a.R, b.R), lerp(a.G, b.G), lerp(a.B, b.B), 255}
 }
+
+// tab10 is matplotlib's default qualitative palette (Tableau's ten colours): one colour per
+// class, distinguishable from each other and on white.
+var tab10 = []color.RGBA{
+	{31, 119, 180, 255}, {255, 127, 14, 255}, {44, 160, 44, 255}, {214, 39, 40, 255},
+	{148, 103, 189, 255}, {140, 86, 75, 255}, {227, 119, 194, 255}, {127, 127, 127, 255},
+	{188, 189, 34, 255}, {23, 190, 207, 255},
+}
+
+// classes are the distinct labels of a picture, ascending; a label's colour is tab10's entry at
+// its rank, cycling after ten, so that a class has the same colour in every panel and the
+// classes 0 to 9 take tab10 in order.
+type classes []int
+
+// classesOf collects the distinct labels of every set.
+func classesOf(sets ...[]int) classes {
+	var all []int
+	for _, s := range sets {
+		all = append(all, s...)
+	}
+	slices.Sort(all)
+	return classes(slices.Compact(all))
+}
+
+// rank is the index of label l among the classes; l must be one of them.
+func (c classes) rank(l int) int {
+	i, _ := slices.BinarySearch(c, l)
+	return i
+}
+
+func (c classes) color(l int) color.RGBA { return tab10[c.rank(l)%len(tab10)] }
+
+// tint is c laid over white at strength f in [0, 1]: white at 0, c at 1.
+func tint(c color.RGBA, f float64) color.RGBA {
+	f = max(0, min(1, f))
+	m := func(v uint8) uint8 { return uint8(math.Round(255 + (float64(v)-255)*f)) }
+	return color.RGBA{m(c.R), m(c.G), m(c.B), 255}
+}
+
+func rgb(c [3]uint8) color.RGBA { return color.RGBA{c[0], c[1], c[2], 255} }

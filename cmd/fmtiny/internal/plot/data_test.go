@@ -12,11 +12,17 @@ import (
 // fromCSV parses text as the command line does and classifies it.
 func fromCSV(t *testing.T, text string, want Kind) (*Data, error) {
 	t.Helper()
+	header, table := readCSV(t, text)
+	return FromTable(header, table.D, table.X, "f", want)
+}
+
+func readCSV(t *testing.T, text string) ([]string, *fm.Table) {
+	t.Helper()
 	header, table, err := fm.ReadCSV(strings.NewReader(text))
 	if err != nil {
 		t.Fatalf("ReadCSV: %v", err)
 	}
-	return FromTable(header, table.D, table.X, "f", want)
+	return header, table
 }
 
 func TestFromTableSample(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"slices"
 	"strconv"
 )
 
@@ -35,8 +36,17 @@ func DensityPanels(samples []*Data, opt Options) (*image.RGBA, error) {
 	}
 	g.setRow(opt.Title, titles)
 	scatter := useScatter(opt.Style, most)
+	var labels [][]int
+	for _, d := range samples {
+		labels = append(labels, d.Labels)
+	}
+	cls := classesOf(labels...)
 	g.draw = func(img *image.RGBA, p *panel, _, col int) {
-		drawPoints(img, p, samples[col].X[0], scatter, opt.binPixels())
+		d := samples[col]
+		drawPoints(img, p, d.X[0], d.Labels, cls, scatter, opt.binPixels())
+		if d.Labels != nil {
+			drawLegend(img, p, append([]legendEntry{{text: "label"}}, labelEntries(cls, d.Labels)...), d.X[0])
+		}
 	}
 	return g.render()
 }
@@ -76,7 +86,7 @@ func SnapshotRows(rows []*Data, opt Options) (*image.RGBA, error) {
 	g.r, g.w, g.h = pg.r, pg.w, pg.h
 	scatter := useScatter(opt.Style, most)
 	g.draw = func(img *image.RGBA, p *panel, row, col int) {
-		drawPoints(img, p, rows[row].X[col], scatter, opt.binPixels())
+		drawPoints(img, p, rows[row].X[col], nil, nil, scatter, opt.binPixels())
 	}
 	return g.render()
 }
@@ -137,8 +147,8 @@ func useScatter(s Style, points int) bool {
 	return s == Scatter || s == AutoStyle && points <= ScatterMax
 }
 
-// Dots of a scatter: a translucent disc of viridis's darkest colour, so that piles of them
-// read darker than single ones.
+// Dots of a scatter: a translucent disc of viridis's darkest colour (or of the point's label's),
+// so that piles of them read darker than single ones.
 const (
 	dotRadius = 1.6
 	dotAlpha  = 0.55
@@ -146,13 +156,23 @@ const (
 
 // drawPoints paints the (x, y) pairs of pts in the panel, as dots or as a histogram of
 // bin x bin pixel cells whose counts are log-scaled onto viridis; empty cells stay as they are.
-func drawPoints(img *image.RGBA, p *panel, pts []float32, scatter bool, bin int) {
+// Labelled points (labels not nil, one per point) are drawn in the colours of their classes:
+// dots of their label's colour, or cells of the colour of the label most of their points have,
+// pale where few points fall and full where most do.
+func drawPoints(img *image.RGBA, p *panel, pts []float32, labels []int, cls classes, scatter bool, bin int) {
 	if scatter {
 		c := viridis[0]
 		for i := 0; i+1 < len(pts); i += 2 {
+			if labels != nil {
+				c = cls.color(labels[i/2])
+			}
 			x, y := p.at(float64(pts[i]), float64(pts[i+1]))
 			disc(img, p.rect, x, y, dotRadius, c, dotAlpha)
 		}
+		return
+	}
+	if labels != nil {
+		drawMajority(img, p, pts, labels, cls, bin)
 		return
 	}
 	counts, nx, ny := histogram(p, pts, bin)
@@ -178,11 +198,72 @@ func drawPoints(img *image.RGBA, p *panel, pts []float32, scatter bool, bin int)
 	}
 }
 
+// Strength of a labelled histogram's cell colour: from minTint for one point to 1 for the
+// fullest cell, log-scaled as the counts of a plain histogram are.
+const minTint = 0.3
+
+// drawMajority paints each histogram cell that holds labelled points in the colour of the label
+// most of them have (the smallest label's rank on a tie), tinted by the cell's count.
+func drawMajority(img *image.RGBA, p *panel, pts []float32, labels []int, cls classes, bin int) {
+	// One key per point inside the panel, cell above rank: sorted, each cell's points are a run
+	// and within it each label's.
+	var keys []uint64
+	nx, _ := eachCell(p, pts, bin, func(i, cell int) {
+		keys = append(keys, uint64(cell)<<32|uint64(cls.rank(labels[i])))
+	})
+	if len(keys) == 0 {
+		return
+	}
+	slices.Sort(keys)
+	type cellColor struct {
+		cell, rank int
+		count      uint32
+	}
+	var cells []cellColor
+	var most uint32
+	for i := 0; i < len(keys); {
+		cell := keys[i] >> 32
+		c := cellColor{cell: int(cell)}
+		var bestRun uint32
+		for i < len(keys) && keys[i]>>32 == cell {
+			j := i
+			for j < len(keys) && keys[j] == keys[i] {
+				j++
+			}
+			if run := uint32(j - i); run > bestRun {
+				bestRun, c.rank = run, int(keys[i]&0xffffffff)
+			}
+			c.count += uint32(j - i)
+			i = j
+		}
+		most = max(most, c.count)
+		cells = append(cells, c)
+	}
+	scale := 1 / math.Log1p(float64(most))
+	for _, c := range cells {
+		f := minTint + (1-minTint)*math.Log1p(float64(c.count))*scale
+		if most == 1 {
+			f = 1
+		}
+		col := tint(tab10[c.rank%len(tab10)], f)
+		fillRect(img, p.rect.Min.X+c.cell%nx*bin, p.rect.Min.Y+c.cell/nx*bin, bin, bin, col)
+	}
+}
+
 // histogram counts the points falling in each bin x bin pixel cell of the panel, row 0 at the
 // top; points outside the panel (or not finite) are not counted.
 func histogram(p *panel, pts []float32, bin int) (counts []uint32, nx, ny int) {
 	nx, ny = p.rect.Dx()/bin, p.rect.Dy()/bin
 	counts = make([]uint32, nx*ny)
+	eachCell(p, pts, bin, func(_, cell int) { counts[cell]++ })
+	return counts, nx, ny
+}
+
+// eachCell calls f with the index of each (x, y) pair of pts that falls in the panel and the
+// index of its bin x bin pixel cell (nx cells a row, row 0 at the top); points outside the
+// panel (or not finite) are skipped.
+func eachCell(p *panel, pts []float32, bin int, f func(i, cell int)) (nx, ny int) {
+	nx, ny = p.rect.Dx()/bin, p.rect.Dy()/bin
 	r := p.r
 	sx := float32(float64(nx) / (r.XMax - r.XMin))
 	sy := float32(float64(ny) / (r.YMax - r.YMin))
@@ -194,7 +275,7 @@ func histogram(p *panel, pts []float32, bin int) (counts []uint32, nx, ny int) {
 		if !(fx >= 0 && fx < fnx && fy >= 0 && fy < fny) {
 			continue
 		}
-		counts[int(fy)*nx+int(fx)]++
+		f(i/2, int(fy)*nx+int(fx))
 	}
-	return counts, nx, ny
+	return nx, ny
 }

@@ -28,6 +28,9 @@ type Options struct {
 	// TimeColors colours paths by time (viridis, dark at the start) instead of drawing them as
 	// thin dark lines as the seed implementation does.
 	TimeColors bool
+	// Rows is the number of images a flow picture of images draws, one a row (the first ids);
+	// 0 means DefaultFlowRows. For images, Size is the side of one image in pixels.
+	Rows int
 }
 
 // Style is how points are drawn.
@@ -146,6 +149,11 @@ type grid struct {
 	w, h       int // plot area of each panel
 	// draw paints one panel's data; frames, ticks and labels go on top afterwards.
 	draw func(img *image.RGBA, p *panel, row, col int)
+	// side, if set, paints sideW pixels right of the first row of panels (a colour bar), past
+	// the last x tick label: x is its left edge, y and h the top and height of the panels' plot
+	// areas.
+	side  func(img *image.RGBA, x, y, h int)
+	sideW int
 }
 
 func (g *grid) render() (*image.RGBA, error) {
@@ -159,6 +167,9 @@ func (g *grid) render() (*image.RGBA, error) {
 	}
 	rightOverhang := ax.xLabelW/2 + 2
 	width := pad + left + cols*g.w + (cols-1)*colGap + max(pad, rightOverhang+4)
+	if g.side != nil {
+		width = pad + left + cols*g.w + (cols-1)*colGap + rightOverhang + g.sideW + pad
+	}
 	for _, s := range append([]string{g.title}, g.rowLabels...) {
 		width = max(width, 2*pad+textWidth(s, 2))
 	}
@@ -212,6 +223,9 @@ func (g *grid) render() (*image.RGBA, error) {
 			g.draw(img, p, i, j)
 			drawFrame(img, p, &ax, j == 0)
 		}
+	}
+	if g.side != nil && len(g.titles) > 0 {
+		g.side(img, plotsLeft+plotsW+rightOverhang, rowTop[0], g.h)
 	}
 	return img, nil
 }
@@ -276,7 +290,9 @@ func drawFrame(img *image.RGBA, p *panel, ax *axes, yLabels bool) {
 }
 
 // Draw picks the picture for a set of tables: samples side by side (DensityPanels), rows of
-// snapshots (SnapshotRows) or trajectories side by side (Trajectories). All must be of one kind.
+// snapshots (SnapshotRows), trajectories side by side (Trajectories), grids of images
+// (ImageGrids), flows of images over time (ImageFlows) or log-density maps side by side
+// (DensityMaps). All must be of one kind.
 func Draw(data []*Data, opt Options) (*image.RGBA, error) {
 	if len(data) == 0 {
 		return nil, errors.New("plot: nothing to draw")
@@ -293,6 +309,18 @@ func Draw(data []*Data, opt Options) (*image.RGBA, error) {
 		return SnapshotRows(data, opt)
 	case Trajectory:
 		return Trajectories(data, opt)
+	case LogDensity:
+		return DensityMaps(data, opt)
+	case Images:
+		for _, d := range data[1:] {
+			if (d.T == nil) != (data[0].T == nil) {
+				return nil, fmt.Errorf("plot: cannot draw a grid of images and images over time in one picture (%s and %s)", data[0].name(), d.name())
+			}
+		}
+		if data[0].T == nil {
+			return ImageGrids(data, opt)
+		}
+		return ImageFlows(data, opt)
 	}
 	return nil, fmt.Errorf("plot: %s: unknown kind %s", data[0].name(), data[0].Kind)
 }

@@ -6,6 +6,7 @@ import (
 	"image/color"
 	"image/draw"
 	"image/png"
+	"math"
 	"testing"
 )
 
@@ -120,3 +121,5 @@ func uniform(n int, x0, x1, y0, y1 float32, seed uint64) []float32 {
 func sample(label string, pts []float32) *Data {
 	return &Data{Kind: Sample, Label: label, Dims: 2, Axes: [2]string{"x", "y"}, X: [][]float32{pts}}
 }
+
+func log1p(x float64) float64 { return math.Log1p(x) }

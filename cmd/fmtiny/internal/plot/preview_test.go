@@ -100,6 +100,43 @@ func swissRollFlow(n, k, steps int, seed uint64) *Data {
 	return d
 }
 
+// eightGaussians draws n points of 8 Gaussians on a circle of radius 4 (sd 0.5), each labelled
+// with its mode, 0 to 7 anticlockwise from the right.
+func eightGaussians(n int, seed uint64) *Data {
+	r := rand.New(rand.NewPCG(seed, 3))
+	d := &Data{Kind: Sample, Label: "8 gaussians", Dims: 2, Axes: [2]string{"x", "y"}, X: [][]float32{nil}}
+	for range n {
+		k := r.IntN(8)
+		a := float64(k) * math.Pi / 4
+		d.X[0] = append(d.X[0], float32(4*math.Cos(a)+0.5*r.NormFloat64()), float32(4*math.Sin(a)+0.5*r.NormFloat64()))
+		d.Labels = append(d.Labels, k)
+	}
+	return d
+}
+
+// colourDigits draws n digits as 32 x 32 RGB images: each in a colour of tab10 on a dark
+// background of another.
+func colourDigits(n int, seed uint64) *Data {
+	grey, _ := digits(n, seed)
+	s := Shape{3, 32, 32}
+	d := &Data{Kind: Images, Label: "RGB", Dims: s.Size(), Shape: s, X: [][]float32{nil}}
+	for i := range n {
+		fg, bg := tab10[i%10], tab10[(i+5)%10]
+		img := make([]float32, s.Size())
+		for y := range 28 {
+			for x := range 28 {
+				v := grey[i*784+y*28+x]
+				for c, ch := range [3]uint8{fg.R, fg.G, fg.B} {
+					back := [3]uint8{bg.R, bg.G, bg.B}[c]
+					img[c*1024+(y+2)*32+x+2] = (float32(back)*0.3*(1-v) + float32(ch)*v) / 255
+				}
+			}
+		}
+		d.X[0] = append(d.X[0], img...)
+	}
+	return d
+}
+
 // seedTimes are the times of the seed implementation's checkers_at_t.png.
 var seedTimes = []float32{0.1, 0.5, 0.7, 0.9, 0.95, 0.97, 1}
 
@@ -136,7 +173,62 @@ func TestPreview(t *testing.T) {
 		}
 		dir = *previewDir
 	}
-	for name, img := range map[string]*image.RGBA{"checkers_at_t.png": snap, "trajectories.png": traj} {
+	gauss := eightGaussians(n, 4)
+	scatter, err := DensityPanels([]*Data{eightGaussians(2000, 4)}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	density, err := DensityPanels([]*Data{gauss}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pix, labels := digits(64, 1)
+	grid, err := ImageGrids([]*Data{imagesData("samples", Shape{1, 28, 28}, pix, nil)}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pix, labels = digits(200, 2)
+	byLabel, err := ImageGrids([]*Data{imagesData("samples by label", Shape{1, 28, 28}, pix, labels)}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	flow, err := ImageFlows([]*Data{digitFlow(8, []float32{0, 0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 0.875, 1}, 3, 1)}, Options{Title: "Flow Matching - COT"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rgb, err := ImageGrids([]*Data{colourDigits(16, 5)}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	roll := swissRollFlow(points, parts, steps, 3)
+	roll.Labels = make([]int, roll.Points())
+	for i := range roll.Labels {
+		// The class of a point: the quarter of the roll it ends in, by angle.
+		x, y := roll.X[len(roll.X)-1][2*i], roll.X[len(roll.X)-1][2*i+1]
+		roll.Labels[i] = int(math.Floor((math.Atan2(float64(y), float64(x))+math.Pi)/(math.Pi/2))) % 4
+	}
+	rollLabels, err := Trajectories([]*Data{roll}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exact, hutch := checkerMaps(200)
+	maps, err := DensityMaps([]*Data{exact, hutch}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pictures := map[string]*image.RGBA{
+		"density.png":             maps,
+		"images_grid.png":         grid,
+		"images_by_label.png":     byLabel,
+		"images_flow.png":         flow,
+		"images_rgb.png":          rgb,
+		"trajectories_labels.png": rollLabels,
+		"checkers_at_t.png":       snap,
+		"trajectories.png":        traj,
+		"labels_scatter.png":      scatter,
+		"labels_density.png":      density,
+	}
+	for name, img := range pictures {
 		if err := os.WriteFile(filepath.Join(dir, name), encode(t, img), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -147,5 +239,11 @@ func TestPreview(t *testing.T) {
 	}
 	if f := frames(decode(t, traj)); len(f) != 1 {
 		t.Errorf("trajectories: %d panels, want 1", len(f))
+	}
+	if f := frames(decode(t, maps)); len(f) != 2 {
+		t.Errorf("density: %d panels, want 2", len(f))
+	}
+	if n := len(findImages(decode(t, grid), grid.Rect)); n != 64 {
+		t.Errorf("images_grid: %d images, want 64", n)
 	}
 }

@@ -19,7 +19,7 @@ const (
 // the first time to the last, one panel per Data side by side on a shared range, each titled
 // with its Data.Title: thin translucent dark lines through the positions in time order (or
 // coloured by time, with Options.TimeColors), black dots where the drawn paths start, navy dots
-// where every point ends, and a legend.
+// (or, for labelled points, dots in their labels' colours) where every point ends, and a legend.
 func Trajectories(paths []*Data, opt Options) (*image.RGBA, error) {
 	if len(paths) == 0 {
 		return nil, errors.New("plot: no trajectories to draw")
@@ -65,8 +65,13 @@ func Trajectories(paths []*Data, opt Options) (*image.RGBA, error) {
 		return nil, err
 	}
 	g.setRow(opt.Title, titles)
+	var labels [][]int
+	for _, d := range paths {
+		labels = append(labels, d.Labels)
+	}
+	cls := classesOf(labels...)
 	g.draw = func(img *image.RGBA, p *panel, _, col int) {
-		drawPaths(img, p, paths[col], maxPaths, opt.TimeColors)
+		drawPaths(img, p, paths[col], cls, maxPaths, opt.TimeColors)
 	}
 	return g.render()
 }
@@ -75,7 +80,7 @@ func Trajectories(paths []*Data, opt Options) (*image.RGBA, error) {
 // yellow end is hard to see on white.
 func timeColor(f float64) color.RGBA { return viridis.At(0.8 * f) }
 
-func drawPaths(img *image.RGBA, p *panel, d *Data, maxPaths int, byTime bool) {
+func drawPaths(img *image.RGBA, p *panel, d *Data, cls classes, maxPaths int, byTime bool) {
 	n := min(d.Points(), maxPaths)
 	t0, t1 := d.T[0], d.T[len(d.T)-1]
 	for k := 0; k+1 < len(d.X); k++ {
@@ -97,75 +102,27 @@ func drawPaths(img *image.RGBA, p *panel, d *Data, maxPaths int, byTime bool) {
 		disc(img, p.rect, x, y, endRadius, black, endAlpha)
 	}
 	for i := 0; i+1 < len(last); i += 2 {
+		c := navy
+		if d.Labels != nil {
+			c = cls.color(d.Labels[i/2])
+		}
 		x, y := p.at(float64(last[i]), float64(last[i+1]))
-		disc(img, p.rect, x, y, endRadius, navy, endAlpha)
+		disc(img, p.rect, x, y, endRadius, c, endAlpha)
 	}
-	drawLegend(img, p, d, byTime)
+	drawLegend(img, p, pathEntries(d, cls, byTime), last)
 }
 
-// drawLegend explains the dots and lines in the corner of the panel that covers the fewest end
-// points, as matplotlib's "best" placement does.
-func drawLegend(img *image.RGBA, p *panel, d *Data, byTime bool) {
-	entries := []string{"x_0 ~ p", "Path", "x_1 ~ q"}
+// pathEntries explains a trajectory's dots and lines: start points, paths, and end points in
+// navy or, for labelled points, in the colours of their labels.
+func pathEntries(d *Data, cls classes, byTime bool) []legendEntry {
+	path := legendEntry{text: "Path", mark: pathMark}
 	if byTime {
-		entries[1] = "Path, t = " + timeLabel(d.T[0]) + " to " + timeLabel(d.T[len(d.T)-1])
+		path = legendEntry{text: "Path, t = " + timeLabel(d.T[0]) + " to " + timeLabel(d.T[len(d.T)-1]), mark: timePathMark}
 	}
-	const (
-		swatch = 22 // width of the sample stroke
-		lineH  = 15
-		inner  = 6
-	)
-	w := inner + swatch + 6 + widest(entries) + inner
-	h := inner + len(entries)*lineH - (lineH - textHeight(1)) + inner
-	corners := []image.Point{
-		{p.rect.Max.X - legendInset - w, p.rect.Min.Y + legendInset}, // top right first on ties
-		{p.rect.Min.X + legendInset, p.rect.Min.Y + legendInset},
-		{p.rect.Max.X - legendInset - w, p.rect.Max.Y - legendInset - h},
-		{p.rect.Min.X + legendInset, p.rect.Max.Y - legendInset - h},
+	e := []legendEntry{{text: "x_0 ~ p", mark: discMark, color: black}, path}
+	if d.Labels == nil {
+		return append(e, legendEntry{text: "x_1 ~ q", mark: discMark, color: navy})
 	}
-	best, fewest := corners[0], -1
-	last := d.X[len(d.X)-1]
-	for _, c := range corners {
-		box := image.Rectangle{c, c.Add(image.Pt(w, h))}
-		covered := 0
-		for i := 0; i+1 < len(last); i += 2 {
-			x, y := p.at(float64(last[i]), float64(last[i+1]))
-			if (image.Point{int(x), int(y)}).In(box) {
-				covered++
-			}
-		}
-		if fewest < 0 || covered < fewest {
-			best, fewest = c, covered
-		}
-	}
-	box := image.Rectangle{best, best.Add(image.Pt(w, h))}.Intersect(p.rect)
-	for y := box.Min.Y; y < box.Max.Y; y++ {
-		for x := box.Min.X; x < box.Max.X; x++ {
-			blend(img, x, y, white, 0.85)
-		}
-	}
-	strokeRect(img, box.Min.X, box.Min.Y, box.Dx(), box.Dy(), frameGrey)
-	x, y := best.X+inner, best.Y+inner
-	for i, s := range entries {
-		cy := float64(y) + glyphAscent/2.0
-		switch i {
-		case 0, 2:
-			c := black
-			if i == 2 {
-				c = navy
-			}
-			disc(img, box, float64(x)+swatch/2, cy, endRadius+1, c, 1)
-		case 1:
-			// The stroke of one path, through the middle of a pixel row so it stays crisp.
-			for k := range swatch {
-				c, a := ink, float32(darkPathAlpha)
-				if byTime {
-					c, a = timeColor(float64(k)/(swatch-1)), pathAlpha
-				}
-				line(img, box, float64(x+k), cy, float64(x+k+1), cy, c, a)
-			}
-		}
-		drawText(img, x+swatch+6, y, s, 1, ink)
-		y += lineH
-	}
+	e = append(e, legendEntry{text: "x_1 ~ q, by label:"})
+	return append(e, labelEntries(cls, d.Labels)...)
 }
