@@ -175,4 +175,3 @@ func (f shapeFlag) Set(v string) error {
 	*f.s = plot.Shape{C: n[0], H: n[1], W: n[2]}
 	return nil
 }
-
