@@ -1,13 +1,11 @@
 package fm
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
+	"github.com/fmtiny/fmtiny/fm/fileio"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -170,7 +168,7 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 // Save writes the model to path atomically: a crash or a full disk leaves either the old file
 // or the new one, never a mixture.
 func (m *Model) Save(path string) error {
-	return WriteFileAtomic(path, func(w io.Writer) error {
+	return fileio.WriteAtomic(path, func(w io.Writer) error {
 		_, err := m.WriteTo(w)
 		return err
 	})
@@ -191,7 +189,7 @@ const MaxModelSize = 1 << 30
 
 // LoadModel reads and validates a model file. Errors name the file.
 func LoadModel(path string, opt LoadOptions) (*Model, error) {
-	data, err := ReadFileLimited(path, MaxModelSize)
+	data, err := fileio.ReadLimited(path, MaxModelSize)
 	if err != nil {
 		return nil, err
 	}
@@ -200,40 +198,6 @@ func LoadModel(path string, opt LoadOptions) (*Model, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return m, nil
-}
-
-// ReadFileLimited reads a regular file of at most limit bytes; a directory, a device such as
-// /dev/zero or an over-large file is an error naming it, not an attempt to read forever.
-func ReadFileLimited(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		what := "not a regular file"
-		if st.IsDir() {
-			what = "a directory"
-		}
-		return nil, fmt.Errorf("%s: is %s", path, what)
-	}
-	if st.Size() > limit {
-		return nil, fmt.Errorf("%s: %d bytes is more than the %d a model may have", path, st.Size(), limit)
-	}
-	data := make([]byte, 0, st.Size())
-	buf := bytes.NewBuffer(data)
-	// The size may change under us; never read more than the limit.
-	if _, err := buf.ReadFrom(io.LimitReader(f, limit+1)); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if int64(buf.Len()) > limit {
-		return nil, fmt.Errorf("%s: more than %d bytes", path, limit)
-	}
-	return buf.Bytes(), nil
 }
 
 // ParseModel builds a model from a safetensors file's bytes, with fmtiny's metadata if present.
@@ -415,84 +379,4 @@ func parseFloats(s string, want int, key string, image bool) ([]float64, error) 
 		v[i] = x
 	}
 	return v, nil
-}
-
-// WriteFileAtomic writes a file through a temporary file in the same folder, synced and renamed
-// over path, so that readers and crashes see the old file or the new one, whole. If write or
-// any step fails (a full disk, say), the temporary file is removed and path is untouched.
-func WriteFileAtomic(path string, write func(io.Writer) error) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		return fmt.Errorf("%s: is a directory", path)
-	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp*")
-	if err != nil {
-		return fmt.Errorf("%s: %w", path, unwrapPathError(err))
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err = write(f); err != nil {
-		return fmt.Errorf("write %s: %w", path, unwrapPathError(err))
-	}
-	if err = f.Sync(); err != nil {
-		return fmt.Errorf("write %s: %w", path, unwrapPathError(err))
-	}
-	if err = f.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, unwrapPathError(err))
-	}
-	if err = os.Chmod(f.Name(), 0o644); err != nil {
-		return fmt.Errorf("write %s: %w", path, unwrapPathError(err))
-	}
-	if err = os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, unwrapPathError(err))
-	}
-	// Make the rename itself durable.
-	if d, derr := os.Open(dir); derr == nil {
-		d.Sync()
-		d.Close()
-	}
-	return nil
-}
-
-// RemoveStaleTemporaries removes the temporary files WriteFileAtomic left beside path when the
-// process writing it was killed (kill -9, a power cut) before it could remove them. Call it
-// only where no other process may be writing path at the same time.
-func RemoveStaleTemporaries(path string) error {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return err
-	}
-	// os.CreateTemp replaces the pattern's * by decimal digits.
-	prefix := "." + base + ".tmp"
-	var errs []error
-	for _, e := range ents {
-		digits, ok := strings.CutPrefix(e.Name(), prefix)
-		if !ok || digits == "" || strings.Trim(digits, "0123456789") != "" || !e.Type().IsRegular() {
-			continue
-		}
-		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, os.ErrNotExist) {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
-}
-
-// unwrapPathError drops the temporary file's name from an error, which would only confuse.
-func unwrapPathError(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }

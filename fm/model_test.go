@@ -3,7 +3,6 @@ package fm
 import (
 	"bytes"
 	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -142,32 +141,5 @@ func TestLoadModelErrors(t *testing.T) {
 	}
 	if _, err := LoadModel(filepath.Join(dir, "missing"), LoadOptions{}); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("a missing file: %v", err)
-	}
-}
-
-// TestWriteFileAtomic checks that a failed write leaves the old file whole and no temporary
-// file behind.
-func TestWriteFileAtomic(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "f")
-	if err := WriteFileAtomic(path, func(w io.Writer) error { _, err := w.Write([]byte("old")); return err }); err != nil {
-		t.Fatal(err)
-	}
-	boom := errors.New("disk full")
-	err := WriteFileAtomic(path, func(w io.Writer) error { w.Write([]byte("half")); return boom })
-	if !errors.Is(err, boom) {
-		t.Fatalf("error %v", err)
-	}
-	if b, _ := os.ReadFile(path); string(b) != "old" {
-		t.Fatalf("the old file became %q", b)
-	}
-	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
-		t.Fatalf("left behind: %v", ents)
-	}
-	if err := WriteFileAtomic(dir, func(io.Writer) error { return nil }); err == nil {
-		t.Fatal("wrote over a directory")
-	}
-	if err := WriteFileAtomic(filepath.Join(dir, "no", "such"), func(io.Writer) error { return nil }); err == nil {
-		t.Fatal("wrote into a missing folder")
 	}
 }

@@ -3,6 +3,7 @@ package fm
 import (
 	"bytes"
 	"flag"
+	"github.com/fmtiny/fmtiny/fm/fileio"
 	"io"
 	"math"
 	"math/rand/v2"
@@ -330,7 +331,7 @@ func writeFmtinyOutputs(t *testing.T, m *Model) {
 		"kernels": mat.Impl(),
 		"about":   "y: the network on cat(x, t) in its own units; midpoint, euler: 20 steps from x0 on [0, 1], in the data's units",
 	}
-	err = WriteFileAtomic(filepath.Join(torchDir, fmtinyOutputsFile), func(w io.Writer) error {
+	err = fileio.WriteAtomic(filepath.Join(torchDir, fmtinyOutputsFile), func(w io.Writer) error {
 		return nn.WriteSafetensors(w, tensors, meta)
 	})
 	if err != nil {

@@ -3,6 +3,7 @@ package fm
 import (
 	"encoding/hex"
 	"fmt"
+	"github.com/fmtiny/fmtiny/fm/fileio"
 	"io"
 	"math"
 	"math/rand/v2"
@@ -353,13 +354,13 @@ func (tr *Trainer) WriteCheckpoint(w io.Writer) error {
 
 // SaveCheckpoint writes the checkpoint to path atomically.
 func (tr *Trainer) SaveCheckpoint(path string) error {
-	return WriteFileAtomic(path, tr.WriteCheckpoint)
+	return fileio.WriteAtomic(path, tr.WriteCheckpoint)
 }
 
 // ResumeTrainer continues the run saved in the checkpoint at path. The config must be the one
 // the checkpoint was made with, but for Steps, which may grow.
 func ResumeTrainer(path string, c TrainConfig) (*Trainer, error) {
-	data, err := ReadFileLimited(path, MaxModelSize)
+	data, err := fileio.ReadLimited(path, MaxModelSize)
 	if err != nil {
 		return nil, err
 	}

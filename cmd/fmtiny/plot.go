@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"github.com/fmtiny/fmtiny/fm/fileio"
 	"image/png"
 	"io"
 	"path/filepath"
@@ -10,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/fmtiny/fmtiny/cmd/fmtiny/internal/plot"
-	"github.com/fmtiny/fmtiny/fm"
 )
 
 var plotAbout = fmt.Sprintf(`Draw CSV files, as fmtiny sample writes them, as one PNG picture. What a file holds decides
@@ -143,7 +143,7 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 	for _, note := range plot.ImageNotes(data, opt) {
 		fmt.Fprintf(stderr, "fmtiny: note: plot: %s\n", note)
 	}
-	return fm.WriteFileAtomic(*out, func(w io.Writer) error {
+	return fileio.WriteAtomic(*out, func(w io.Writer) error {
 		bw := bufio.NewWriterSize(w, 256<<10)
 		if err := png.Encode(bw, img); err != nil {
 			return err

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"fmt"
+	"github.com/fmtiny/fmtiny/fm/fileio"
 	"io"
 	"strconv"
 
@@ -134,7 +135,7 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 	}
 	write := func(w io.Writer) error { return writePoints(w, names, res, opt.N) }
 	if *out != "" {
-		return fm.WriteFileAtomic(*out, write)
+		return fileio.WriteAtomic(*out, write)
 	}
 	// Everything is computed by now; a failed write (a full disk behind a redirection) is an
 	// error. Written straight through, a trajectory's hundreds of MB are not held twice.

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/fmtiny/fmtiny/fm/fileio"
 	"io"
 	"os"
 	"os/signal"
@@ -183,7 +184,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	// A run killed while writing its checkpoint or model left a temporary file; this run
 	// writes both anew.
 	for _, p := range []string{ckpt, *out} {
-		if err := fm.RemoveStaleTemporaries(p); err != nil && !*quiet {
+		if err := fileio.RemoveStaleTemporaries(p); err != nil && !*quiet {
 			fmt.Fprintf(stderr, "fmtiny: note: %v\n", err)
 		}
 	}
