@@ -48,7 +48,9 @@ func (m *Model) MLP() *nn.MLP {
 	return nil
 }
 
-// metadata keys of the model file; DESIGN.md lists them.
+// The metadata keys of the model file (its __metadata__, strings to strings): the format, the
+// network and its settings, the path and its parameters, the data's statistics, shape and
+// source, and the training's steps and seed.
 const (
 	keyFormat    = "format"
 	keyArch      = "network"
