@@ -1,0 +1,209 @@
+package fm
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+)
+
+// This file holds the entropic optimal transport of SB-CFM and the drawing of pairs from a plan.
+//
+// TorchCFM's SchrodingerBridgeConditionalFlowMatcher(sigma, ot_method="sinkhorn") asks POT for
+// ot.sinkhorn(a, b, M, reg=2*sigma^2) with a = b uniform and M = torch.cdist(x0, x1)**2, not
+// normalised (OTPlanSampler's normalize_cost is False), and POT's defaults numItermax = 1000 and
+// stopThr = 1e-9 on the Euclidean norm of the column marginals' error, checked every tenth
+// iteration. Sinkhorn below runs the same iteration (v = b / K^T u, then u = a / K v, in logs)
+// with the same defaults and stopping rule, and so reaches the same plan. The one deliberate
+// difference: POT's ot.sinkhorn is the plain Sinkhorn-Knopp iteration on K = exp(-M/reg), which
+// underflows when reg is small against the costs (reg = 0.02 at sigma = 0.1, where a squared
+// distance beyond about 15 gives exp(-750) = 0): POT then warns and returns its previous
+// iterate, and when a whole column of K is zero (a target farther than that from every source)
+// that is at iteration 0, a plan of zeros, which TorchCFM replaces by the uniform plan, the
+// independent coupling. Working in logs, as POT's ot.bregman.sinkhorn_log does, Sinkhorn here
+// keeps iterating and returns the entropic plan at every reg (testdata/bench/pot_sinkhorn.py
+// shows both on small inputs).
+
+// Sinkhorn computes entropic optimal transport plans between uniform marginals in the log
+// domain. Its fields set the stopping rule; the zero value takes POT's defaults. It keeps its
+// work arrays between calls: after the first call of a size, Plan allocates nothing. It is not
+// safe for concurrent use.
+type Sinkhorn struct {
+	MaxIter int     // the most iterations, 0 for 1000 (POT's numItermax)
+	Tol     float64 // stop once the Euclidean norm of the column marginals' error is below Tol (checked every 10 iterations), 0 for 1e-9 (POT's stopThr)
+
+	Iters int     // iterations the last Plan ran
+	Err   float64 // the column marginals' error it ended with (its rows are exact)
+
+	f, g    []float64 // log scalings of rows and columns (POT's log_u, log_v)
+	mr, mrT []float64 // -cost/eps, row-major, and its transpose
+	plan    []float64
+	costs   costBuffer
+}
+
+// Default stopping rule, POT's.
+const (
+	sinkhornMaxIter = 1000
+	sinkhornTol     = 1e-9
+)
+
+// Plan returns the entropic optimal transport plan between the uniform distributions on n rows
+// and on m columns for the n x m row-major cost, with regularisation eps > 0: the P >= 0 with
+// row sums 1/n and column sums 1/m that minimises <P, cost> - eps H(P), which is
+// P_ij = exp(f_i + g_j - cost_ij/eps) for the log scalings f and g found by Sinkhorn's
+// iteration. The plan is a view into the workspace, valid until the next call. Rows sum to 1/n
+// to rounding; columns to within s.Err in Euclidean norm, below Tol unless MaxIter iterations
+// were not enough (not an error: POT warns and returns the plan too; check s.Err). A cost that
+// is not a finite number, or eps not positive and finite, is an error.
+func (s *Sinkhorn) Plan(cost []float64, n, m int, eps float64) ([]float64, error) {
+	switch {
+	case n < 1 || m < 1 || n > maxAssign || m > maxAssign || n*m > 1<<28:
+		return nil, fmt.Errorf("entropic plan of %d x %d out of range", n, m)
+	case len(cost) < n*m:
+		panic(fmt.Sprintf("fm: Sinkhorn plan of %d x %d with %d costs", n, m, len(cost)))
+	case !(eps > 0) || math.IsInf(eps, 0):
+		return nil, fmt.Errorf("entropic regularisation %v is not a positive number", eps)
+	}
+	if err := checkCost(cost, n, m); err != nil {
+		return nil, err
+	}
+	maxIter, tol := s.MaxIter, s.Tol
+	if maxIter <= 0 {
+		maxIter = sinkhornMaxIter
+	}
+	if tol <= 0 {
+		tol = sinkhornTol
+	}
+	s.mr, s.mrT = growFloat64(s.mr, n*m), growFloat64(s.mrT, n*m)
+	s.f, s.g, s.plan = growFloat64(s.f, n), growFloat64(s.g, m), growFloat64(s.plan, n*m)
+	mr, mrT, f, g := s.mr, s.mrT, s.f, s.g
+	for i := range n {
+		for j, c := range cost[i*m : i*m+m] {
+			v := -c / eps
+			if math.IsInf(v, 0) {
+				return nil, fmt.Errorf("cost %v over regularisation %v overflows", c, eps)
+			}
+			mr[i*m+j] = v
+			mrT[j*n+i] = v
+		}
+	}
+	clear(f)
+	clear(g)
+	loga, logb := -math.Log(float64(n)), -math.Log(float64(m))
+	b := 1 / float64(m)
+	s.Iters, s.Err = 0, math.Inf(1)
+	for it := range maxIter {
+		// g_j = log b - LSE_i(mr_ij + f_i); f_i = log a - LSE_j(mr_ij + g_j).
+		for j := range m {
+			g[j] = logb - logSumExpPlus(mrT[j*n:j*n+n], f)
+		}
+		for i := range n {
+			f[i] = loga - logSumExpPlus(mr[i*m:i*m+m], g)
+		}
+		s.Iters = it + 1
+		if it%10 == 0 || it == maxIter-1 {
+			s.Err = s.columnError(n, m, b)
+			if s.Err < tol {
+				break
+			}
+		}
+	}
+	plan := s.plan
+	for i := range n {
+		row, out := mr[i*m:i*m+m], plan[i*m:i*m+m]
+		for j, v := range row {
+			out[j] = math.Exp(v + f[i] + g[j])
+		}
+	}
+	return plan, nil
+}
+
+// PlanPoints is Plan for the squared Euclidean cost between the n rows of x0 and the m rows of
+// x1 (d values each), built as Assigner.SquaredCost builds it.
+func (s *Sinkhorn) PlanPoints(x0, x1 []float32, n, m, d int, eps float64) ([]float64, error) {
+	return s.Plan(s.costs.squared(x0, x1, n, m, d), n, m, eps)
+}
+
+// columnError is the Euclidean norm of the difference between the plan's column sums and b.
+func (s *Sinkhorn) columnError(n, m int, b float64) float64 {
+	var e float64
+	for j := range m {
+		col, gj := s.mrT[j*n:j*n+n], s.g[j]
+		var sum float64
+		for i, v := range col {
+			sum += math.Exp(v + s.f[i] + gj)
+		}
+		e += (sum - b) * (sum - b)
+	}
+	return math.Sqrt(e)
+}
+
+// logSumExpPlus returns log(sum_k exp(a[k] + b[k])) in one pass, rescaling the running sum
+// whenever a larger term appears, so that no exp overflows and the largest term counts fully.
+func logSumExpPlus(a, b []float64) float64 {
+	b = b[:len(a)]
+	mx := math.Inf(-1)
+	var sum float64
+	for k, v := range a {
+		x := v + b[k]
+		if x <= mx {
+			sum += math.Exp(x - mx)
+			continue
+		}
+		sum = sum*math.Exp(mx-x) + 1
+		mx = x
+	}
+	return mx + math.Log(sum)
+}
+
+// PairSampler draws pairs of indices from a transport plan, as TorchCFM's
+// OTPlanSampler.sample_map does: the plan flattened and normalised to sum to 1, then k draws
+// with replacement of a cell (i, j) with probability plan_ij. It keeps the cumulative sums
+// between calls; after the first call of a size, Draw allocates nothing.
+type PairSampler struct {
+	cum []float64
+}
+
+// Draw draws len(rows) cells of the n x m row-major plan with replacement, each with
+// probability proportional to its entry, writing their row and column indices into rows and
+// cols (of equal length). A negative or non-finite entry, or a plan summing to zero, is an
+// error.
+func (p *PairSampler) Draw(r *rand.Rand, plan []float64, n, m int, rows, cols []int) error {
+	if len(plan) < n*m || len(cols) != len(rows) {
+		panic(fmt.Sprintf("fm: Draw from a %d x %d plan of %d entries into %d and %d indices", n, m, len(plan), len(rows), len(cols)))
+	}
+	p.cum = growFloat64(p.cum, n*m)
+	var total float64
+	for k, v := range plan[:n*m] {
+		if !(v >= 0) || math.IsInf(v, 0) {
+			return fmt.Errorf("plan entry [%d][%d] = %v is not a non-negative number", k/m, k%m, v)
+		}
+		total += v
+		p.cum[k] = total
+	}
+	if !(total > 0) || math.IsInf(total, 0) {
+		return errors.New("the plan sums to zero or overflows")
+	}
+	for k := range rows {
+		u := r.Float64() * total
+		// The first cell whose cumulative sum exceeds u: a cell of zero mass is never drawn.
+		lo, hi := 0, n*m
+		for lo < hi {
+			mid := int(uint(lo+hi) >> 1)
+			if p.cum[mid] > u {
+				hi = mid
+			} else {
+				lo = mid + 1
+			}
+		}
+		c := lo
+		if c == n*m { // u rounded up to total
+			c = n*m - 1
+			for c > 0 && plan[c] == 0 {
+				c--
+			}
+		}
+		rows[k], cols[k] = c/m, c%m
+	}
+	return nil
+}
