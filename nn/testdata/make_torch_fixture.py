@@ -46,7 +46,7 @@ class MLP(nn.Module):
         self.main = nn.Sequential(nn.Linear(3, 16), act(), nn.Linear(16, 16), act(), nn.Linear(16, 2))
 
 
-ACTS = {"silu": nn.SiLU, "relu": nn.ReLU, "gelu": lambda: nn.GELU(approximate="tanh"), "elu": nn.ELU, "tanh": nn.Tanh}
+ACTS = {"silu": nn.SiLU, "relu": nn.ReLU, "gelu": lambda: nn.GELU(approximate="tanh"), "elu": nn.ELU, "tanh": nn.Tanh, "selu": nn.SELU}
 
 
 def mlp_fixture():
