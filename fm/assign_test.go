@@ -412,15 +412,24 @@ func TestAssignAgainstPOT(t *testing.T) {
 	}
 }
 
+// BenchmarkAssign times Solve (the cost built before) and Match (the cost built too) on the
+// points testdata/bench/pot_emd.py gives POT's ot.emd: x uniform on [-1, 1)^d, y the same law
+// times scale (1: the same law; 2: a wider one, as data against noise).
 func BenchmarkAssign(b *testing.B) {
-	for _, d := range []int{2, 784} {
+	for _, c := range []struct {
+		d     int
+		scale float32
+	}{{2, 1}, {2, 2}, {784, 1}} {
 		for _, n := range []int{512, 1024} {
-			x, y := lcgPoints(1, n, d), lcgPoints(2, n, d)
+			x, y := lcgPoints(1, n, c.d), lcgPoints(2, n, c.d)
+			for i := range y {
+				y[i] *= c.scale
+			}
 			cost := make([]float64, n*n)
-			SquaredDistances(cost, x, y, n, n, d)
+			SquaredDistances(cost, x, y, n, n, c.d)
 			perm := make([]int, n)
 			var a Assigner
-			b.Run(fmt.Sprintf("solve/d%d/n%d", d, n), func(b *testing.B) {
+			b.Run(fmt.Sprintf("solve/d%d/s%g/n%d", c.d, c.scale, n), func(b *testing.B) {
 				for b.Loop() {
 					if _, err := a.Solve(cost, n, perm); err != nil {
 						b.Fatal(err)
@@ -428,9 +437,9 @@ func BenchmarkAssign(b *testing.B) {
 				}
 				b.ReportMetric(float64(b.Elapsed().Microseconds())/1e3/float64(b.N), "ms/op")
 			})
-			b.Run(fmt.Sprintf("match/d%d/n%d", d, n), func(b *testing.B) {
+			b.Run(fmt.Sprintf("match/d%d/s%g/n%d", c.d, c.scale, n), func(b *testing.B) {
 				for b.Loop() {
-					if _, err := a.Match(x, y, n, d, perm); err != nil {
+					if _, err := a.Match(x, y, n, c.d, perm); err != nil {
 						b.Fatal(err)
 					}
 				}
