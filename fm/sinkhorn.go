@@ -9,25 +9,34 @@ import (
 
 // This file holds the entropic optimal transport of SB-CFM and the drawing of pairs from a plan.
 //
-// TorchCFM's SchrodingerBridgeConditionalFlowMatcher(sigma, ot_method="sinkhorn") asks POT for
+// TorchCFM's SchrodingerBridgeConditionalFlowMatcher(sigma, ot_method="sinkhorn") (its
+// runner's SB-CFM; the library's default ot_method is now "exact") asks POT for
 // ot.sinkhorn(a, b, M, reg=2*sigma^2) with a = b uniform and M = torch.cdist(x0, x1)**2, not
 // normalised (OTPlanSampler's normalize_cost is False), and POT's defaults numItermax = 1000 and
 // stopThr = 1e-9 on the Euclidean norm of the column marginals' error, checked every tenth
-// iteration. Sinkhorn below runs the same iteration (v = b / K^T u, then u = a / K v, in logs)
-// with the same defaults and stopping rule, and so reaches the same plan. The one deliberate
-// difference: POT's ot.sinkhorn is the plain Sinkhorn-Knopp iteration on K = exp(-M/reg), which
-// underflows when reg is small against the costs (reg = 0.02 at sigma = 0.1, where a squared
-// distance beyond about 15 gives exp(-750) = 0): POT then warns and returns its previous
-// iterate, and when a whole column of K is zero (a target farther than that from every source)
-// that is at iteration 0, a plan of zeros, which TorchCFM replaces by the uniform plan, the
-// independent coupling. Working in logs, as POT's ot.bregman.sinkhorn_log does, Sinkhorn here
-// keeps iterating and returns the entropic plan at every reg (testdata/bench/pot_sinkhorn.py
-// shows both on small inputs).
+// iteration. Sinkhorn below runs the same iteration (v = b / K^T u, then u = a / K v) with the
+// same defaults and stopping rule, and so reaches the same plan. The one deliberate difference:
+// POT's ot.sinkhorn is the plain Sinkhorn-Knopp iteration on K = exp(-M/reg), which underflows
+// when reg is small against the costs (reg = 0.02 at sigma = 0.1, where a squared distance
+// beyond about 15 gives exp(-750) = 0): POT then warns and returns its previous iterate, and
+// when a whole column of K is zero (a target farther than that from every source) that is at
+// iteration 0, a plan of zeros, which TorchCFM replaces by the uniform plan, the independent
+// coupling. Sinkhorn here computes the iterates of POT's log-domain ot.bregman.sinkhorn_log
+// (the same as Sinkhorn-Knopp's where that one does not underflow) and returns the entropic plan
+// at every reg (testdata/bench/pot_sinkhorn.py shows both on small inputs).
+//
+// It computes them as stabilised scalings (B. Schmitzer, "Stabilized sparse scaling algorithms
+// for entropy regularized transport problems", SIAM J. Sci. Comput. 41, 2019): the log
+// scalings f and g are absorbed into a kernel K_ij = exp(-cost_ij/eps + f_i + g_j), made in
+// logs, and an iteration is two products of K with scaling vectors u and v, with no exp;
+// whenever a scaling leaves [e^-100, e^100] it is absorbed into f or g, that half-iteration
+// redone in logs (log-sum-exp) and K made again. An iteration so costs 2nm multiply-adds
+// instead of the 2nm exps of a log-domain one (30 times faster at n = 512, BENCHMARKS.md).
 
-// Sinkhorn computes entropic optimal transport plans between uniform marginals in the log
-// domain. Its fields set the stopping rule; the zero value takes POT's defaults. It keeps its
-// work arrays between calls: after the first call of a size, Plan allocates nothing. It is not
-// safe for concurrent use.
+// Sinkhorn computes entropic optimal transport plans between uniform marginals. Its fields set
+// the stopping rule; the zero value takes POT's defaults. It keeps its work arrays between
+// calls: after the first call of a size, Plan allocates nothing. It is not safe for concurrent
+// use.
 type Sinkhorn struct {
 	MaxIter int     // the most iterations, 0 for 1000 (POT's numItermax)
 	Tol     float64 // stop once the Euclidean norm of the column marginals' error is below Tol (checked every 10 iterations), 0 for 1e-9 (POT's stopThr)
@@ -35,10 +44,14 @@ type Sinkhorn struct {
 	Iters int     // iterations the last Plan ran
 	Err   float64 // the column marginals' error it ended with (its rows are exact)
 
-	f, g    []float64 // log scalings of rows and columns (POT's log_u, log_v)
-	mr, mrT []float64 // -cost/eps, row-major, and its transpose
-	plan    []float64
-	costs   costBuffer
+	f, g       []float64 // log scalings of rows and columns absorbed into the kernel
+	u, v       []float64 // the kernel iteration's scalings: POT's log_u = f + log u, log_v = g + log v
+	acc        []float64 // column sums
+	mr, mrT    []float64 // -cost/eps, row-major, and its transpose
+	plan       []float64 // the kernel exp(mr_ij + f_i + g_j), then the plan
+	n, m       int
+	loga, logb float64
+	costs      costBuffer
 }
 
 // Default stopping rule, POT's.
@@ -51,7 +64,7 @@ const (
 // and on m columns for the n x m row-major cost, with regularisation eps > 0: the P >= 0 with
 // row sums 1/n and column sums 1/m that minimises <P, cost> - eps H(P), which is
 // P_ij = exp(f_i + g_j - cost_ij/eps) for the log scalings f and g found by Sinkhorn's
-// iteration. The plan is a view into the workspace, valid until the next call. Rows sum to 1/n
+// iteration, started from f = g = 0 as POT's. The plan is a view into the workspace, valid until the next call. Rows sum to 1/n
 // to rounding; columns to within s.Err in Euclidean norm, below Tol unless MaxIter iterations
 // were not enough (not an error: POT warns and returns the plan too; check s.Err). A cost that
 // is not a finite number, or eps not positive and finite, is an error.
@@ -76,7 +89,8 @@ func (s *Sinkhorn) Plan(cost []float64, n, m int, eps float64) ([]float64, error
 	}
 	s.mr, s.mrT = growFloat64(s.mr, n*m), growFloat64(s.mrT, n*m)
 	s.f, s.g, s.plan = growFloat64(s.f, n), growFloat64(s.g, m), growFloat64(s.plan, n*m)
-	mr, mrT, f, g := s.mr, s.mrT, s.f, s.g
+	s.u, s.v, s.acc = growFloat64(s.u, n), growFloat64(s.v, m), growFloat64(s.acc, m)
+	mr, mrT := s.mr, s.mrT
 	for i := range n {
 		for j, c := range cost[i*m : i*m+m] {
 			v := -c / eps
@@ -87,55 +101,153 @@ func (s *Sinkhorn) Plan(cost []float64, n, m int, eps float64) ([]float64, error
 			mrT[j*n+i] = v
 		}
 	}
-	clear(f)
-	clear(g)
-	loga, logb := -math.Log(float64(n)), -math.Log(float64(m))
-	b := 1 / float64(m)
-	s.Iters, s.Err = 0, math.Inf(1)
-	for it := range maxIter {
-		// g_j = log b - LSE_i(mr_ij + f_i); f_i = log a - LSE_j(mr_ij + g_j).
-		for j := range m {
-			g[j] = logb - logSumExpPlus(mrT[j*n:j*n+n], f)
+	clear(s.f)
+	clear(s.g)
+	s.n, s.m = n, m
+	s.loga, s.logb = -math.Log(float64(n)), -math.Log(float64(m))
+	a, b := 1/float64(n), 1/float64(m)
+	// The first iteration in logs, as the kernel exp(-cost/eps) itself may underflow entirely.
+	s.logColumns()
+	s.logRows()
+	s.kernel()
+	s.Iters, s.Err = 1, s.columnError()
+	u, v, acc, K := s.u, s.v, s.acc, s.plan
+	for it := 1; it < maxIter && !(s.Err < tol); it++ {
+		// v_j = b / sum_i u_i K_ij: POT's g = log b - LSE_i(mr_ij + f_i) in the kernel's terms.
+		clear(acc)
+		for i, ui := range u {
+			for j, k := range K[i*m : i*m+m] {
+				acc[j] += ui * k
+			}
 		}
-		for i := range n {
-			f[i] = loga - logSumExpPlus(mr[i*m:i*m+m], g)
+		if !scale(v, acc, b) {
+			// A scaling left [e^-absorb, e^absorb] (or a column lost all its mass to underflow):
+			// absorb u into f, redo the column update in logs, rebuild the kernel.
+			for i, ui := range u {
+				s.f[i] += math.Log(ui)
+			}
+			s.logColumns()
+			s.kernel()
+		}
+		// u_i = a / sum_j K_ij v_j.
+		for i := range u {
+			var r float64
+			for j, k := range K[i*m : i*m+m] {
+				r += k * v[j]
+			}
+			acc[0] = r
+			if !scale(u[i:i+1], acc[:1], a) {
+				u[i] = math.NaN() // redone below
+			}
+		}
+		if !finiteIn(u) {
+			for j, vj := range v {
+				s.g[j] += math.Log(vj)
+			}
+			s.logRows()
+			s.kernel()
 		}
 		s.Iters = it + 1
 		if it%10 == 0 || it == maxIter-1 {
-			s.Err = s.columnError(n, m, b)
-			if s.Err < tol {
-				break
-			}
+			s.Err = s.columnError()
 		}
 	}
-	plan := s.plan
-	for i := range n {
-		row, out := mr[i*m:i*m+m], plan[i*m:i*m+m]
-		for j, v := range row {
-			out[j] = math.Exp(v + f[i] + g[j])
+	for i, ui := range u {
+		row := K[i*m : i*m+m]
+		for j, k := range row {
+			row[j] = ui * k * v[j]
 		}
 	}
-	return plan, nil
+	return K, nil
+}
+
+// absorbAt bounds the scalings u and v of the kernel iteration: past e^absorbAt (or below
+// e^-absorbAt) they are absorbed into the log scalings and the kernel rebuilt, so that the
+// kernel's entries, which underflow below e^-745, never matter: one that did would count less
+// than e^-545 against a row's or column's mass of at least 1/(n m).
+const absorbAt = 100
+
+var scaleHi, scaleLo = math.Exp(absorbAt), math.Exp(-absorbAt)
+
+// scale sets dst[k] = c/den[k] and reports whether every result lies within
+// [e^-absorbAt, e^absorbAt] (so is finite and positive).
+func scale(dst, den []float64, c float64) bool {
+	ok := true
+	for k, d := range den {
+		x := c / d
+		dst[k] = x
+		if !(x >= scaleLo && x <= scaleHi) {
+			ok = false
+		}
+	}
+	return ok
+}
+
+func finiteIn(x []float64) bool {
+	for _, v := range x {
+		if math.IsNaN(v) {
+			return false
+		}
+	}
+	return true
+}
+
+// logColumns is the column update in logs, g_j = log b - LSE_i(mr_ij + f_i).
+func (s *Sinkhorn) logColumns() {
+	n := s.n
+	for j := range s.g {
+		s.g[j] = s.logb - logSumExpPlus(s.mrT[j*n:j*n+n], s.f)
+	}
+}
+
+// logRows is the row update in logs, f_i = log a - LSE_j(mr_ij + g_j).
+func (s *Sinkhorn) logRows() {
+	m := s.m
+	for i := range s.f {
+		s.f[i] = s.loga - logSumExpPlus(s.mr[i*m:i*m+m], s.g)
+	}
+}
+
+// kernel sets K_ij = exp(mr_ij + f_i + g_j) and the scalings u and v to 1.
+func (s *Sinkhorn) kernel() {
+	m := s.m
+	for i, fi := range s.f {
+		row, out := s.mr[i*m:i*m+m], s.plan[i*m:i*m+m]
+		for j, x := range row {
+			out[j] = math.Exp(x + fi + s.g[j])
+		}
+	}
+	for i := range s.u {
+		s.u[i] = 1
+	}
+	for j := range s.v {
+		s.v[j] = 1
+	}
+}
+
+// columnError is the Euclidean norm of the difference between the column sums of the plan
+// u_i K_ij v_j and 1/m.
+func (s *Sinkhorn) columnError() float64 {
+	m, acc := s.m, s.acc
+	clear(acc)
+	for i, ui := range s.u {
+		for j, k := range s.plan[i*m : i*m+m] {
+			acc[j] += ui * k
+		}
+	}
+	var e float64
+	b := 1 / float64(m)
+	for j, c := range acc {
+		d := c*s.v[j] - b
+		e += d * d
+	}
+	return math.Sqrt(e)
 }
 
 // PlanPoints is Plan for the squared Euclidean cost between the n rows of x0 and the m rows of
 // x1 (d values each), built as Assigner.SquaredCost builds it.
 func (s *Sinkhorn) PlanPoints(x0, x1 []float32, n, m, d int, eps float64) ([]float64, error) {
 	return s.Plan(s.costs.squared(x0, x1, n, m, d), n, m, eps)
-}
-
-// columnError is the Euclidean norm of the difference between the plan's column sums and b.
-func (s *Sinkhorn) columnError(n, m int, b float64) float64 {
-	var e float64
-	for j := range m {
-		col, gj := s.mrT[j*n:j*n+n], s.g[j]
-		var sum float64
-		for i, v := range col {
-			sum += math.Exp(v + s.f[i] + gj)
-		}
-		e += (sum - b) * (sum - b)
-	}
-	return math.Sqrt(e)
 }
 
 // logSumExpPlus returns log(sum_k exp(a[k] + b[k])) in one pass, rescaling the running sum
