@@ -4,7 +4,11 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
+	"time"
+
+	"github.com/fmtiny/fmtiny/mat"
 )
 
 // jacobian64 returns the n x Out x d Jacobian of the float64 reference network with respect to
@@ -117,6 +121,39 @@ func TestForwardTangents(t *testing.T) {
 	})
 }
 
+// TestTangentBatch checks TangentBatch.Divergence against Divergence on one workspace, on
+// every row count around a block's, and that its results do not depend on the threads.
+func TestTangentBatch(t *testing.T) {
+	defer mat.SetThreads(mat.Threads())
+	m := newTestMLP(t, 3, []int{32, 32}, 2, SiLU, false, 4)
+	rng := rand.New(rand.NewPCG(9, 9))
+	const maxN = 3*tangentBlockRows + 7
+	x, ts := randSlice(rng, 2*maxN, 2), randSlice(rng, maxN, 1)
+	ws := m.NewTangentWorkspace(maxN, 2)
+	for _, n := range []int{1, tangentBlockRows - 1, tangentBlockRows, tangentBlockRows + 1, maxN} {
+		_, want := m.Divergence(ws, x, ts[:n], n)
+		want = append([]float32(nil), want...)
+		var first []float32
+		for _, threads := range []int{1, 2, 3} {
+			mat.SetThreads(threads)
+			tb := m.NewTangentBatch(maxN)
+			_, div := tb.Divergence(x, ts[:n], n)
+			for p := range div {
+				if math.Abs(float64(div[p]-want[p])) > 1e-5*(1+math.Abs(float64(want[p]))) {
+					t.Fatalf("n=%d threads=%d: divergence %d = %v, one workspace %v", n, threads, p, div[p], want[p])
+				}
+			}
+			if first == nil {
+				first = append([]float32(nil), div...)
+			} else if !slices.Equal(first, div) {
+				t.Fatalf("n=%d: the divergence depends on the threads", n)
+			}
+		}
+		tb := m.NewTangentBatch(maxN)
+		tb.Divergence(x, ts[:1], n) // one shared time is accepted
+	}
+}
+
 func TestTangentsAllocs(t *testing.T) {
 	m := newTestMLP(t, 3, []int{64, 64}, 2, GELU, false, 3)
 	rng := rand.New(rand.NewPCG(8, 8))
@@ -124,14 +161,23 @@ func TestTangentsAllocs(t *testing.T) {
 	x, ts := randSlice(rng, 2*n, 2), randSlice(rng, n, 1)
 	dirs := randSlice(rng, n*4*2, 1)
 	wsDiv, wsDirs := m.NewTangentWorkspace(n, 2), m.NewTangentWorkspace(n, 4)
+	tb := m.NewTangentBatch(n)
 	run := func() {
 		m.Divergence(wsDiv, x, ts, n)
 		m.ForwardTangents(wsDirs, x, ts, n, dirs)
+		tb.Divergence(x, ts, n)
 	}
 	run()
 	if a := testing.AllocsPerRun(5, run); a != 0 {
 		t.Fatalf("Divergence and ForwardTangents allocated %v times per call", a)
 	}
+}
+
+// report adds wall and CPU milliseconds per call (CPU time since c0, all threads), the second
+// less disturbed by other jobs on the machine when the benchmark runs on one thread.
+func report(b *testing.B, c0 time.Duration) {
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/1e3/float64(b.N), "ms/op")
+	b.ReportMetric(float64((cpuTime()-c0).Microseconds())/1e3/float64(b.N), "cpu-ms/op")
 }
 
 // BenchmarkDivergence times the field and its exact divergence in 2D against the field alone,
@@ -143,24 +189,35 @@ func BenchmarkDivergence(b *testing.B) {
 	const n = 10000
 	x, ts := randSlice(rng, 2*n, 2), randSlice(rng, n, 1)
 	b.Run("field/workspace", func(b *testing.B) {
+		c0 := cpuTime()
 		ws := m.NewWorkspace(n)
 		for b.Loop() {
 			m.Forward(ws, x, ts, n)
 		}
-		b.ReportMetric(float64(b.Elapsed().Microseconds())/1e3/float64(b.N), "ms/op")
+		report(b, c0)
 	})
 	b.Run("field/batch", func(b *testing.B) {
+		c0 := cpuTime()
 		batch := m.NewForwardBatch(n)
 		for b.Loop() {
 			batch.Forward(x, ts, n)
 		}
-		b.ReportMetric(float64(b.Elapsed().Microseconds())/1e3/float64(b.N), "ms/op")
+		report(b, c0)
 	})
-	b.Run("field+divergence", func(b *testing.B) {
+	b.Run("field+divergence/workspace", func(b *testing.B) {
+		c0 := cpuTime()
 		ws := m.NewTangentWorkspace(n, 2)
 		for b.Loop() {
 			m.Divergence(ws, x, ts, n)
 		}
-		b.ReportMetric(float64(b.Elapsed().Microseconds())/1e3/float64(b.N), "ms/op")
+		report(b, c0)
+	})
+	b.Run("field+divergence/batch", func(b *testing.B) {
+		c0 := cpuTime()
+		tb := m.NewTangentBatch(n)
+		for b.Loop() {
+			tb.Divergence(x, ts, n)
+		}
+		report(b, c0)
 	})
 }
