@@ -114,12 +114,7 @@ func (s *Sinkhorn) Plan(cost []float64, n, m int, eps float64) ([]float64, error
 	u, v, acc, K := s.u, s.v, s.acc, s.plan
 	for it := 1; it < maxIter && !(s.Err < tol); it++ {
 		// v_j = b / sum_i u_i K_ij: POT's g = log b - LSE_i(mr_ij + f_i) in the kernel's terms.
-		clear(acc)
-		for i, ui := range u {
-			for j, k := range K[i*m : i*m+m] {
-				acc[j] += ui * k
-			}
-		}
+		columnSums(acc, K, u, m)
 		if !scale(v, acc, b) {
 			// A scaling left [e^-absorb, e^absorb] (or a column lost all its mass to underflow):
 			// absorb u into f, redo the column update in logs, rebuild the kernel.
@@ -131,11 +126,7 @@ func (s *Sinkhorn) Plan(cost []float64, n, m int, eps float64) ([]float64, error
 		}
 		// u_i = a / sum_j K_ij v_j.
 		for i := range u {
-			var r float64
-			for j, k := range K[i*m : i*m+m] {
-				r += k * v[j]
-			}
-			acc[0] = r
+			acc[0] = dot64(K[i*m:i*m+m], v)
 			if !scale(u[i:i+1], acc[:1], a) {
 				u[i] = math.NaN() // redone below
 			}
@@ -229,12 +220,7 @@ func (s *Sinkhorn) kernel() {
 // u_i K_ij v_j and 1/m.
 func (s *Sinkhorn) columnError() float64 {
 	m, acc := s.m, s.acc
-	clear(acc)
-	for i, ui := range s.u {
-		for j, k := range s.plan[i*m : i*m+m] {
-			acc[j] += ui * k
-		}
-	}
+	columnSums(acc, s.plan, s.u, m)
 	var e float64
 	b := 1 / float64(m)
 	for j, c := range acc {
@@ -248,6 +234,44 @@ func (s *Sinkhorn) columnError() float64 {
 // x1 (d values each), built as Assigner.SquaredCost builds it.
 func (s *Sinkhorn) PlanPoints(x0, x1 []float32, n, m, d int, eps float64) ([]float64, error) {
 	return s.Plan(s.costs.squared(x0, x1, n, m, d), n, m, eps)
+}
+
+// columnSums sets acc[j] = sum_i u_i K_ij for the row-major K with m columns, row by row,
+// four rows at a time.
+func columnSums(acc, K, u []float64, m int) {
+	acc = acc[:m]
+	clear(acc)
+	i := 0
+	for ; i+4 <= len(u); i += 4 {
+		u0, u1, u2, u3 := u[i], u[i+1], u[i+2], u[i+3]
+		k0, k1, k2, k3 := K[i*m:i*m+m], K[(i+1)*m:(i+1)*m+m], K[(i+2)*m:(i+2)*m+m], K[(i+3)*m:(i+3)*m+m]
+		for j := range acc {
+			acc[j] += u0*k0[j] + u1*k1[j] + u2*k2[j] + u3*k3[j]
+		}
+	}
+	for ; i < len(u); i++ {
+		ui := u[i]
+		for j, k := range K[i*m : i*m+m] {
+			acc[j] += ui * k
+		}
+	}
+}
+
+// dot64 is sum_j a_j b_j, in four partial sums.
+func dot64(a, b []float64) float64 {
+	b = b[:len(a)]
+	var s0, s1, s2, s3 float64
+	j := 0
+	for ; j+4 <= len(a); j += 4 {
+		s0 += a[j] * b[j]
+		s1 += a[j+1] * b[j+1]
+		s2 += a[j+2] * b[j+2]
+		s3 += a[j+3] * b[j+3]
+	}
+	for ; j < len(a); j++ {
+		s0 += a[j] * b[j]
+	}
+	return (s0 + s1) + (s2 + s3)
 }
 
 // logSumExpPlus returns log(sum_k exp(a[k] + b[k])) in one pass, rescaling the running sum
