@@ -61,7 +61,8 @@ func (a *Assigner) grow(n int) {
 	a.collist, a.free, a.matches = a.collist[:n], a.free[:n], a.matches[:n]
 }
 
-// maxAssign bounds n so that row and column indices fit an int32 and n*n an int.
+// maxAssign bounds n so that row and column indices fit an int32 (and n*n a 64-bit int; where
+// int has 32 bits, the cost slice's own length bounds n first).
 const maxAssign = 1 << 20
 
 // checkCost returns an error for a cost that is not a finite number, or so large that sums of
@@ -89,7 +90,7 @@ func (a *Assigner) Solve(cost []float64, n int, perm []int) (total float64, err 
 	switch {
 	case n < 0 || n > maxAssign:
 		return 0, fmt.Errorf("assignment of size %d out of range [0, %d]", n, maxAssign)
-	case len(cost) < n*n || len(perm) < n:
+	case n > 0 && len(cost)/n < n || len(perm) < n: // len/n, not n*n, which overflows a 32-bit int
 		panic(fmt.Sprintf("fm: Solve of size %d with %d costs and a permutation of %d", n, len(cost), len(perm)))
 	}
 	if err := checkCost(cost, n, n); err != nil {
@@ -502,19 +503,7 @@ func (a *Assigner) auctionInit(cost []float64, n int) int {
 			}
 			nf--
 			i := free[nf]
-			row := cost[int(i)*n : int(i)*n+n]
-			w1, w2 := row[0]-v[0], math.Inf(1)
-			j1 := 0
-			for j := 1; j < n; j++ {
-				h := row[j] - v[j]
-				if h < w2 {
-					if h < w1 {
-						w2, w1, j1 = w1, h, j
-					} else {
-						w2 = h
-					}
-				}
-			}
+			w1, w2, j1 := bestTwo(cost[int(i)*n:int(i)*n+n], v)
 			v[j1] -= w2 - w1 + eps
 			if k := colsol[j1]; k >= 0 {
 				rowsol[k] = -1
@@ -523,6 +512,7 @@ func (a *Assigner) auctionInit(cost []float64, n int) int {
 			}
 			colsol[j1], rowsol[i] = i, int32(j1)
 		}
+
 		if eps <= epsFinal {
 			break
 		}
@@ -561,6 +551,40 @@ func (a *Assigner) auctionInit(cost []float64, n int) int {
 		}
 	}
 	return nf
+}
+
+// bestTwo returns the least and the second least of row[j] - v[j] (len(row) >= 2) and the
+// column of the least, the first one on a tie. The loop takes four columns at a time and tests
+// them against the second least at once: after the first few columns, none is below it.
+func bestTwo(row, v []float64) (w1, w2 float64, j1 int) {
+	v = v[:len(row)]
+	w1, w2 = row[0]-v[0], math.Inf(1)
+	j := 1
+	for ; j+4 <= len(row); j += 4 {
+		h0, h1, h2, h3 := row[j]-v[j], row[j+1]-v[j+1], row[j+2]-v[j+2], row[j+3]-v[j+3]
+		if h0 >= w2 && h1 >= w2 && h2 >= w2 && h3 >= w2 {
+			continue
+		}
+		for k, h := range [4]float64{h0, h1, h2, h3} {
+			if h < w2 {
+				if h < w1 {
+					w2, w1, j1 = w1, h, j+k
+				} else {
+					w2 = h
+				}
+			}
+		}
+	}
+	for ; j < len(row); j++ {
+		if h := row[j] - v[j]; h < w2 {
+			if h < w1 {
+				w2, w1, j1 = w1, h, j
+			} else {
+				w2 = h
+			}
+		}
+	}
+	return w1, w2, j1
 }
 
 // The auction's epsilon scaling, relative to the span of the costs (largest less least): from

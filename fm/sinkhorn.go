@@ -70,7 +70,7 @@ const (
 // is not a finite number, or eps not positive and finite, is an error.
 func (s *Sinkhorn) Plan(cost []float64, n, m int, eps float64) ([]float64, error) {
 	switch {
-	case n < 1 || m < 1 || n > maxAssign || m > maxAssign || n*m > 1<<28:
+	case n < 1 || m < 1 || int64(n)*int64(m) > 1<<28:
 		return nil, fmt.Errorf("entropic plan of %d x %d out of range", n, m)
 	case len(cost) < n*m:
 		panic(fmt.Sprintf("fm: Sinkhorn plan of %d x %d with %d costs", n, m, len(cost)))
