@@ -202,9 +202,13 @@ func TestAssignBruteForce(t *testing.T) {
 func testAssignBruteForce(t *testing.T, jvOnly bool) {
 	r := rand.New(rand.NewPCG(1, 16))
 	a := Assigner{jvOnly: jvOnly}
+	trials := 40
+	if testing.Short() {
+		trials = 10 // n = 8 costs 8! permutations a trial: slow under qemu and the race detector
+	}
 	for _, kind := range costKinds {
 		for n := 0; n <= 8; n++ {
-			for trial := 0; trial < 40; trial++ {
+			for trial := 0; trial < trials; trial++ {
 				cost := kind.make(r, n)
 				_, got := solveChecked(t, &a, cost, n)
 				want := 0.0
