@@ -16,7 +16,7 @@ type Dataset interface {
 
 // Builtins lists the names of the built-in datasets.
 func Builtins() []string {
-	return []string{"8gaussians", "checkerboard", "circles", "moons", "swissroll"}
+	return []string{"8gaussians", "checkerboard", "circles", "moons", "scurve", "swissroll"}
 }
 
 // Builtin returns the built-in dataset of that name ("swiss" and "checkers" are accepted too).
@@ -33,6 +33,8 @@ func Builtin(name string) (Dataset, bool) {
 		return eightGaussians{}, true
 	case "circles":
 		return Circles{Noise: 0.05, Factor: 0.5}, true
+	case "scurve", "s-curve", "s_curve":
+		return SCurve{Noise: 0.05, Scale: 1.5}, true
 	}
 	return nil, false
 }
@@ -133,6 +135,28 @@ func (c Circles) Sample(r *rand.Rand, dst []float32) {
 		}
 		dst[i] = float32(rad*cos + c.Noise*r.NormFloat64())
 		dst[i+1] = float32(rad*sin + c.Noise*r.NormFloat64())
+	}
+}
+
+// SCurve is TorchCFM's "scurve" (its runner's SKLearnDataModule, the 2D benchmark of Tong et
+// al.): sklearn's make_s_curve with the given noise, its columns 0 and 2, times Scale. With
+// t = 3*pi*(U - 1/2): (sin t, sign(t)*(cos t - 1)), plus Gaussian noise of standard deviation
+// Noise on each, then scaled (TorchCFM: noise 0.05, scale 1.5). sklearn's middle column,
+// 2*U', is not drawn.
+type SCurve struct{ Noise, Scale float64 }
+
+func (SCurve) Name() string { return "scurve" }
+func (SCurve) Dim() int     { return 2 }
+func (s SCurve) Sample(r *rand.Rand, dst []float32) {
+	for i := 0; i+1 < len(dst); i += 2 {
+		t := 3 * math.Pi * (r.Float64() - 0.5)
+		sin, cos := math.Sincos(t)
+		z := cos - 1
+		if t < 0 {
+			z = -z
+		}
+		dst[i] = float32(s.Scale * (sin + s.Noise*r.NormFloat64()))
+		dst[i+1] = float32(s.Scale * (z + s.Noise*r.NormFloat64()))
 	}
 }
 

@@ -112,6 +112,10 @@ func TestMomentsOfBuiltins(t *testing.T) {
 		// E[x^2] = (1/2 + 3/2)/2, E[y^2] = (1/2 + 3/4 - 2/pi)/2; noise adds 0.05^2.
 		{"moons", 0.5, 0.25, 1 - 0.25 + 0.0025, 0.625 - 1/math.Pi - 0.0625 + 0.0025, 0.02},
 		{"swissroll", srmx, srmy, srvx, srvy, 0.02},
+		// S curve, t ~ U[-a, a] with a = 1.5 pi: E sin^2 = 1/2 - sin(2a)/(4a) = 1/2;
+		// E (cos - 1)^2 = E cos^2 - 2 E cos + 1 = 1/2 - 2 sin(a)/a + 1 = 3/2 + 4/(3 pi); both odd in
+		// t, so of mean 0; noise 0.05^2 added, then all scaled by 1.5^2.
+		{"scurve", 0, 0, 2.25 * (0.5 + 0.0025), 2.25 * (1.5 + 4/(3*math.Pi) + 0.0025), 0.02},
 	}
 	for _, c := range cases {
 		ds, _ := Builtin(c.name)
@@ -179,5 +183,20 @@ func TestStats(t *testing.T) {
 	}
 	if _, err := ColumnStats([]float32{1, 2}, 2); err == nil {
 		t.Fatal("one row gave statistics")
+	}
+}
+
+// TestSCurveShape checks the noise-free S curve lies on its curve: x = sin t and
+// |z| = 1 - cos t give x^2 + (1 - |z|)^2 = 1, with z's sign opposite to x's on the outer arcs.
+func TestSCurveShape(t *testing.T) {
+	x := sample(SCurve{Noise: 0, Scale: 1}, 5000, 4)
+	for i := 0; i < len(x); i += 2 {
+		u, z := float64(x[i]), float64(x[i+1])
+		if r := u*u + (1-math.Abs(z))*(1-math.Abs(z)); math.Abs(r-1) > 1e-6 || math.Abs(z) > 2 {
+			t.Fatalf("point (%v, %v) is off the S curve", u, z)
+		}
+	}
+	if ds, ok := Builtin("scurve"); !ok || ds.(SCurve) != (SCurve{Noise: 0.05, Scale: 1.5}) {
+		t.Fatalf("Builtin scurve = %v", ds)
 	}
 }

@@ -74,3 +74,73 @@ func TestCheckerboardFit(t *testing.T) {
 		t.Fatalf("on %v balance %v", on, bal)
 	}
 }
+
+// TestWasserstein2 checks W2 on a shifted copy (exactly the shift's length), two Gaussian
+// samples against the closed form W2^2 = |m1 - m2|^2 + d (s1 - s2)^2 for N(m, s^2 I), and the
+// refusals.
+func TestWasserstein2(t *testing.T) {
+	r := rand.New(rand.NewPCG(4, 4))
+	const n = 1000
+	x := gaussian(r, n, 2, 0, 1)
+	y := make([]float32, len(x))
+	for i := 0; i < len(x); i += 2 {
+		y[i], y[i+1] = x[i]+0.3, x[i+1]-0.4
+	}
+	// Shuffle y's rows: the matching must find the shift again.
+	for i := n - 1; i > 0; i-- {
+		j := r.IntN(i + 1)
+		y[2*i], y[2*j] = y[2*j], y[2*i]
+		y[2*i+1], y[2*j+1] = y[2*j+1], y[2*i+1]
+	}
+	if w, err := Wasserstein2(x, y, 2); err != nil || math.Abs(w-0.5) > 1e-6 {
+		t.Fatalf("W2 of a shifted copy = %v (err %v), want 0.5", w, err)
+	}
+	// N(0, I) against N((3, 0), 4 I): W2^2 = 9 + 2*(2-1)^2 = 11. The empirical W2 of two samples
+	// of 1000 is off by the sampling noise, less as n grows.
+	want := math.Sqrt(11)
+	var prev float64 = math.Inf(1)
+	for _, m := range []int{100, 1000} {
+		a, b := gaussian(r, m, 2, 0, 1), gaussian(r, m, 2, 0, 2)
+		for i := 0; i < len(b); i += 2 {
+			b[i] += 3
+		}
+		w, err := Wasserstein2(a, b, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("n = %d: W2 %.4f, closed form %.4f", m, w, want)
+		if m == 1000 && (math.Abs(w-want) > 0.08 || math.Abs(w-want) > prev) {
+			t.Fatalf("n = %d: W2 %v, closed form %v", m, w, want)
+		}
+		prev = math.Abs(w - want)
+	}
+	if _, err := Wasserstein2(x[:10], y[:12], 2); err == nil {
+		t.Fatal("samples of 5 and 6 points gave no error")
+	}
+	if _, err := Wasserstein2(x[:9], y[:9], 2); err == nil {
+		t.Fatal("9 values as rows of 2 gave no error")
+	}
+	bad := slicesClone(x[:10])
+	bad[3] = float32(math.NaN())
+	if _, err := Wasserstein2(bad, y[:10], 2); err == nil {
+		t.Fatal("a NaN point gave no error")
+	}
+}
+
+func slicesClone(x []float32) []float32 { return append([]float32(nil), x...) }
+
+// BenchmarkWasserstein2 times W2 at TorchCFM's protocol's size, 1000 points, noise against
+// the 8 gaussians: the float64 cost (1M distances) and the exact assignment.
+func BenchmarkWasserstein2(b *testing.B) {
+	r := rand.New(rand.NewPCG(5, 5))
+	const n = 1000
+	x, y := gaussian(r, n, 2, 0, 1), sample(eightGaussians{}, n, 1)
+	c0 := cpuTime()
+	for b.Loop() {
+		if _, err := Wasserstein2(x, y, 2); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/1e3/float64(b.N), "ms/op")
+	b.ReportMetric(float64((cpuTime()-c0).Microseconds())/1e3/float64(b.N), "cpu-ms/op")
+}

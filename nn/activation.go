@@ -12,16 +12,23 @@ import (
 type Activation int
 
 // The activations an MLP may use. GELU is the tanh approximation (PyTorch's
-// nn.GELU(approximate="tanh")); ELU has alpha = 1.
+// nn.GELU(approximate="tanh")); ELU has alpha = 1; SELU has PyTorch's nn.SELU constants.
 const (
 	SiLU Activation = iota // z*sigmoid(z), also called Swish
 	ReLU                   // max(z, 0)
 	GELU                   // 0.5*z*(1 + tanh(sqrt(2/pi)*(z + 0.044715*z^3)))
 	ELU                    // z if z > 0, else exp(z) - 1
 	Tanh                   // tanh(z)
+	SELU                   // scale*z if z > 0, else scale*alpha*(exp(z) - 1)
 )
 
-var activationNames = [...]string{SiLU: "silu", ReLU: "relu", GELU: "gelu", ELU: "elu", Tanh: "tanh"}
+// SELU's constants, PyTorch's (Klambauer et al., "Self-Normalizing Neural Networks", 2017).
+const (
+	seluAlpha = 1.6732632423543772
+	seluScale = 1.0507009873554805
+)
+
+var activationNames = [...]string{SiLU: "silu", ReLU: "relu", GELU: "gelu", ELU: "elu", Tanh: "tanh", SELU: "selu"}
 
 // String returns the activation's name as ParseActivation reads it.
 func (a Activation) String() string {
@@ -31,8 +38,8 @@ func (a Activation) String() string {
 	return fmt.Sprintf("Activation(%d)", int(a))
 }
 
-// ParseActivation reads an activation's name: "silu" (or "swish"), "relu", "gelu", "elu" or
-// "tanh", in any case.
+// ParseActivation reads an activation's name: "silu" (or "swish"), "relu", "gelu", "elu",
+// "tanh" or "selu", in any case.
 func ParseActivation(s string) (Activation, error) {
 	name := strings.ToLower(strings.TrimSpace(s))
 	if name == "swish" {
@@ -43,7 +50,7 @@ func ParseActivation(s string) (Activation, error) {
 			return Activation(a), nil
 		}
 	}
-	return 0, fmt.Errorf("unknown activation %q (want silu, relu, gelu, elu or tanh)", s)
+	return 0, fmt.Errorf("unknown activation %q (want silu, relu, gelu, elu, tanh or selu)", s)
 }
 
 func (a Activation) valid() bool { return a >= 0 && int(a) < len(activationNames) }
@@ -62,6 +69,8 @@ func biasActivate(a Activation, z, h, b []float32) {
 		biasELU(z, h, b)
 	case Tanh:
 		biasTanh(z, h, b)
+	case SELU:
+		biasSELU(z, h, b)
 	default:
 		panic("nn: invalid activation " + a.String())
 	}
@@ -81,6 +90,8 @@ func activationGrad(a Activation, dh, z, h []float32) {
 		eluGrad(dh, z, h)
 	case Tanh:
 		tanhGrad(dh, h)
+	case SELU:
+		seluGrad(dh, z)
 	default:
 		panic("nn: invalid activation " + a.String())
 	}
@@ -154,6 +165,36 @@ func eluGrad(dh, z, h []float32) {
 	for i := range dh {
 		if z[i] <= 0 {
 			dh[i] *= h[i] + 1
+		}
+	}
+}
+
+func biasSELU(z, h, b []float32) {
+	h, b = h[:len(z)], b[:len(z)]
+	for i := range z {
+		v := z[i] + b[i]
+		z[i] = v
+		switch {
+		case v > 0:
+			h[i] = float32(seluScale * float64(v))
+		case v > -1.0/64: // exp(v) - 1 would cancel
+			h[i] = float32(seluScale * seluAlpha * math.Expm1(float64(v)))
+		default:
+			h[i] = float32(seluScale * seluAlpha * (math.Exp(float64(v)) - 1))
+		}
+	}
+}
+
+// seluGrad multiplies by SELU's derivative: scale where z > 0, scale*alpha*exp(z) elsewhere (at
+// z = 0 too, as PyTorch's elu_backward takes it). It is computed from z, not as ELU's from the
+// output: h + scale*alpha would lose the derivative's digits where it is small.
+func seluGrad(dh, z []float32) {
+	z = z[:len(dh)]
+	for i := range dh {
+		if z[i] > 0 {
+			dh[i] = float32(seluScale * float64(dh[i]))
+		} else {
+			dh[i] = float32(float64(dh[i]) * seluScale * seluAlpha * math.Exp(float64(z[i])))
 		}
 	}
 }

@@ -35,14 +35,17 @@ func TestActivations(t *testing.T) {
 					t.Errorf("%v(%g) = %.9g, want %.9g", act, x, h[i], want)
 				}
 				step := 1e-4 * math.Max(1, math.Abs(x))
-				if act == ReLU || act == ELU {
+				if act == ReLU || act == ELU || act == SELU {
 					step = math.Min(step, math.Abs(x)/2) // stay on one side of the kink at 0
 				}
 				wantD := 1.5 * (act64(act, x+step) - act64(act, x-step)) / (2 * step)
-				if x == 0 && (act == ReLU || act == ELU) {
-					wantD = 0 // both take the left derivative at 0, as PyTorch does
-					if act == ELU {
+				if x == 0 && (act == ReLU || act == ELU || act == SELU) {
+					wantD = 0 // all take the left derivative at 0, as PyTorch does
+					switch act {
+					case ELU:
 						wantD = 1.5
+					case SELU:
+						wantD = 1.5 * 1.0507009873554805 * 1.6732632423543772
 					}
 				}
 				if math.Abs(float64(dh[i])-wantD) > 2e-6*math.Abs(wantD)+1e-7 {

@@ -35,7 +35,7 @@ func activateRows(ws *Workspace, act Activation, L *linear, z, h []float32, n in
 }
 
 // activationCost is an activation's cost per element relative to a SIMD pass, for deciding
-// when a pass is worth splitting: GELU, ELU and tanh are scalar Go loops around math.Exp.
+// when a pass is worth splitting: GELU, ELU, tanh and SELU are scalar Go loops around math.Exp.
 func activationCost(act Activation) int {
 	if act == SiLU || act == ReLU {
 		return 1

@@ -27,6 +27,11 @@ func act64(a Activation, z float64) float64 {
 		return math.Exp(z) - 1
 	case Tanh:
 		return math.Tanh(z)
+	case SELU:
+		if z > 0 {
+			return 1.0507009873554805 * z
+		}
+		return 1.0507009873554805 * 1.6732632423543772 * (math.Exp(z) - 1)
 	}
 	panic("bad activation")
 }
@@ -115,7 +120,7 @@ func forEachSet(t *testing.T, f func(t *testing.T)) {
 	}
 }
 
-var allActivations = []Activation{SiLU, ReLU, GELU, ELU, Tanh}
+var allActivations = []Activation{SiLU, ReLU, GELU, ELU, Tanh, SELU}
 
 // newTestMLP returns an initialised MLP of the given shape.
 func newTestMLP(t testing.TB, in int, hidden []int, out int, act Activation, timeFirst bool, seed uint64) *MLP {

@@ -151,7 +151,7 @@ type modelFlags struct {
 }
 
 func (mf *modelFlags) register(fs *flagSet) {
-	fs.StringVar(&mf.act, "act", "", "activation of a model file without fmtiny metadata: silu, relu, gelu, elu or tanh (default silu)")
+	fs.StringVar(&mf.act, "act", "", "activation of a model file without fmtiny metadata: silu, relu, gelu, elu, tanh or selu (default silu)")
 	fs.StringVar(&mf.time, "time", "", "where t enters a model file without fmtiny metadata: first, cat(t, x), or last, cat(x, t) (default last)")
 	fs.StringVar(&mf.path, "path", "", "the path a model file without fmtiny metadata was trained on: condot, vp, ... (default condot)")
 }

@@ -63,7 +63,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	betaMax := fs.finite("beta-max", fm.VPBetaMax, "vp: beta_max")
 	hidden := fs.Int("hidden", 128, "width of every hidden layer")
 	layers := fs.Int("layers", 4, "hidden Linear+activation blocks (the reference 2D example has 4)")
-	actName := fs.String("act", "silu", "activation: silu, relu, gelu, elu or tanh")
+	actName := fs.String("act", "silu", "activation: silu, relu, gelu, elu, tanh or selu")
 	timePos := fs.String("time", "last", "where t enters the input: last, cat(x, t), or first, cat(t, x)")
 	batch := fs.Int("batch", def.Batch, "points per step")
 	steps := fs.Int64("steps", defaultSteps, "optimisation steps")

@@ -4,7 +4,10 @@
 torch_mlp.safetensors: a state dict written by PyTorch, the flow_matching 2D example's MLP held as
   `main` (Linear(3,16), act, Linear(16,16), act, Linear(16,2)), with 7 inputs (fixture.x [7,2],
   fixture.t [7]) and torch's float32 outputs for every activation and both places of t
-  (fixture.y.<act>.<tlast|tfirst> [7,2]).
+  (fixture.y.<act>.<tlast|tfirst> [7,2]). The selu outputs were added later (2026-12-06, on an
+  AMD EPYC) to the file made before on an Ice Lake Xeon, whose other tensors were kept: torch's
+  outputs differ in their last bits from one CPU's BLAS kernels to another's, and NEON's tanh
+  case sits near its tolerance against the EPYC's.
 torch_dtypes.safetensors: F16, BF16 and F64 tensors with awkward values (subnormals, infinities,
   NaN, rounding ties) and torch's own conversion of each to float32 (<name>.as_f32).
 
@@ -46,7 +49,7 @@ class MLP(nn.Module):
         self.main = nn.Sequential(nn.Linear(3, 16), act(), nn.Linear(16, 16), act(), nn.Linear(16, 2))
 
 
-ACTS = {"silu": nn.SiLU, "relu": nn.ReLU, "gelu": lambda: nn.GELU(approximate="tanh"), "elu": nn.ELU, "tanh": nn.Tanh}
+ACTS = {"silu": nn.SiLU, "relu": nn.ReLU, "gelu": lambda: nn.GELU(approximate="tanh"), "elu": nn.ELU, "tanh": nn.Tanh, "selu": nn.SELU}
 
 
 def mlp_fixture():

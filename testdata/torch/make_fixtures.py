@@ -309,7 +309,7 @@ def load_fmtiny(path):
     with safe_open(path, framework="pt") as f:
         meta, sd = f.metadata(), {k: f.get_tensor(k) for k in f.keys()}
     act = {"silu": nn.SiLU, "relu": nn.ReLU, "gelu": lambda: nn.GELU(approximate="tanh"),
-           "elu": nn.ELU, "tanh": nn.Tanh}[meta["activation"]]
+           "elu": nn.ELU, "tanh": nn.Tanh, "selu": nn.SELU}[meta["activation"]]
     n = len(sd) // 2  # Linear layers main.0, main.2, ..., with the activation between them
     layers = []
     for i in range(n):
