@@ -45,16 +45,18 @@ type Network interface {
 }
 
 // trainPass is a network's forward, MSE and backward over a batch: it returns the mean squared
-// error of u(x, t) against target, n*Dim() values, and leaves its gradient in the network's
-// grads(). x holds n points, t n times. It allocates nothing after its first call.
+// error of u(x, t, y) against target, n*Dim() values, and leaves its gradient in the network's
+// grads(). x holds n points, t n times; labels n labels in 0..Classes() (Classes() is "no
+// label"), or nil for an unconditional network. It allocates nothing after its first call.
 type trainPass interface {
-	MSEGrad(x, t, target []float32, n int) float32
+	MSEGrad(x, t []float32, labels []int32, target []float32, n int) float32
 }
 
-// forwardPass evaluates u(x, t) over n points, t one time per point or one for all; the
-// result is a view valid until the next call. It allocates nothing after its first call.
+// forwardPass evaluates u(x, t, y) over n points, t one time per point or one for all, labels
+// one per point, one for all, or nil ("no label" for a conditional network); the result is a
+// view valid until the next call. It allocates nothing after its first call.
 type forwardPass interface {
-	Forward(x, t []float32, n int) []float32
+	Forward(x, t []float32, labels []int32, n int) []float32
 }
 
 // MLPNetwork is the multilayer perceptron as a velocity network on d-dimensional points: its

@@ -283,6 +283,6 @@ func newFieldSampler(net Network, maxBatch int, serial bool) *fieldSampler {
 
 func (s *fieldSampler) eval(t float32, x, dxdt []float32) {
 	s.t[0] = t
-	y := s.pass.Forward(x, s.t[:], len(x)/s.d)
+	y := s.pass.Forward(x, s.t[:], nil, len(x)/s.d)
 	copy(dxdt, y)
 }

@@ -109,7 +109,7 @@ func forEachKernelSet(t *testing.T, f func(t *testing.T)) {
 // forwardRows evaluates the network on n rows with a time per row.
 func forwardRows(m *Model, x, ts []float32) []float32 {
 	n := len(ts)
-	return slices.Clone(m.MLP().Forward(m.MLP().NewWorkspace(n), x, ts, n))
+	return slices.Clone(m.MLP().Forward(m.MLP().NewWorkspace(n), x, ts, nil, n))
 }
 
 // sampleFrom integrates x0 with a fixed-step solver as `fmtiny sample --x0` does.

@@ -290,7 +290,7 @@ func (tr *Trainer) TrainStep() (float32, error) {
 	if tr.tamper != nil {
 		tr.tamper(tr)
 	}
-	loss := tr.pass.MSEGrad(tr.xt, tr.t, tr.ut, n)
+	loss := tr.pass.MSEGrad(tr.xt, tr.t, nil, tr.ut, n)
 	if math.IsNaN(float64(loss)) || math.IsInf(float64(loss), 0) {
 		return loss, &DivergedError{Step: tr.Step + 1, Loss: loss}
 	}
