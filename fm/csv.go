@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -20,11 +21,25 @@ const MaxCSVLine = 1 << 20
 // mark, CRLF line ends, blank lines and spaces around values are accepted. A ragged row, a
 // value that is not a finite number, an over-long line, or a file without data rows is an
 // error that names the line and column. (Training needs two rows at least; its caller checks.)
-func ReadCSV(r io.Reader) (header []string, t *Table, err error) {
+func ReadCSV(r io.Reader) (header []string, t *Table, err error) { return readCSV(r, "") }
+
+// ReadLabelledCSV reads a table as ReadCSV does, but for the column named label in its header
+// row (which it must have), whose values must be integers: they become the table's labels and
+// its other columns the points. Values 0..K-1 are the labels themselves; any others (1..10,
+// -1 and 1, 3, 7 and 9) are numbered 0..K-1 in increasing order, and the table's LabelValues
+// keep the file's value of each. The header returned is the points' columns'.
+func ReadLabelledCSV(r io.Reader, label string) (header []string, t *Table, err error) {
+	return readCSV(r, label)
+}
+
+// readCSV reads a table, and the integer label column named label unless that is empty.
+func readCSV(r io.Reader, label string) (header []string, t *Table, err error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	t = &Table{}
 	line := 0
 	var fields [][]byte
+	labelCol := -1
+	var labelValues []int64 // the label column's values, row by row
 	for {
 		raw, err := readLine(br)
 		if err == io.EOF {
@@ -47,7 +62,18 @@ func ReadCSV(r io.Reader) (header []string, t *Table, err error) {
 				for i, f := range fields {
 					header[i] = string(bytes.Trim(bytes.TrimSpace(f), `"`))
 				}
+				if label != "" {
+					if labelCol = slices.Index(header, label); labelCol < 0 {
+						return nil, nil, fmt.Errorf("no column named %s for the labels: the header has %s", quoteShort(label), quoteShort(strings.Join(header, ",")))
+					}
+					if len(header) == 1 {
+						return nil, nil, fmt.Errorf("the label column %s is the only one: no values left for the points", quoteShort(label))
+					}
+				}
 				continue
+			}
+			if label != "" {
+				return nil, nil, fmt.Errorf("no header row to find the label column %s in", quoteShort(label))
 			}
 		}
 		want := t.D
@@ -59,11 +85,26 @@ func ReadCSV(r io.Reader) (header []string, t *Table, err error) {
 		}
 		t.D = len(fields)
 		for col, f := range fields {
+			if col == labelCol {
+				y, err := parseLabel(f)
+				if err != nil {
+					return nil, nil, fmt.Errorf("line %d, column %d (%s): %w", line, col+1, label, err)
+				}
+				labelValues = append(labelValues, y)
+				continue
+			}
 			v, err := parseValue(f)
 			if err != nil {
 				return nil, nil, fmt.Errorf("line %d, column %d: %w", line, col+1, err)
 			}
 			t.X = append(t.X, v)
+		}
+	}
+	if labelCol >= 0 && t.D > 0 {
+		t.D--
+		header = slices.Delete(header, labelCol, labelCol+1)
+		if err := t.setLabels(labelValues, label); err != nil {
+			return nil, nil, err
 		}
 	}
 	switch rows := len(t.X) / max(t.D, 1); {
@@ -75,6 +116,50 @@ func ReadCSV(r io.Reader) (header []string, t *Table, err error) {
 		return nil, nil, errors.New("no data rows, only a header")
 	}
 	return header, t, nil
+}
+
+// parseLabel reads one label: an integer, written as one (3) or as a number whose value is one
+// (3.0, 1e2), with spaces and double quotes around it allowed.
+func parseLabel(f []byte) (int64, error) {
+	s := strings.TrimSpace(string(f))
+	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
+		s = strings.TrimSpace(s[1 : len(s)-1])
+	}
+	if s == "" {
+		return 0, errors.New("empty label")
+	}
+	if v, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return v, nil
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || v != math.Trunc(v) || math.Abs(v) > 1<<53 {
+		return 0, fmt.Errorf("label %s is not an integer", quoteShort(s))
+	}
+	return int64(v), nil
+}
+
+// setLabels numbers the distinct values of raw 0..K-1 in increasing order into the table's
+// labels, keeping the values when they were not 0..K-1 already.
+func (t *Table) setLabels(raw []int64, column string) error {
+	values := slices.Compact(slices.Sorted(slices.Values(raw)))
+	if len(values) > MaxClasses {
+		return fmt.Errorf("the label column %s holds %d distinct values, more than the %d classes fmtiny takes", quoteShort(column), len(values), MaxClasses)
+	}
+	t.Classes, t.LabelColumn = len(values), column
+	t.Labels = make([]int32, len(raw))
+	identity := values[0] == 0 && values[len(values)-1] == int64(len(values)-1)
+	for i, v := range raw {
+		if identity {
+			t.Labels[i] = int32(v)
+		} else {
+			k, _ := slices.BinarySearch(values, v)
+			t.Labels[i] = int32(k)
+		}
+	}
+	if !identity {
+		t.LabelValues = values
+	}
+	return nil
 }
 
 func firstRowName(header []string) string {

@@ -42,6 +42,14 @@ type TrainConfig struct {
 	ClipNorm    float32 // > 0: clip the global gradient norm
 	EMA         float32 // > 0: keep an exponential moving average of the weights with this decay and save it
 	Seed        uint64
+
+	// Conditional trains a class-conditional field u(x, t, y) on the labels of Data (a
+	// LabelledDataset with labels): each point's label is replaced by "no label" with
+	// probability CondDrop, drawn from the trainer's generator, so that the same network also
+	// learns the unconditional field that classifier-free guidance needs. Without it, training
+	// is as it was before labels existed, bit for bit, and CondDrop is not used.
+	Conditional bool
+	CondDrop    float32
 }
 
 // DefaultTrainConfig is facebookresearch/flow_matching's 2D example loop at a width that trains
@@ -55,6 +63,7 @@ func DefaultTrainConfig() TrainConfig {
 		Data: ds, Path: NewPath(CondOT),
 		Hidden: []int{128, 128, 128, 128}, Act: nn.SiLU,
 		Batch: 1024, Steps: 10000, LR: 1e-3, Schedule: "constant", Seed: 1,
+		CondDrop: 0.2, // facebookresearch/flow_matching's image example drops 20% of the labels
 	}
 }
 
@@ -79,6 +88,10 @@ func (c TrainConfig) Validate() error {
 		return fmt.Errorf("gradient clipping %v: must be a non-negative number", c.ClipNorm)
 	case !(c.EMA >= 0 && c.EMA < 1):
 		return fmt.Errorf("EMA decay %v: must be in [0, 1)", c.EMA)
+	case !(c.CondDrop >= 0 && c.CondDrop < 1):
+		return fmt.Errorf("label drop probability %v: must be in [0, 1)", c.CondDrop)
+	case c.Conditional && c.classes() == 0:
+		return fmt.Errorf("%s carries no labels to condition on", c.Data.Name())
 	}
 	for _, h := range c.Hidden {
 		if h < 1 {
@@ -106,6 +119,14 @@ func (c TrainConfig) arch() string {
 	return ArchMLP
 }
 
+// classes is the number of labels c conditions on: the data's, or 0 when not Conditional.
+func (c TrainConfig) classes() int {
+	if !c.Conditional {
+		return 0
+	}
+	return Classes(c.Data)
+}
+
 // network checks the network c describes and the memory its training takes, and returns it:
 // with zero weights when alloc is set, otherwise a description of its shape alone, which has
 // no parameters to read or write. Nothing is allocated before the sizes are checked.
@@ -114,7 +135,7 @@ func (c TrainConfig) network(alloc bool) (Network, error) {
 	var shape Network
 	switch c.arch() {
 	case ArchMLP:
-		cfg := nn.Config{In: d + 1, Hidden: c.Hidden, Out: d, Act: c.Act, TimeFirst: c.TimeFirst}
+		cfg := nn.Config{In: d + 1, Hidden: c.Hidden, Out: d, Act: c.Act, TimeFirst: c.TimeFirst, Classes: c.classes()}
 		if err := cfg.Validate(); err != nil {
 			return nil, err
 		}
@@ -131,7 +152,7 @@ func (c TrainConfig) network(alloc bool) (Network, error) {
 	}
 	switch net := shape.(type) {
 	case *MLPNetwork:
-		return NewMLPNetwork(d, net.Hidden, net.Act, net.TimeFirst)
+		return NewMLPNetwork(d, net.Hidden, net.Act, net.TimeFirst, net.Config.Classes)
 	}
 	panic("unreachable")
 }
@@ -144,11 +165,11 @@ const MaxValues = 1 << 30
 // trainValues estimates, in float64 so that no setting overflows it, the float32 values a
 // trainer of net holds: the parameters with their gradients (and up to three more copies of
 // them for the network's row blocks), Adam's two moments and the EMA copy; and for each point
-// of a batch, the step's noise, data, path point, target and time, and the network's
+// of a batch, the step's noise, data, path point, target, time and label, and the network's
 // activations.
 func trainValues(net Network, batch int) float64 {
 	d := float64(net.Dim())
-	return 8*float64(net.NumParams()) + float64(batch)*(4*d+1+net.valuesPerPoint(false))
+	return 8*float64(net.NumParams()) + float64(batch)*(4*d+2+net.valuesPerPoint(false))
 }
 
 // record lists the settings a checkpoint must agree with to be resumed: everything but the
@@ -159,7 +180,7 @@ func (c TrainConfig) record() map[string]string {
 	for i, h := range c.Hidden {
 		hidden[i] = strconv.Itoa(h)
 	}
-	return map[string]string{
+	r := map[string]string{
 		"train.data": c.Data.Name(), "train.standardize": strconv.FormatBool(c.Standardize),
 		"train.path": c.Path.Name(), "train.hidden": strings.Join(hidden, ","),
 		"train.activation": c.Act.String(), "train.time": timeName(c.TimeFirst),
@@ -168,7 +189,26 @@ func (c TrainConfig) record() map[string]string {
 		"train.adamw": strconv.FormatBool(c.AdamW), "train.clip": f32(c.ClipNorm),
 		"train.ema": f32(c.EMA), "train.seed": strconv.FormatUint(c.Seed, 10),
 	}
+	// Conditional runs record their labels; unconditional ones write what they always wrote.
+	if c.Conditional {
+		r[keyTrainConditional] = "true"
+		r[keyTrainCondDrop] = f32(c.CondDrop)
+		if t, ok := c.Data.(*Table); ok {
+			r[keyTrainLabelColumn] = t.LabelColumn
+		}
+	}
+	return r
 }
+
+// The training record's keys that only some runs write: a checkpoint with one of them resumes
+// only a run that has it too, and the other way round.
+const (
+	keyTrainConditional = "train.conditional"
+	keyTrainCondDrop    = "train.cond_drop"
+	keyTrainLabelColumn = "train.label_column"
+)
+
+var optionalRecordKeys = []string{keyTrainConditional, keyTrainCondDrop, keyTrainLabelColumn}
 
 // Trainer runs Conditional Flow Matching: each step draws x1 from the data, x0 ~ N(0, I) and
 // t ~ U[0, t_end), regresses the network's output at (x_t, t) on the path's target velocity with
@@ -186,6 +226,8 @@ type Trainer struct {
 	stats Stats
 
 	x0, x1, xt, ut, t []float32
+	labels            []int32 // a conditional run's labels (nil otherwise)
+	classes           int     // a conditional run's classes, whose number is "no label"
 
 	// tamper, when set (by tests only), alters a step's inputs and targets before the network
 	// sees them, to show that a broken method fails the quality tests the real one passes.
@@ -219,6 +261,9 @@ func NewTrainer(c TrainConfig) (*Trainer, error) {
 	n := c.Batch * d
 	tr.x0, tr.x1, tr.xt, tr.ut = make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
 	tr.t = make([]float32, c.Batch)
+	if tr.classes = c.classes(); tr.classes > 0 {
+		tr.labels = make([]int32, c.Batch)
+	}
 	return tr, nil
 }
 
@@ -278,7 +323,11 @@ func (e *DivergedError) Error() string {
 func (tr *Trainer) TrainStep() (float32, error) {
 	c := &tr.Config
 	d, n := c.Data.Dim(), c.Batch
-	c.Data.Sample(tr.rng, tr.x1)
+	if tr.labels != nil {
+		c.Data.(LabelledDataset).SampleLabelled(tr.rng, tr.x1, tr.labels)
+	} else {
+		c.Data.Sample(tr.rng, tr.x1)
+	}
 	tr.stats.Normalize(tr.x1)
 	for i := range tr.x0 {
 		tr.x0[i] = float32(tr.rng.NormFloat64())
@@ -286,11 +335,12 @@ func (tr *Trainer) TrainStep() (float32, error) {
 	for i := range tr.t {
 		tr.t[i] = float32(tr.rng.Float64() * c.Path.TEnd)
 	}
+	tr.dropLabels()
 	c.Path.Sample(tr.xt, tr.ut, tr.x0, tr.x1, tr.t, d)
 	if tr.tamper != nil {
 		tr.tamper(tr)
 	}
-	loss := tr.pass.MSEGrad(tr.xt, tr.t, nil, tr.ut, n)
+	loss := tr.pass.MSEGrad(tr.xt, tr.t, tr.labels, tr.ut, n)
 	if math.IsNaN(float64(loss)) || math.IsInf(float64(loss), 0) {
 		return loss, &DivergedError{Step: tr.Step + 1, Loss: loss}
 	}
@@ -301,6 +351,19 @@ func (tr *Trainer) TrainStep() (float32, error) {
 	}
 	tr.Step++
 	return loss, nil
+}
+
+// dropLabels replaces each label of a conditional run by "no label" with probability CondDrop.
+func (tr *Trainer) dropLabels() {
+	if tr.labels == nil || tr.Config.CondDrop == 0 {
+		return
+	}
+	p := float64(tr.Config.CondDrop)
+	for i := range tr.labels {
+		if tr.rng.Float64() < p {
+			tr.labels[i] = int32(tr.classes)
+		}
+	}
 }
 
 // Model returns the trained model, with the EMA weights when the run keeps them. It shares the
@@ -314,8 +377,12 @@ func (tr *Trainer) Model() *Model {
 	if im, ok := tr.Config.Data.(*Images); ok {
 		shape = []int{im.C, im.H, im.W}
 	}
+	var values []int64
+	if t, ok := tr.Config.Data.(*Table); ok && tr.classes > 0 {
+		values = t.LabelValues
+	}
 	return &Model{Net: net, Path: tr.Config.Path, Stats: tr.stats, Data: tr.Config.Data.Name(), Shape: shape,
-		Steps: tr.Step, Seed: tr.Config.Seed, Extra: tr.Config.record()}
+		Steps: tr.Step, Seed: tr.Config.Seed, LabelValues: values, Extra: tr.Config.record()}
 }
 
 // Checkpoint tensor names beside the network's main.* ones.
@@ -376,11 +443,22 @@ func resume(data []byte, c TrainConfig) (*Trainer, error) {
 		return nil, err
 	}
 	want := c.record()
+	switch had := meta[keyTrainConditional] == "true"; {
+	case had && !c.Conditional:
+		return nil, fmt.Errorf("the checkpoint is of a conditional run (--conditional); this run is not")
+	case !had && c.Conditional:
+		return nil, fmt.Errorf("the checkpoint is of an unconditional run; this run is conditional")
+	}
 	keys := make([]string, 0, len(want))
 	for k := range want {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
+	for _, k := range optionalRecordKeys {
+		if _, ok := want[k]; !ok && meta[k] != "" {
+			keys = append(keys, k)
+		}
+	}
 	for _, k := range keys {
 		if meta[k] != want[k] {
 			return nil, fmt.Errorf("the checkpoint was made with %s = %q, this run has %q", strings.TrimPrefix(k, "train."), meta[k], want[k])
