@@ -39,6 +39,7 @@ var (
 		"info":   {"info", "M"},
 		"sample": {"sample", "-m", "M", "-n", "5", "-o", "{dir}/out.csv"},
 		"eval":   {"eval", "-m", "M", "--data", "checkerboard", "-n", "20"},
+		"reflow": {"reflow", "-m", "M", "--pairs", "40", "--steps", "2", "--batch", "8", "--quiet", "-o", "{dir}/out.safetensors"},
 	}
 )
 
@@ -87,6 +88,9 @@ func flagCases() []battery {
 		return append([]string{"sample", "-m", "{dir}/cond.safetensors", "-n", "6", "-o", "{dir}/out.csv"}, a...)
 	}
 	ok := func(args ...string) battery { return battery{name: strings.Join(args, " "), args: args, ok: true} }
+	rf := func(a ...string) []string {
+		return append([]string{"reflow", "-m", "{dir}/model.safetensors", "--pairs", "40", "--steps", "2", "--batch", "8", "--quiet", "-o", "{dir}/out.safetensors"}, a...)
+	}
 	pl := func(a ...string) []string {
 		return append([]string{"plot", "{bad}/csv-crlf-bom.csv", "-o", "{dir}/out.png"}, a...)
 	}
@@ -161,6 +165,33 @@ func flagCases() []battery {
 		ok(csa("--label", "20", "--guidance", "1")...),
 		ok(csa("--label", "all", "--guidance", "4", "--solver", "dopri5")...),
 		ok(sa("--label", "none")...),
+
+		// Reflow.
+		usage("--pairs 0: must be at least 1", rf("--pairs", "0")...),
+		usage("--rounds -1: must not be negative", rf("--rounds", "-1")...),
+		usage("--rounds 0 without --distill: nothing to do", rf("--rounds", "0")...),
+		usage("--steps 0: must be at least 1", rf("--steps", "0")...),
+		usage("--distill-steps -3: must be at least 1", rf("--distill", "--distill-steps", "-3")...),
+		usage("--rtol 0: must be positive", rf("--rtol", "0")...),
+		usage("--atol -1: must not be negative", rf("--atol", "-1")...),
+		usage("--guidance -1: must not be negative", rf("--guidance", "-1")...),
+		usage("--cond-drop 1: must be in [0, 1)", rf("--cond-drop", "1")...),
+		usage("--batch 0: must be at least 1", rf("--batch", "0")...),
+		usage("--lr 0: must be positive", rf("--lr", "0")...),
+		usage("--ema 1: must be in [0, 1)", rf("--ema", "1")...),
+		usage("--threads -1: must not be negative", rf("--threads", "-1")...),
+		usage("--checkpoint-every -1: must not be negative", rf("--checkpoint-every", "-1")...),
+		usage(`invalid value "many" for flag -rounds`, rf("--rounds", "many")...),
+		usage(`unexpected argument "extra"`, rf("extra")...),
+		failure("--guidance 1: {dir}/model.safetensors is not class-conditional", rf("--guidance", "1")...),
+		failure("--cond-drop 0.5: {dir}/model.safetensors is not class-conditional", rf("--cond-drop", "0.5")...),
+		failure("resume: no checkpoint {dir}/out.safetensors.ckpt", rf("--resume")...),
+		usage("-o {dir}/model.safetensors: that is the input {dir}/model.safetensors", "reflow", "-m", "{dir}/model.safetensors", "-o", "{dir}/model.safetensors"),
+		failure("{dir}/sub: is a directory", rf("-o", "{dir}/sub")...),
+		failure("the folder {dir}/missing does not exist", rf("-o", "{dir}/missing/s.safetensors")...),
+		failure("no such file or directory", "reflow", "-m", "{dir}/missing.safetensors", "-o", "{dir}/out.safetensors"),
+		ok(rf("--distill", "--distill-steps", "2")...),
+		ok(append(rf("--guidance", "1", "--distill", "--distill-steps", "2"), "-m", "{dir}/cond.safetensors")...),
 
 		usage(`unknown method "rk45"`, sa("--solver", "rk45")...),
 		usage("--steps 0: must be at least 1", sa("--steps", "0")...),
