@@ -2,6 +2,7 @@ package fm
 
 import (
 	"bytes"
+	"flag"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
@@ -499,4 +500,47 @@ func TestGuidanceOn8Gaussians(t *testing.T) {
 			t.Errorf("%s passes the bounds meant to catch it", name)
 		}
 	}
+}
+
+var condModel = flag.String("fmtiny.condmodel", "", "TestGuidanceTable: a conditional model of 8gaussians to measure (default: train one with fmtiny train's defaults)")
+
+// TestGuidanceTable measures guidance on 8gaussians against its weight: the fraction of the
+// points at the mode asked for and the energy distance of each class to its mode's points, on
+// 8000 points split evenly among the modes, 20 midpoint steps. It runs only with
+// -fmtiny.experiment; its table is in BENCHMARKS.md.
+func TestGuidanceTable(t *testing.T) {
+	if !*experiment {
+		t.Skip("run with -fmtiny.experiment")
+	}
+	var m *Model
+	if *condModel != "" {
+		var err error
+		if m, err = LoadModel(*condModel, LoadOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	} else {
+		c := DefaultTrainConfig()
+		c.Data, _ = Builtin("8gaussians")
+		c.Conditional = true
+		m = train(t, c)
+	}
+	t.Logf("| guidance W | at the asked mode | energy distance per class, mean | worst class | NaN or empty class |")
+	t.Logf("|---|---|---|---|---|")
+	for _, w := range []float64{0, 0.5, 1, 2, 4} {
+		q, err := measureGuidance(m, 8000, w, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("| %g | %.4f | %.4f | %.4f | %v |", w, q.atMode, q.meanEnergy, q.worstEnergy, q.bad)
+	}
+}
+
+func train(t *testing.T, c TrainConfig) *Model {
+	t.Helper()
+	tr, err := NewTrainer(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	trainSteps(t, tr, c.Steps)
+	return tr.Model()
 }

@@ -2,11 +2,13 @@ package fm
 
 import (
 	"bytes"
+	"flag"
 	"math/rand/v2"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fmtiny/fmtiny/mat"
 	"github.com/fmtiny/fmtiny/ode"
@@ -275,5 +277,70 @@ func TestReflowStraightens(t *testing.T) {
 	}
 	if broken.energy < 0.1 {
 		t.Errorf("pairs of an independent coupling pass the bounds: %v", broken)
+	}
+}
+
+// The settings of TestReflowSweep, an experiment.
+var (
+	sweepTeacher  = flag.String("fmtiny.teacher", "", "TestReflowSweep: the teacher's model file")
+	sweepPairs    = flag.Int("fmtiny.pairs", 30000, "TestReflowSweep: pairs per stage")
+	sweepRounds   = flag.Int("fmtiny.rounds", 1, "TestReflowSweep: rounds of reflow")
+	sweepSteps    = flag.Int64("fmtiny.steps", 5000, "TestReflowSweep: steps of each round")
+	sweepDistill  = flag.Int64("fmtiny.distill-steps", 5000, "TestReflowSweep: steps of the distillation (0: none)")
+	sweepLR       = flag.Float64("fmtiny.lr", 1e-3, "TestReflowSweep: the learning rate")
+	sweepBatch    = flag.Int("fmtiny.batch", 1024, "TestReflowSweep: the batch")
+	sweepSchedule = flag.String("fmtiny.schedule", "constant", "TestReflowSweep: the learning-rate schedule")
+)
+
+// TestReflowSweep runs a reflow of the teacher -fmtiny.teacher with the settings of its flags
+// and logs, after every stage, what it took and the student's quality with 1, 2 and 4 Euler
+// steps, measured as fmtiny eval measures it (10000 points, seed 1). BENCHMARKS.md's choice of
+// the default pairs and steps comes from it. It runs only with -fmtiny.experiment.
+func TestReflowSweep(t *testing.T) {
+	if !*experiment || *sweepTeacher == "" {
+		t.Skip("run with -fmtiny.experiment -fmtiny.teacher=FILE")
+	}
+	teacher, err := LoadModel(*sweepTeacher, LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := DefaultReflowConfig()
+	c.Pairs.N, c.Rounds, c.Distill, c.DistillSteps = *sweepPairs, *sweepRounds, *sweepDistill > 0, *sweepDistill
+	c.Train.Steps, c.Train.LR, c.Train.Batch, c.Train.Schedule = *sweepSteps, float32(*sweepLR), *sweepBatch, *sweepSchedule
+	start := time.Now()
+	r, err := NewReflower(teacher, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		stage := time.Now()
+		for r.Trainer.Step < r.StageSteps() {
+			if _, err := r.Trainer.TrainStep(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		train := time.Since(stage)
+		m := r.Model()
+		for _, steps := range []int{1, 2, 4} {
+			res, err := m.Sample(SampleOptions{N: 10000, Method: ode.Euler, Steps: steps, Seed: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ref := make([]float32, len(res.X))
+			ds, _ := Builtin("checkerboard")
+			ds.Sample(rand.New(rand.NewPCG(1, 0xe7a1)), ref)
+			on, _ := CheckerboardFit(res.X)
+			st, _ := ColumnStats(ref, 2)
+			st.Normalize(res.X)
+			st.Normalize(ref)
+			t.Logf("stage %d (pairs %v, %d evaluations; training %v; %v since the start) euler %d: on the squares %.4f, energy distance %.4f",
+				r.Stage+1, r.PairTime.Round(time.Millisecond), r.PairStats.NFE, train.Round(time.Millisecond), time.Since(start).Round(time.Millisecond), steps, on, EnergyDistance(res.X, ref, 2))
+		}
+		if r.Done() {
+			return
+		}
+		if err := r.Next(); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

@@ -52,7 +52,7 @@ func runReflow(args []string, stdout, stderr io.Writer) error {
 	guidance := fs.finite("guidance", 0, "a conditional teacher: the classifier-free guidance its pairs are drawn with")
 	condDrop := fs.finite("cond-drop", 0.2, "a conditional teacher: the probability of dropping a pair's label in training")
 	batch := fs.Int("batch", def.Train.Batch, "pairs per step")
-	lr := fs.finite("lr", float64(def.Train.LR), "Adam's learning rate")
+	lr := fs.finite("lr", 1e-3, "Adam's learning rate")
 	ema := fs.finite("ema", 0, "keep an exponential moving average of the weights with this decay and save it (0: off)")
 	seed := fs.Uint64("seed", 1, "random seed: the pairs' noise and the training")
 	threads := fs.Int("threads", 0, "threads (0: all cores)")
