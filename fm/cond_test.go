@@ -5,6 +5,7 @@ import (
 	"flag"
 	"math"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -543,4 +544,54 @@ func train(t *testing.T, c TrainConfig) *Model {
 	}
 	trainSteps(t, tr, c.Steps)
 	return tr.Model()
+}
+
+// TestLabelledImages: MNIST-format images with their labels file are labelled data: the labelled
+// draw gives the same images, each with its own label, and an MLP trains on them conditionally.
+func TestLabelledImages(t *testing.T) {
+	dir := t.TempDir()
+	pixels := make([]byte, 5*4*4)
+	for i := range pixels {
+		pixels[i] = byte(i)
+	}
+	labels := []byte{3, 1, 4, 1, 5}
+	os.WriteFile(filepath.Join(dir, "train-images-idx3-ubyte"), idxBytes([]int{5, 4, 4}, pixels), 0o644)
+	os.WriteFile(filepath.Join(dir, "train-labels-idx1-ubyte"), idxBytes([]int{5}, labels), 0o644)
+	im, err := LoadMNIST(dir, "train")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if Classes(im) != 6 {
+		t.Fatalf("%d classes", Classes(im))
+	}
+	a, b := make([]float32, 8*16), make([]float32, 8*16)
+	y := make([]int32, 8)
+	im.Sample(rand.New(rand.NewPCG(1, 2)), a)
+	im.SampleLabelled(rand.New(rand.NewPCG(1, 2)), b, y)
+	if !slices.Equal(a, b) {
+		t.Fatal("the labelled draw gives other images")
+	}
+	for i := range y {
+		j := int(b[i*16]*255+0.5) / 16
+		if y[i] != int32(labels[j]) {
+			t.Fatalf("image %d (the file's %d) has label %d, want %d", i, j, y[i], labels[j])
+		}
+	}
+	tr := smallTrainer(t, func(c *TrainConfig) { c.Data = im; c.Conditional = true; c.Batch = 8 })
+	trainSteps(t, tr, 3)
+	m := tr.Model()
+	if m.NumClasses() != 6 || !slices.Equal(m.Shape, []int{1, 4, 4}) {
+		t.Fatalf("%d classes, shape %v", m.NumClasses(), m.Shape)
+	}
+	if _, err := m.Sample(SampleOptions{N: 6, Method: ode.Euler, Steps: 2, Labels: BalancedLabels(6, 6), Guidance: 1}); err != nil {
+		t.Fatal(err)
+	}
+	// Without the labels file there is nothing to condition on.
+	os.Remove(filepath.Join(dir, "train-labels-idx1-ubyte"))
+	im, _ = LoadMNIST(dir, "train")
+	c := tr.Config
+	c.Data = im
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "carries no labels") {
+		t.Fatalf("conditional images without labels: %v", err)
+	}
 }
