@@ -29,7 +29,7 @@ func ExampleTrainer_conditional() {
 	c := fm.DefaultTrainConfig()
 	c.Data, _ = fm.Builtin("8gaussians")
 	c.Conditional = true
-	c.Hidden, c.Batch, c.Steps, c.LR = []int{64, 64, 64}, 256, 500, 3e-3 // small, for the example
+	c.Hidden, c.Batch, c.Steps, c.LR = []int{32, 32}, 256, 250, 3e-3 // small, for the example
 	m := train(c)
 	fmt.Println(m.NumClasses(), "classes")
 	// Output: 8 classes
@@ -41,7 +41,7 @@ func ExampleModel_Sample_guided() {
 	c := fm.DefaultTrainConfig()
 	c.Data, _ = fm.Builtin("8gaussians")
 	c.Conditional = true
-	c.Hidden, c.Batch, c.Steps, c.LR = []int{64, 64, 64}, 256, 500, 3e-3
+	c.Hidden, c.Batch, c.Steps, c.LR = []int{32, 32}, 256, 250, 3e-3
 	m := train(c)
 
 	res, err := m.Sample(fm.SampleOptions{N: 800, Method: ode.Midpoint, Steps: 20, Seed: 1, Labels: []int32{3}, Guidance: 1})
@@ -80,23 +80,23 @@ func oneStepEnergy(m *fm.Model) float64 {
 }
 
 // Reflow and distillation: a student of a briefly trained checkerboard model, one round of
-// reflow on 2000 pairs and a distillation, samples in one Euler step far closer to the data
+// reflow on 1000 pairs and a distillation, samples in one Euler step far closer to the data
 // than its teacher does.
 func ExampleReflow() {
 	c := fm.DefaultTrainConfig()
-	c.Hidden, c.Batch, c.Steps, c.LR = []int{64, 64, 64}, 256, 800, 3e-3
+	c.Hidden, c.Batch, c.Steps, c.LR = []int{32, 32}, 256, 300, 3e-3
 	teacher := train(c)
 
 	rc := fm.DefaultReflowConfig() // one round, drawn with Dopri5 at rtol = atol = 1e-5
-	rc.Pairs.N, rc.Distill = 2000, true
-	rc.Train.Steps, rc.DistillSteps, rc.Train.Batch, rc.Train.LR = 400, 400, 256, 3e-3
+	rc.Pairs.N, rc.Distill = 1000, true
+	rc.Train.Steps, rc.DistillSteps, rc.Train.Batch, rc.Train.LR = 200, 200, 256, 3e-3
 	student, err := fm.Reflow(teacher, rc)
 	if err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println("rounds:", student.Extra["reflow.rounds"], "distilled:", student.Extra["reflow.distilled"])
-	fmt.Println("one Euler step 20 times closer:", oneStepEnergy(student) < oneStepEnergy(teacher)/20)
+	fmt.Println("one Euler step 5 times closer:", oneStepEnergy(student) < oneStepEnergy(teacher)/5)
 	// Output:
 	// rounds: 1 distilled: true
-	// one Euler step 20 times closer: true
+	// one Euler step 5 times closer: true
 }
