@@ -30,6 +30,12 @@ type CSVOptions struct {
 	// NonFinite names the columns of the header (in any case) in which nan, inf and -inf are
 	// read as values, which are otherwise an error: a log-density, say, where a solve failed.
 	NonFinite []string
+	// Label, when not empty, names the column of the header that holds each row's class, whose
+	// values must be integers: they become the table's labels, not values. Values 0..K-1 are
+	// the labels themselves; any others (1..10, -1 and 1, 3, 7 and 9) are numbered 0..K-1 in
+	// increasing order, and the table's LabelValues keep the file's value of each. The label
+	// column is read whatever Columns says, and Columns must not name it.
+	Label string
 }
 
 // Delimiters are the delimiters ReadCSVWith reads (comma, semicolon, tab and vertical bar), in
@@ -85,6 +91,8 @@ func ReadCSVWith(r io.Reader, opt CSVOptions) (header []string, t *Table, err er
 	var nonFinite []bool // per column of the file: whether NaN and infinities are values
 	var names []string
 	var fields [][]byte
+	labelCol := -1          // the label column of the file, 0-based
+	var labelValues []int64 // its values, row by row
 	for {
 		raw, err := readLine(br)
 		if err == io.EOF {
@@ -120,6 +128,11 @@ func ReadCSVWith(r io.Reader, opt CSVOptions) (header []string, t *Table, err er
 			if keep, err = chooseColumns(opt.Columns, names, width); err != nil {
 				return nil, nil, err
 			}
+			if opt.Label != "" {
+				if keep, labelCol, err = labelColumn(opt.Label, names, keep); err != nil {
+					return nil, nil, err
+				}
+			}
 			if isHeader {
 				header = names
 				if keep != nil {
@@ -138,6 +151,13 @@ func ReadCSVWith(r io.Reader, opt CSVOptions) (header []string, t *Table, err er
 					msg, ErrCSVDelimiter, delimiterName(delim), delimiterName(other)), ErrCSVDelimiter}
 			}
 			return nil, nil, errors.New(msg)
+		}
+		if labelCol >= 0 {
+			y, err := parseLabel(fields[labelCol])
+			if err != nil {
+				return nil, nil, fmt.Errorf("line %d, column %d (%s): %w", line, labelCol+1, opt.Label, err)
+			}
+			labelValues = append(labelValues, y)
 		}
 		if keep == nil {
 			for col, f := range fields {
@@ -161,6 +181,11 @@ func ReadCSVWith(r io.Reader, opt CSVOptions) (header []string, t *Table, err er
 	if keep != nil {
 		t.D = len(keep)
 	}
+	if labelCol >= 0 && len(labelValues) > 0 {
+		if err := t.setLabels(labelValues, opt.Label); err != nil {
+			return nil, nil, err
+		}
+	}
 	switch rows := len(t.X) / max(t.D, 1); {
 	case line == 0:
 		return nil, nil, errors.New("the file is empty")
@@ -170,6 +195,75 @@ func ReadCSVWith(r io.Reader, opt CSVOptions) (header []string, t *Table, err er
 		return nil, nil, errors.New("no data rows, only a header")
 	}
 	return header, t, nil
+}
+
+// labelColumn finds the label column named label among the header's names, and returns the
+// columns to read as values without it (keep, or every other column when keep is nil).
+func labelColumn(label string, names []string, keep []int) ([]int, int, error) {
+	if names == nil {
+		return nil, -1, fmt.Errorf("no header row to find the label column %s in", quoteShort(label))
+	}
+	col := slices.Index(names, label)
+	switch {
+	case col < 0:
+		return nil, -1, fmt.Errorf("no column named %s for the labels: the header has %s", quoteShort(label), quoteShort(strings.Join(names, ",")))
+	case keep == nil && len(names) == 1:
+		return nil, -1, fmt.Errorf("the label column %s is the only one: no values left for the points", quoteShort(label))
+	case slices.Contains(keep, col):
+		return nil, -1, fmt.Errorf("the label column %s is chosen as a column of values too", quoteShort(label))
+	}
+	if keep == nil {
+		for c := range names {
+			if c != col {
+				keep = append(keep, c)
+			}
+		}
+	}
+	return keep, col, nil
+}
+
+// parseLabel reads one label: an integer, written as one (3) or as a number whose value is one
+// (3.0, 1e2), with spaces and double quotes around it allowed.
+func parseLabel(f []byte) (int64, error) {
+	s := strings.TrimSpace(string(f))
+	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
+		s = strings.TrimSpace(s[1 : len(s)-1])
+	}
+	if s == "" {
+		return 0, errors.New("empty label")
+	}
+	if v, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return v, nil
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || v != math.Trunc(v) || math.Abs(v) > 1<<53 {
+		return 0, fmt.Errorf("label %s is not an integer", quoteShort(s))
+	}
+	return int64(v), nil
+}
+
+// setLabels numbers the distinct values of raw 0..K-1 in increasing order into the table's
+// labels, keeping the values when they were not 0..K-1 already.
+func (t *Table) setLabels(raw []int64, column string) error {
+	values := slices.Compact(slices.Sorted(slices.Values(raw)))
+	if len(values) > MaxClasses {
+		return fmt.Errorf("the label column %s holds %d distinct values, more than the %d classes fmtiny takes", quoteShort(column), len(values), MaxClasses)
+	}
+	t.Classes, t.LabelColumn = len(values), column
+	t.Labels = make([]int32, len(raw))
+	identity := values[0] == 0 && values[len(values)-1] == int64(len(values)-1)
+	for i, v := range raw {
+		if identity {
+			t.Labels[i] = int32(v)
+		} else {
+			k, _ := slices.BinarySearch(values, v)
+			t.Labels[i] = int32(k)
+		}
+	}
+	if !identity {
+		t.LabelValues = values
+	}
+	return nil
 }
 
 func firstRowName(header []string) string {

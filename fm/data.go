@@ -14,6 +14,26 @@ type Dataset interface {
 	Sample(r *rand.Rand, dst []float32) // fills all of dst, len(dst) a multiple of Dim()
 }
 
+// LabelledDataset is a dataset whose points carry a class label in 0..NumClasses()-1, the
+// condition of a class-conditional model.
+type LabelledDataset interface {
+	Dataset
+	// NumClasses is the number of labels; 0 when these data have none (a CSV file read without
+	// a label column, images without their labels file).
+	NumClasses() int
+	// SampleLabelled draws the points Sample draws from the same generator state, and writes
+	// each one's label into labels, len(dst)/Dim() of them.
+	SampleLabelled(r *rand.Rand, dst []float32, labels []int32)
+}
+
+// Classes returns ds's number of labels: 0 unless it is a LabelledDataset with labels.
+func Classes(ds Dataset) int {
+	if l, ok := ds.(LabelledDataset); ok {
+		return l.NumClasses()
+	}
+	return 0
+}
+
 // Builtins lists the names of the built-in datasets.
 func Builtins() []string {
 	return []string{"8gaussians", "checkerboard", "circles", "moons", "scurve", "swissroll"}
@@ -70,20 +90,27 @@ func OnCheckerboard(x, y float64) (square int, on bool) {
 }
 
 // Moons is sklearn's make_moons as a sampler: two interleaving half circles (each point picks one
-// at random), plus Gaussian noise of the given standard deviation.
+// at random), plus Gaussian noise of the given standard deviation. A point's label is its moon,
+// as sklearn's: 0 the outer one, 1 the inner one.
 type Moons struct{ Noise float64 }
 
-func (Moons) Name() string { return "moons" }
-func (Moons) Dim() int     { return 2 }
-func (m Moons) Sample(r *rand.Rand, dst []float32) {
+func (Moons) Name() string                         { return "moons" }
+func (Moons) Dim() int                             { return 2 }
+func (Moons) NumClasses() int                      { return 2 }
+func (m Moons) Sample(r *rand.Rand, dst []float32) { m.SampleLabelled(r, dst, nil) }
+func (m Moons) SampleLabelled(r *rand.Rand, dst []float32, labels []int32) {
 	for i := 0; i+1 < len(dst); i += 2 {
 		sin, cos := math.Sincos(math.Pi * r.Float64())
 		x, y := cos, sin // outer moon
-		if r.IntN(2) == 1 {
+		moon := r.IntN(2)
+		if moon == 1 {
 			x, y = 1-cos, 1-sin-0.5 // inner moon
 		}
 		dst[i] = float32(x + m.Noise*r.NormFloat64())
 		dst[i+1] = float32(y + m.Noise*r.NormFloat64())
+		if labels != nil {
+			labels[i/2] = int32(moon)
+		}
 	}
 }
 
@@ -104,37 +131,70 @@ func (s SwissRoll) Sample(r *rand.Rand, dst []float32) {
 }
 
 // eightGaussians is TorchCFM's sample_8gaussians: eight normals of covariance sqrt(0.1)*I
-// centred on a circle of radius 5.
+// centred on a circle of radius 5. A point's label is its mode, 0..7, in the order of
+// GaussianModes.
 type eightGaussians struct{}
 
-func (eightGaussians) Name() string { return "8gaussians" }
-func (eightGaussians) Dim() int     { return 2 }
-func (eightGaussians) Sample(r *rand.Rand, dst []float32) {
-	s := 1 / math.Sqrt2
-	centres := [8][2]float64{{1, 0}, {-1, 0}, {0, 1}, {0, -1}, {s, s}, {s, -s}, {-s, s}, {-s, -s}}
+func (eightGaussians) Name() string                         { return "8gaussians" }
+func (eightGaussians) Dim() int                             { return 2 }
+func (eightGaussians) NumClasses() int                      { return len(GaussianModes) }
+func (g eightGaussians) Sample(r *rand.Rand, dst []float32) { g.SampleLabelled(r, dst, nil) }
+func (eightGaussians) SampleLabelled(r *rand.Rand, dst []float32, labels []int32) {
 	std := math.Pow(0.1, 0.25)
 	for i := 0; i+1 < len(dst); i += 2 {
-		c := centres[r.IntN(8)]
-		dst[i] = float32(5*c[0] + std*r.NormFloat64())
-		dst[i+1] = float32(5*c[1] + std*r.NormFloat64())
+		mode := r.IntN(8)
+		c := GaussianModes[mode]
+		dst[i] = float32(c[0] + std*r.NormFloat64())
+		dst[i+1] = float32(c[1] + std*r.NormFloat64())
+		if labels != nil {
+			labels[i/2] = int32(mode)
+		}
 	}
 }
 
+// GaussianModes are the centres of the 8gaussians dataset, in the order of its labels.
+var GaussianModes = func() [8][2]float64 {
+	s := 1 / math.Sqrt2
+	unit := [8][2]float64{{1, 0}, {-1, 0}, {0, 1}, {0, -1}, {s, s}, {s, -s}, {-s, s}, {-s, -s}}
+	for i := range unit {
+		unit[i][0], unit[i][1] = 5*unit[i][0], 5*unit[i][1]
+	}
+	return unit
+}()
+
+// NearestGaussian returns the label of the 8gaussians mode nearest to (x, y).
+func NearestGaussian(x, y float64) int {
+	best, bestD := 0, math.Inf(1)
+	for k, c := range GaussianModes {
+		if d := (x-c[0])*(x-c[0]) + (y-c[1])*(y-c[1]); d < bestD {
+			best, bestD = k, d
+		}
+	}
+	return best
+}
+
 // Circles is sklearn's make_circles as a sampler: a unit circle and one of radius Factor inside
-// it, each point on either with equal chance, plus Gaussian noise.
+// it, each point on either with equal chance, plus Gaussian noise. A point's label is its
+// circle, as sklearn's: 0 the outer one, 1 the inner one.
 type Circles struct{ Noise, Factor float64 }
 
-func (Circles) Name() string { return "circles" }
-func (Circles) Dim() int     { return 2 }
-func (c Circles) Sample(r *rand.Rand, dst []float32) {
+func (Circles) Name() string                         { return "circles" }
+func (Circles) Dim() int                             { return 2 }
+func (Circles) NumClasses() int                      { return 2 }
+func (c Circles) Sample(r *rand.Rand, dst []float32) { c.SampleLabelled(r, dst, nil) }
+func (c Circles) SampleLabelled(r *rand.Rand, dst []float32, labels []int32) {
 	for i := 0; i+1 < len(dst); i += 2 {
 		sin, cos := math.Sincos(2 * math.Pi * r.Float64())
 		rad := 1.0
-		if r.IntN(2) == 1 {
+		circle := r.IntN(2)
+		if circle == 1 {
 			rad = c.Factor
 		}
 		dst[i] = float32(rad*cos + c.Noise*r.NormFloat64())
 		dst[i+1] = float32(rad*sin + c.Noise*r.NormFloat64())
+		if labels != nil {
+			labels[i/2] = int32(circle)
+		}
 	}
 }
 
@@ -166,16 +226,31 @@ type Table struct {
 	Source string    // where the rows came from, for messages and the model file
 	D      int       // values per row
 	X      []float32 // the rows, row-major
+
+	// A table read with a label column (CSVOptions.Label) has a label per row in 0..Classes-1;
+	// LabelValues, when the file's values were not 0..Classes-1 themselves, holds the file's
+	// value of each class (sorted), and LabelColumn names the column.
+	Labels      []int32
+	Classes     int
+	LabelValues []int64
+	LabelColumn string
 }
 
-func (t *Table) Name() string { return t.Source }
-func (t *Table) Dim() int     { return t.D }
-func (t *Table) Rows() int    { return len(t.X) / t.D }
-func (t *Table) Sample(r *rand.Rand, dst []float32) {
+func (t *Table) Name() string                       { return t.Source }
+func (t *Table) Dim() int                           { return t.D }
+func (t *Table) Rows() int                          { return len(t.X) / t.D }
+func (t *Table) NumClasses() int                    { return t.Classes }
+func (t *Table) Sample(r *rand.Rand, dst []float32) { t.SampleLabelled(r, dst, nil) }
+
+// SampleLabelled is Sample with the rows' labels (which must be present when labels is not nil).
+func (t *Table) SampleLabelled(r *rand.Rand, dst []float32, labels []int32) {
 	n := t.Rows()
 	for i := 0; i+t.D <= len(dst); i += t.D {
-		j := r.IntN(n) * t.D
-		copy(dst[i:i+t.D], t.X[j:j+t.D])
+		j := r.IntN(n)
+		copy(dst[i:i+t.D], t.X[j*t.D:(j+1)*t.D])
+		if labels != nil {
+			labels[i/t.D] = t.Labels[j]
+		}
 	}
 }
 

@@ -103,12 +103,20 @@ func (im *Images) Name() string { return im.Source }
 func (im *Images) Dim() int     { return im.C * im.H * im.W }
 func (im *Images) Len() int     { return len(im.Pixels) / im.Dim() }
 
-func (im *Images) Sample(r *rand.Rand, dst []float32) {
+func (im *Images) NumClasses() int                    { return im.Classes }
+func (im *Images) Sample(r *rand.Rand, dst []float32) { im.SampleLabelled(r, dst, nil) }
+
+// SampleLabelled is Sample with the images' labels (which must be present when labels is not
+// nil).
+func (im *Images) SampleLabelled(r *rand.Rand, dst []float32, labels []int32) {
 	d := im.Dim()
 	for i := 0; i+d <= len(dst); i += d {
-		j := r.IntN(im.Len()) * d
-		for k, p := range im.Pixels[j : j+d] {
+		j := r.IntN(im.Len())
+		for k, p := range im.Pixels[j*d : (j+1)*d] {
 			dst[i+k] = float32(p) / 255
+		}
+		if labels != nil {
+			labels[i/d] = int32(im.Labels[j])
 		}
 	}
 }

@@ -29,6 +29,9 @@ type Model struct {
 	Shape []int
 	Steps int64 // training steps taken
 	Seed  uint64
+	// LabelValues, for a conditional model trained on a CSV file's label column whose values
+	// were not 0..NumClasses()-1, holds the file's value of each class; nil otherwise.
+	LabelValues []int64
 
 	// Inferred is set when the file had no fmtiny metadata (a PyTorch state dict): the layers
 	// were read from the shapes and the rest are defaults or the loader's options.
@@ -39,6 +42,10 @@ type Model struct {
 
 // Dim is the number of data dimensions the model generates.
 func (m *Model) Dim() int { return m.Net.Dim() }
+
+// NumClasses is the number of labels a class-conditional model takes, 0 for an unconditional
+// one.
+func (m *Model) NumClasses() int { return m.Net.NumClasses() }
 
 // MLP returns the model's network if it is an MLP, and nil otherwise.
 func (m *Model) MLP() *nn.MLP {
@@ -95,6 +102,9 @@ func (m *Model) Metadata() map[string]string {
 	meta[keyData] = m.Data
 	meta[keySteps] = strconv.FormatInt(m.Steps, 10)
 	meta[keySeed] = strconv.FormatUint(m.Seed, 10)
+	if m.LabelValues != nil {
+		meta[keyLabelValues] = joinInt64s(m.LabelValues)
+	}
 	// A training record present in Extra says what the model says (a trainer's does; one from a
 	// file without fmtiny's metadata may not, and ParseModel would refuse it).
 	for _, kv := range m.repeated() {
@@ -297,6 +307,9 @@ func ParseModel(data []byte, opt LoadOptions) (*Model, error) {
 	if m.Seed, err = strconv.ParseUint(meta[keySeed], 10, 64); err != nil {
 		return nil, fmt.Errorf("metadata %s = %q is not a seed", keySeed, meta[keySeed])
 	}
+	if err := m.parseLabels(meta); err != nil {
+		return nil, err
+	}
 	// The training record (train.*) repeats what the tensors and the keys above say; a file in
 	// which they disagree was edited or damaged, and which of the two to believe is unknowable.
 	for _, kv := range m.repeated() {
@@ -311,6 +324,29 @@ func ParseModel(data []byte, opt LoadOptions) (*Model, error) {
 	}
 	m.Extra = meta
 	return m, nil
+}
+
+// parseLabels checks the record of the classes against the network's label embedding and reads
+// the data's label values.
+func (m *Model) parseLabels(meta map[string]string) error {
+	k := m.NumClasses()
+	s, ok := meta[keyClasses]
+	switch {
+	case ok && s != strconv.Itoa(k) && k == 0:
+		return fmt.Errorf("metadata %s = %q, but the file has no %s.weight", keyClasses, s, nn.EmbeddingName)
+	case ok && s != strconv.Itoa(k):
+		return fmt.Errorf("metadata %s = %q contradicts %s.weight, which has %d classes", keyClasses, s, nn.EmbeddingName, k)
+	}
+	if v, ok := meta[keyLabelValues]; ok {
+		if k == 0 {
+			return fmt.Errorf("metadata %s for a model without classes", keyLabelValues)
+		}
+		var err error
+		if m.LabelValues, err = parseLabelValues(v, k); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func pathFromMetadata(meta map[string]string) (Path, error) {

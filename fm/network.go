@@ -20,6 +20,9 @@ type Network interface {
 	Dim() int
 	// NumParams is the number of parameters.
 	NumParams() int
+	// NumClasses is the number of labels a class-conditional network takes, 0..NumClasses()-1,
+	// beside NumClasses() itself for "no label"; 0 for an unconditional network.
+	NumClasses() int
 
 	params() []float32 // every parameter, one flat buffer
 	grads() []float32  // the gradients, same layout; nil for a view made by withParams
@@ -45,25 +48,29 @@ type Network interface {
 }
 
 // trainPass is a network's forward, MSE and backward over a batch: it returns the mean squared
-// error of u(x, t) against target, n*Dim() values, and leaves its gradient in the network's
-// grads(). x holds n points, t n times. It allocates nothing after its first call.
+// error of u(x, t, y) against target, n*Dim() values, and leaves its gradient in the network's
+// grads(). x holds n points, t n times; labels n labels in 0..Classes() (Classes() is "no
+// label"), or nil for an unconditional network. It allocates nothing after its first call.
 type trainPass interface {
-	MSEGrad(x, t, target []float32, n int) float32
+	MSEGrad(x, t []float32, labels []int32, target []float32, n int) float32
 }
 
-// forwardPass evaluates u(x, t) over n points, t one time per point or one for all; the
-// result is a view valid until the next call. It allocates nothing after its first call.
+// forwardPass evaluates u(x, t, y) over n points, t one time per point or one for all, labels
+// one per point, one for all, or nil ("no label" for a conditional network); the result is a
+// view valid until the next call. It allocates nothing after its first call.
 type forwardPass interface {
-	Forward(x, t []float32, n int) []float32
+	Forward(x, t []float32, labels []int32, n int) []float32
 }
 
 // MLPNetwork is the multilayer perceptron as a velocity network on d-dimensional points: its
-// input is cat(x, t) or cat(t, x), its output d values.
+// input is cat(x, t) or cat(t, x), its output d values; a conditional one adds its label's
+// embedding to the first layer's output (nn.Config.Classes).
 type MLPNetwork struct{ *nn.MLP }
 
-// NewMLPNetwork returns an MLP velocity network on d-dimensional points with zero weights.
-func NewMLPNetwork(d int, hidden []int, act nn.Activation, timeFirst bool) (*MLPNetwork, error) {
-	net, err := nn.New(nn.Config{In: d + 1, Hidden: hidden, Out: d, Act: act, TimeFirst: timeFirst})
+// NewMLPNetwork returns an MLP velocity network on d-dimensional points with zero weights,
+// conditioned on classes labels (0: unconditional).
+func NewMLPNetwork(d int, hidden []int, act nn.Activation, timeFirst bool, classes int) (*MLPNetwork, error) {
+	net, err := nn.New(nn.Config{In: d + 1, Hidden: hidden, Out: d, Act: act, TimeFirst: timeFirst, Classes: classes})
 	if err != nil {
 		return nil, err
 	}
@@ -72,6 +79,7 @@ func NewMLPNetwork(d int, hidden []int, act nn.Activation, timeFirst bool) (*MLP
 
 func (m *MLPNetwork) Dim() int                   { return m.Out }
 func (m *MLPNetwork) NumParams() int             { return m.Config.NumParams() }
+func (m *MLPNetwork) NumClasses() int            { return m.Config.Classes }
 func (m *MLPNetwork) params() []float32          { return m.Params }
 func (m *MLPNetwork) grads() []float32           { return m.Grads }
 func (m *MLPNetwork) init(r *rand.Rand)          { m.Init(r) }
@@ -107,6 +115,9 @@ func (m *MLPNetwork) describe(meta map[string]string) {
 	meta[keyArch] = "mlp"
 	meta[keyAct] = m.Act.String()
 	meta[keyTime] = timeName(m.TimeFirst)
+	if m.Config.Classes > 0 {
+		meta[keyClasses] = strconv.Itoa(m.Config.Classes)
+	}
 }
 
 // hiddenList writes hidden widths as the training record does: "128,128,128".

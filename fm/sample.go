@@ -27,9 +27,18 @@ type SampleOptions struct {
 	// Trajectory records every point after every solver step (every accepted step for Dopri5).
 	Trajectory bool
 	// Chunk is the most points integrated together (0: DefaultChunk, fewer for very wide
-	// networks); the points are cut into chunks of even size. Fixed-step results do not depend
-	// on it; Dopri5 adapts its steps to each chunk as a whole.
+	// networks, half as many with guidance); the points are cut into chunks of even size.
+	// Fixed-step results do not depend on it; Dopri5 adapts its steps to each chunk as a whole.
 	Chunk int
+
+	// Labels, for a class-conditional model, are the classes to sample: one per point, or one
+	// for all (BalancedLabels gives a balanced mix); nil samples the unconditional field ("no
+	// label"). An unconditional model takes none.
+	Labels []int32
+	// Guidance is classifier-free guidance's weight w >= 0 (it needs Labels): the field
+	// integrated is v = (1 + w) u(x, t, y) - w u(x, t, none), both terms evaluated in one
+	// forward pass over twice the points. 0 integrates u(x, t, y) alone, at the cost of one.
+	Guidance float64
 }
 
 // DefaultChunk is how many points are integrated at once: few enough that each of the network's
@@ -109,6 +118,30 @@ func (o SampleOptions) Validate(d int) error {
 			return fmt.Errorf("initial points hold %v", v)
 		}
 	}
+	switch {
+	case !(o.Guidance >= 0) || math.IsInf(o.Guidance, 0):
+		return fmt.Errorf("guidance %v: must be a non-negative number", o.Guidance)
+	case o.Guidance > 0 && len(o.Labels) == 0:
+		return fmt.Errorf("guidance %v needs labels to guide towards", o.Guidance)
+	case len(o.Labels) > 1 && len(o.Labels) != o.N:
+		return fmt.Errorf("%d labels for %d points (want one per point or one for all)", len(o.Labels), o.N)
+	}
+	return nil
+}
+
+// checkLabels checks the options' labels and guidance against a model of classes classes.
+func (o SampleOptions) checkLabels(classes int) error {
+	switch {
+	case classes == 0 && o.Guidance > 0:
+		return fmt.Errorf("guidance %v needs a class-conditional model; this one was trained without labels", o.Guidance)
+	case classes == 0 && len(o.Labels) > 0:
+		return fmt.Errorf("the model was trained without labels: it samples no class")
+	}
+	for _, y := range o.Labels {
+		if y < 0 || int(y) >= classes {
+			return fmt.Errorf("label %d is not one of the model's %d classes, 0 to %d", y, classes, classes-1)
+		}
+	}
 	return nil
 }
 
@@ -126,10 +159,30 @@ func InitialNoise(n, d int, seed uint64) []float32 {
 // Sample integrates the model's field from t = 0 to the path's end for N points, and maps them
 // (and any snapshots) back to the data's units.
 func (m *Model) Sample(o SampleOptions) (*SampleResult, error) {
+	res, err := m.sample(o)
+	if err != nil {
+		return nil, err
+	}
+	m.Stats.Denormalize(res.X)
+	for _, sn := range res.Snapshots {
+		m.Stats.Denormalize(sn.X)
+	}
+	return res, nil
+}
+
+// sample is Sample in the network's units.
+func (m *Model) sample(o SampleOptions) (*SampleResult, error) {
 	d := m.Dim()
 	if err := o.Validate(d); err != nil {
 		return nil, err
 	}
+	if err := o.checkLabels(m.NumClasses()); err != nil {
+		return nil, err
+	}
+	if len(o.Labels) == 0 {
+		o.Labels = nil
+	}
+	guided := o.Guidance > 0
 	x := o.X0
 	if x == nil {
 		x = InitialNoise(o.N, d, o.Seed)
@@ -139,6 +192,10 @@ func (m *Model) Sample(o SampleOptions) (*SampleResult, error) {
 	chunk := o.Chunk
 	if chunk == 0 {
 		chunk = defaultChunk(m.Net)
+		if guided {
+			// Each evaluation runs twice the points: as many rows per pass as without.
+			chunk = max(1, chunk/2)
+		}
 	}
 	if o.Method == ode.Dopri5 && o.Trajectory {
 		// One batch, so every point's path shares the accepted steps' times.
@@ -190,6 +247,11 @@ func (m *Model) Sample(o SampleOptions) (*SampleResult, error) {
 				}
 			}
 		}
+		labels := o.Labels
+		if len(labels) > 1 {
+			labels = labels[lo:hi]
+		}
+		s.setLabels(labels, hi-lo)
 		var err error
 		if o.Method == ode.Dopri5 {
 			opt := ode.Options{Rtol: o.Rtol, Atol: o.Atol, Outputs: outputs}
@@ -213,7 +275,7 @@ func (m *Model) Sample(o SampleOptions) (*SampleResult, error) {
 	// order.
 	workers := mat.Threads()
 	if workers <= 1 || chunks < workers || o.Trajectory {
-		s := newFieldSampler(m.Net, chunk, false)
+		s := newFieldSampler(m.Net, chunk, false, o.Guidance)
 		for c := range chunks {
 			if solve(s, c); errs[c] != nil {
 				return nil, errs[c]
@@ -222,7 +284,7 @@ func (m *Model) Sample(o SampleOptions) (*SampleResult, error) {
 	} else {
 		samplers := make([]*fieldSampler, workers)
 		for w := range samplers {
-			samplers[w] = newFieldSampler(m.Net, chunk, true)
+			samplers[w] = newFieldSampler(m.Net, chunk, true, o.Guidance)
 		}
 		var next atomic.Int64
 		mat.Parallel(workers, func(lo, hi int) {
@@ -243,10 +305,6 @@ func (m *Model) Sample(o SampleOptions) (*SampleResult, error) {
 			res.Stats = st
 		}
 	}
-	m.Stats.Denormalize(res.X)
-	for _, sn := range res.Snapshots {
-		m.Stats.Denormalize(sn.X)
-	}
 	return res, nil
 }
 
@@ -263,26 +321,75 @@ func fixedGrid(steps int, tEnd float32, at []float32) []float32 {
 	return slices.Compact(grid)
 }
 
-// fieldSampler evaluates the network as an ode.Field over batches of up to its pass's size.
+// fieldSampler evaluates the network as an ode.Field over batches of up to its pass's size:
+// u(x, t, y) for the running chunk's labels, or with guidance (1 + w) u(x, t, y) - w u(x, t,
+// none), the chunk's points twice in one pass, with their labels and then with "no label".
 type fieldSampler struct {
 	d      int
 	pass   forwardPass
 	solver *ode.Solver
 	t      [1]float32
 	field  ode.Field
+
+	labels []int32 // the running chunk's labels: one per point, one for all, or nil
+	// Guidance: the weight and 1 + the weight in float32, the points twice, and their labels
+	// (the chunk's, then "no label"), made once for the largest chunk.
+	guided       bool
+	w, w1        float32
+	x2           []float32
+	labels2      []int32
+	classes      int
+	labelledRows int
 }
 
 // newFieldSampler returns a sampler of up to maxBatch points; serial runs the network on the
-// calling goroutine alone.
-func newFieldSampler(net Network, maxBatch int, serial bool) *fieldSampler {
+// calling goroutine alone; guidance > 0 makes it guide.
+func newFieldSampler(net Network, maxBatch int, serial bool, guidance float64) *fieldSampler {
 	d := net.Dim()
-	s := &fieldSampler{d: d, pass: net.newForwardPass(maxBatch, serial), solver: ode.NewSolver(maxBatch * d)}
+	rows := maxBatch
+	if guidance > 0 {
+		rows = 2 * maxBatch
+	}
+	s := &fieldSampler{d: d, pass: net.newForwardPass(rows, serial), solver: ode.NewSolver(maxBatch * d), classes: net.NumClasses()}
+	if guidance > 0 {
+		s.guided, s.w, s.w1 = true, float32(guidance), float32(1+guidance)
+		s.x2, s.labels2 = make([]float32, 2*maxBatch*d), make([]int32, 2*maxBatch)
+	}
 	s.field = s.eval
 	return s
 }
 
+// setLabels sets the labels of the next chunk, of n points: one per point, one for all, or nil.
+func (s *fieldSampler) setLabels(labels []int32, n int) {
+	s.labels = labels
+	if !s.guided {
+		return
+	}
+	for i := 0; i < n; i++ {
+		s.labels2[i] = labels[0]
+		if len(labels) > 1 {
+			s.labels2[i] = labels[i]
+		}
+		s.labels2[n+i] = int32(s.classes)
+	}
+	s.labelledRows = n
+}
+
 func (s *fieldSampler) eval(t float32, x, dxdt []float32) {
 	s.t[0] = t
-	y := s.pass.Forward(x, s.t[:], len(x)/s.d)
-	copy(dxdt, y)
+	n := len(x) / s.d
+	if !s.guided {
+		copy(dxdt, s.pass.Forward(x, s.t[:], s.labels, n))
+		return
+	}
+	if n != s.labelledRows {
+		panic(fmt.Sprintf("fm: a guided field of %d points evaluated on %d", s.labelledRows, n))
+	}
+	copy(s.x2, x)
+	copy(s.x2[len(x):], x)
+	y := s.pass.Forward(s.x2[:2*len(x)], s.t[:], s.labels2[:2*n], 2*n)
+	cond, none := y[:len(x)], y[len(x):2*len(x)]
+	for i := range dxdt {
+		dxdt[i] = s.w1*cond[i] - s.w*none[i]
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -110,7 +111,7 @@ func forEachKernelSet(t *testing.T, f func(t *testing.T)) {
 // forwardRows evaluates the network on n rows with a time per row.
 func forwardRows(m *Model, x, ts []float32) []float32 {
 	n := len(ts)
-	return slices.Clone(m.MLP().Forward(m.MLP().NewWorkspace(n), x, ts, n))
+	return slices.Clone(m.MLP().Forward(m.MLP().NewWorkspace(n), x, ts, nil, n))
 }
 
 // sampleFrom integrates x0 with a fixed-step solver as `fmtiny sample --x0` does.
@@ -338,4 +339,137 @@ func writeFmtinyOutputs(t *testing.T, m *Model) {
 		t.Fatal(err)
 	}
 	t.Logf("wrote %s: now run make_fixtures.py to check torch against it", fmtinyOutputsFile)
+}
+
+// The class-conditional model fmtiny trained (make_fixtures.py's docstring says how), and
+// fmtiny's outputs on it, which make_fixtures.py checks torch against with the README's lines.
+const (
+	fmtinyCondModelFile   = "fmtiny_cond_model.safetensors"
+	fmtinyCondOutputsFile = "fmtiny_cond_outputs.safetensors"
+	// condGuidance is the guidance of the committed guided samples.
+	condGuidance = 1.5
+)
+
+// TestFmtinyCondModelOutputs is TestFmtinyModelOutputs for a conditional model: the forward
+// pass on rows of every label and of none, and 20-step samples guided, unguided and
+// unconditional, must stay what torch reproduces. With -fmtiny.golden it writes them.
+func TestFmtinyCondModelOutputs(t *testing.T) {
+	m, err := LoadModel(filepath.Join(torchDir, fmtinyCondModelFile), LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.NumClasses() != 8 || m.Data != "8gaussians" {
+		t.Fatalf("%s is not a conditional model of 8gaussians: %d classes, data %q", fmtinyCondModelFile, m.NumClasses(), m.Data)
+	}
+	if *golden {
+		writeFmtinyCondOutputs(t, m)
+	}
+	data, err := os.ReadFile(filepath.Join(torchDir, fmtinyCondOutputsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tensors, meta, err := nn.ReadSafetensors(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if meta["model"] != fmtinyCondModelFile {
+		t.Fatalf("%s was made for %q", fmtinyCondOutputsFile, meta["model"])
+	}
+	get := map[string][]float32{}
+	for _, x := range tensors {
+		get[x.Name] = x.Data
+	}
+	forEachKernelSet(t, func(t *testing.T) {
+		y := condForward(m, get["x"], get["t"], get["labels"])
+		abs, rel := closeness(y, get["y"])
+		t.Logf("forward: largest difference from the committed outputs %.3g, relative %.3g", abs, rel)
+		if rel > forwardTol {
+			t.Errorf("forward differs from the committed outputs by %.3g relative", rel)
+		}
+		for name, got := range condSamples(t, m, get["x0"]) {
+			abs, _ := closeness(got, get[name])
+			t.Logf("%s: largest difference from the committed samples %.3g", name, abs)
+			if abs > sampleTol {
+				t.Errorf("%s samples differ from the committed ones by %.3g", name, abs)
+			}
+		}
+	})
+}
+
+// condForward evaluates the network on rows with their times and labels (8 is none).
+func condForward(m *Model, x, ts, labels []float32) []float32 {
+	n := len(ts)
+	y := make([]int32, n)
+	for i, v := range labels {
+		y[i] = int32(v)
+	}
+	return slices.Clone(m.MLP().Forward(m.MLP().NewWorkspace(n), x, ts, y, n))
+}
+
+// condSamples samples the conditional model from x0 for 20 steps: guided midpoint, unguided
+// Euler, with the points split evenly among the classes, and unconditional midpoint.
+func condSamples(t *testing.T, m *Model, x0 []float32) map[string][]float32 {
+	t.Helper()
+	n := len(x0) / 2
+	labels := BalancedLabels(n, m.NumClasses())
+	out := map[string][]float32{}
+	for name, o := range map[string]SampleOptions{
+		"guided":        {Method: ode.Midpoint, Labels: labels, Guidance: condGuidance},
+		"conditional":   {Method: ode.Euler, Labels: labels},
+		"unconditional": {Method: ode.Midpoint},
+	} {
+		o.N, o.Steps, o.X0 = n, 20, x0
+		res, err := m.Sample(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[name] = res.X
+	}
+	return out
+}
+
+// writeFmtinyCondOutputs writes fmtiny's outputs on the conditional model, with the Go kernels.
+func writeFmtinyCondOutputs(t *testing.T, m *Model) {
+	restore, err := asm.Use("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer restore()
+	const nIn, nX0 = 72, 400
+	r := rand.New(rand.NewPCG(9, 9))
+	x, ts, labels := make([]float32, 2*nIn), make([]float32, nIn), make([]float32, nIn)
+	for i := range x {
+		x[i] = float32(1.5 * r.NormFloat64())
+	}
+	for i := range ts {
+		ts[i] = float32(r.Float64())
+		labels[i] = float32(i % (m.NumClasses() + 1)) // every class and none
+	}
+	x0 := InitialNoise(nX0, 2, 9)
+	tensors := []nn.Tensor{
+		{Name: "x", Shape: []int{nIn, 2}, Data: x},
+		{Name: "t", Shape: []int{nIn}, Data: ts},
+		{Name: "labels", Shape: []int{nIn}, Data: labels},
+		{Name: "y", Shape: []int{nIn, 2}, Data: condForward(m, x, ts, labels)},
+		{Name: "x0", Shape: []int{nX0, 2}, Data: x0},
+	}
+	for name, s := range condSamples(t, m, x0) {
+		tensors = append(tensors, nn.Tensor{Name: name, Shape: []int{nX0, 2}, Data: s})
+	}
+	meta := map[string]string{
+		"model":    fmtinyCondModelFile,
+		"source":   "go test ./fm -run TestFmtinyCondModelOutputs -fmtiny.golden",
+		"kernels":  mat.Impl(),
+		"guidance": strconv.FormatFloat(condGuidance, 'g', -1, 64),
+		"about": "y: the network on cat(x, t) and labels (the last class + 1 is none) in its own units; " +
+			"guided (midpoint, guidance " + strconv.FormatFloat(condGuidance, 'g', -1, 64) + "), conditional (euler) and unconditional (midpoint): " +
+			"20 steps from x0 on [0, 1], the points split evenly among the classes in order, in the data's units",
+	}
+	err = fileio.WriteAtomic(filepath.Join(torchDir, fmtinyCondOutputsFile), func(w io.Writer) error {
+		return nn.WriteSafetensors(w, tensors, meta)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("wrote %s: now run make_fixtures.py to check torch against it", fmtinyCondOutputsFile)
 }

@@ -43,6 +43,31 @@ type TrainConfig struct {
 	ClipNorm    float32 // > 0: clip the global gradient norm
 	EMA         float32 // > 0: keep an exponential moving average of the weights with this decay and save it
 	Seed        uint64
+
+	// Conditional trains a class-conditional field u(x, t, y) on the labels of Data (a
+	// LabelledDataset with labels): each point's label is replaced by "no label" with
+	// probability CondDrop, drawn from the trainer's generator, so that the same network also
+	// learns the unconditional field that classifier-free guidance needs. Without it, training
+	// is as it was before labels existed, bit for bit, and CondDrop is not used.
+	Conditional bool
+	CondDrop    float32
+
+	// Pairs, when set, trains on fixed couplings instead of noise and data (reflow and
+	// distillation, see Reflower): each step draws Batch pairs from it with the trainer's
+	// generator, already in the network's units, with their labels for a conditional run, and
+	// regresses on the straight path between them (Path must be condot with sigma_min 0:
+	// x_t = t x1 + (1 - t) x0, target x1 - x0). Data is then not used and may be nil.
+	Pairs *Pairs
+	// TimeZero trains at t = 0 alone: u(x0, 0) regressed on x1 - x0, which fits one Euler step
+	// to the pairs (distillation).
+	TimeZero bool
+	// Init, when set, is the model the network starts from instead of PyTorch's
+	// initialisation: its weights, its data statistics and what it says of its data (a reflow
+	// student starts from its teacher). Its network must be the one the config describes.
+	Init *Model
+	// Record holds keys written into the model file's training record and checked when a
+	// checkpoint is resumed, beside the config's own (a reflow's stage).
+	Record map[string]string
 }
 
 // DefaultTrainConfig is facebookresearch/flow_matching's 2D example loop at a width that trains
@@ -56,14 +81,21 @@ func DefaultTrainConfig() TrainConfig {
 		Data: ds, Path: NewPath(CondOT),
 		Hidden: []int{128, 128, 128, 128}, Act: nn.SiLU,
 		Batch: 1024, Steps: 10000, LR: 1e-3, Schedule: "constant", Seed: 1,
+		CondDrop: 0.2, // facebookresearch/flow_matching's image example drops 20% of the labels
 	}
 }
 
 // Validate reports the first setting that cannot train.
 func (c TrainConfig) Validate() error {
 	switch {
-	case c.Data == nil:
+	case c.Data == nil && c.Pairs == nil:
 		return fmt.Errorf("no training data")
+	case c.Pairs != nil && c.Init == nil:
+		return fmt.Errorf("training on pairs needs the model they came from to start from (Init)")
+	case c.Pairs != nil && c.Pairs.Len() == 0:
+		return fmt.Errorf("no pairs to train on")
+	case c.Pairs != nil && !(c.Path.Schedule == CondOT && c.Path.SigmaMin == 0 && c.Path.TEnd == 1):
+		return fmt.Errorf("pairs train on the straight path (condot, sigma_min 0), not %s", c.Path.Name())
 	case c.Batch < 1:
 		return fmt.Errorf("batch %d: must be at least 1", c.Batch)
 	case c.Steps < 1:
@@ -80,6 +112,10 @@ func (c TrainConfig) Validate() error {
 		return fmt.Errorf("gradient clipping %v: must be a non-negative number", c.ClipNorm)
 	case !(c.EMA >= 0 && c.EMA < 1):
 		return fmt.Errorf("EMA decay %v: must be in [0, 1)", c.EMA)
+	case !(c.CondDrop >= 0 && c.CondDrop < 1):
+		return fmt.Errorf("label drop probability %v: must be in [0, 1)", c.CondDrop)
+	case c.Conditional && c.classes() == 0:
+		return fmt.Errorf("%s carries no labels to condition on", c.dataName())
 	}
 	for _, h := range c.Hidden {
 		if h < 1 {
@@ -107,15 +143,43 @@ func (c TrainConfig) arch() string {
 	return ArchMLP
 }
 
+// classes is the number of labels c conditions on: the data's (or pairs'), or 0 when not
+// Conditional.
+func (c TrainConfig) classes() int {
+	switch {
+	case !c.Conditional:
+		return 0
+	case c.Pairs != nil:
+		return c.Pairs.Classes
+	}
+	return Classes(c.Data)
+}
+
+// dim is the points' number of values.
+func (c TrainConfig) dim() int {
+	if c.Pairs != nil {
+		return c.Pairs.D
+	}
+	return c.Data.Dim()
+}
+
+// dataName names the data the model learns: its starting model's, or the dataset's.
+func (c TrainConfig) dataName() string {
+	if c.Init != nil {
+		return c.Init.Data
+	}
+	return c.Data.Name()
+}
+
 // network checks the network c describes and the memory its training takes, and returns it:
 // with zero weights when alloc is set, otherwise a description of its shape alone, which has
 // no parameters to read or write. Nothing is allocated before the sizes are checked.
 func (c TrainConfig) network(alloc bool) (Network, error) {
-	d := c.Data.Dim()
+	d := c.dim()
 	var shape Network
 	switch c.arch() {
 	case ArchMLP:
-		cfg := nn.Config{In: d + 1, Hidden: c.Hidden, Out: d, Act: c.Act, TimeFirst: c.TimeFirst}
+		cfg := nn.Config{In: d + 1, Hidden: c.Hidden, Out: d, Act: c.Act, TimeFirst: c.TimeFirst, Classes: c.classes()}
 		if err := cfg.Validate(); err != nil {
 			return nil, err
 		}
@@ -132,7 +196,7 @@ func (c TrainConfig) network(alloc bool) (Network, error) {
 	}
 	switch net := shape.(type) {
 	case *MLPNetwork:
-		return NewMLPNetwork(d, net.Hidden, net.Act, net.TimeFirst)
+		return NewMLPNetwork(d, net.Hidden, net.Act, net.TimeFirst, net.Config.Classes)
 	}
 	panic("unreachable")
 }
@@ -145,11 +209,11 @@ const MaxValues = 1 << 30
 // trainValues estimates, in float64 so that no setting overflows it, the float32 values a
 // trainer of net holds: the parameters with their gradients (and up to three more copies of
 // them for the network's row blocks), Adam's two moments and the EMA copy; and for each point
-// of a batch, the step's noise, data, path point, target and time, and the network's
+// of a batch, the step's noise, data, path point, target, time and label, and the network's
 // activations.
 func trainValues(net Network, batch int) float64 {
 	d := float64(net.Dim())
-	return 8*float64(net.NumParams()) + float64(batch)*(4*d+1+net.valuesPerPoint(false))
+	return 8*float64(net.NumParams()) + float64(batch)*(4*d+2+net.valuesPerPoint(false))
 }
 
 // record lists the settings a checkpoint must agree with to be resumed: everything but the
@@ -160,8 +224,8 @@ func (c TrainConfig) record() map[string]string {
 	for i, h := range c.Hidden {
 		hidden[i] = strconv.Itoa(h)
 	}
-	return map[string]string{
-		"train.data": c.Data.Name(), "train.standardize": strconv.FormatBool(c.Standardize),
+	r := map[string]string{
+		"train.data": c.dataName(), "train.standardize": strconv.FormatBool(c.Standardize),
 		"train.path": c.Path.Name(), "train.hidden": strings.Join(hidden, ","),
 		"train.activation": c.Act.String(), "train.time": timeName(c.TimeFirst),
 		"train.batch": strconv.Itoa(c.Batch), "train.lr": f32(c.LR), "train.schedule": c.Schedule,
@@ -169,7 +233,38 @@ func (c TrainConfig) record() map[string]string {
 		"train.adamw": strconv.FormatBool(c.AdamW), "train.clip": f32(c.ClipNorm),
 		"train.ema": f32(c.EMA), "train.seed": strconv.FormatUint(c.Seed, 10),
 	}
+	// Conditional runs record their labels; unconditional ones write what they always wrote.
+	if c.Conditional {
+		r[keyTrainConditional] = "true"
+		r[keyTrainCondDrop] = f32(c.CondDrop)
+		if t, ok := c.Data.(*Table); ok {
+			r[keyTrainLabelColumn] = t.LabelColumn
+		}
+	}
+	if c.Pairs != nil {
+		r[keyTrainPairs] = strconv.Itoa(c.Pairs.Len())
+		if c.TimeZero {
+			r[keyTrainTimeZero] = "true"
+		}
+	}
+	for k, v := range c.Record {
+		r[k] = v
+	}
+	return r
 }
+
+// The training record's keys that only some runs write: a checkpoint with one of them resumes
+// only a run that has it too, and the other way round.
+const (
+	keyTrainConditional = "train.conditional"
+	keyTrainCondDrop    = "train.cond_drop"
+	keyTrainLabelColumn = "train.label_column"
+	keyTrainPairs       = "train.pairs"
+	keyTrainTimeZero    = "train.time_zero"
+)
+
+var optionalRecordKeys = []string{keyTrainConditional, keyTrainCondDrop, keyTrainLabelColumn, keyTrainPairs, keyTrainTimeZero,
+	keyReflowStage, keyReflowRounds, keyReflowDistilled, keyReflowPairs}
 
 // Trainer runs Conditional Flow Matching: each step draws x1 from the data, x0 ~ N(0, I) and
 // t ~ U[0, t_end), regresses the network's output at (x_t, t) on the path's target velocity with
@@ -187,6 +282,8 @@ type Trainer struct {
 	stats Stats
 
 	x0, x1, xt, ut, t []float32
+	labels            []int32 // a conditional run's labels (nil otherwise)
+	classes           int     // a conditional run's classes, whose number is "no label"
 
 	// tamper, when set (by tests only), alters a step's inputs and targets before the network
 	// sees them, to show that a broken method fails the quality tests the real one passes.
@@ -201,7 +298,7 @@ func NewTrainer(c TrainConfig) (*Trainer, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	d := c.Data.Dim()
+	d := c.dim()
 	net, err := c.network(true)
 	if err != nil {
 		return nil, err
@@ -211,7 +308,13 @@ func NewTrainer(c TrainConfig) (*Trainer, error) {
 	if tr.stats, err = dataStats(c); err != nil {
 		return nil, err
 	}
-	net.init(tr.rng)
+	if c.Init != nil {
+		if err := readTensors(net.tensors(), c.Init.Net.tensors()); err != nil {
+			return nil, fmt.Errorf("the starting model's network differs from the one to train: %w", err)
+		}
+	} else {
+		net.init(tr.rng)
+	}
 	if c.EMA > 0 {
 		tr.ema = nn.NewEMA(net.params(), c.EMA)
 	}
@@ -220,6 +323,9 @@ func NewTrainer(c TrainConfig) (*Trainer, error) {
 	n := c.Batch * d
 	tr.x0, tr.x1, tr.xt, tr.ut = make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
 	tr.t = make([]float32, c.Batch)
+	if tr.classes = c.classes(); tr.classes > 0 {
+		tr.labels = make([]int32, c.Batch)
+	}
 	return tr, nil
 }
 
@@ -228,10 +334,13 @@ func (tr *Trainer) configureOptimizer() {
 	tr.opt.WeightDecay, tr.opt.Decoupled, tr.opt.ClipNorm = c.WeightDecay, c.AdamW, c.ClipNorm
 }
 
-// dataStats standardises with the training table's own statistics, or a built-in dataset's
-// estimated from a sample drawn with a fixed seed (so they depend on the dataset alone), or
-// images' fixed normalisation.
+// dataStats standardises with the starting model's statistics, the training table's own, or a
+// built-in dataset's estimated from a sample drawn with a fixed seed (so they depend on the
+// dataset alone), or images' fixed normalisation.
 func dataStats(c TrainConfig) (Stats, error) {
+	if c.Init != nil {
+		return Stats{Mean: slices.Clone(c.Init.Stats.Mean), Std: slices.Clone(c.Init.Stats.Std)}, nil
+	}
 	if im, ok := c.Data.(*Images); ok {
 		return im.Stats(), nil // images always take the seed's normalisation
 	}
@@ -278,20 +387,34 @@ func (e *DivergedError) Error() string {
 // with a *DivergedError before the weights are touched, so the last good state stays.
 func (tr *Trainer) TrainStep() (float32, error) {
 	c := &tr.Config
-	d, n := c.Data.Dim(), c.Batch
-	c.Data.Sample(tr.rng, tr.x1)
-	tr.stats.Normalize(tr.x1)
-	for i := range tr.x0 {
-		tr.x0[i] = float32(tr.rng.NormFloat64())
+	d, n := c.dim(), c.Batch
+	switch {
+	case c.Pairs != nil:
+		tr.drawPairs()
+	case tr.labels != nil:
+		c.Data.(LabelledDataset).SampleLabelled(tr.rng, tr.x1, tr.labels)
+	default:
+		c.Data.Sample(tr.rng, tr.x1)
+	}
+	if c.Pairs == nil {
+		tr.stats.Normalize(tr.x1)
+		for i := range tr.x0 {
+			tr.x0[i] = float32(tr.rng.NormFloat64())
+		}
 	}
 	for i := range tr.t {
+		if c.TimeZero {
+			tr.t[i] = 0
+			continue
+		}
 		tr.t[i] = float32(tr.rng.Float64() * c.Path.TEnd)
 	}
+	tr.dropLabels()
 	c.Path.Sample(tr.xt, tr.ut, tr.x0, tr.x1, tr.t, d)
 	if tr.tamper != nil {
 		tr.tamper(tr)
 	}
-	loss := tr.pass.MSEGrad(tr.xt, tr.t, tr.ut, n)
+	loss := tr.pass.MSEGrad(tr.xt, tr.t, tr.labels, tr.ut, n)
 	if math.IsNaN(float64(loss)) || math.IsInf(float64(loss), 0) {
 		return loss, &DivergedError{Step: tr.Step + 1, Loss: loss}
 	}
@@ -304,6 +427,34 @@ func (tr *Trainer) TrainStep() (float32, error) {
 	return loss, nil
 }
 
+// drawPairs draws the step's pairs from the fixed set, uniformly with replacement, with their
+// labels for a conditional run.
+func (tr *Trainer) drawPairs() {
+	p := tr.Config.Pairs
+	d, n := p.D, p.Len()
+	for i := range tr.Config.Batch {
+		j := tr.rng.IntN(n)
+		copy(tr.x0[i*d:(i+1)*d], p.X0[j*d:(j+1)*d])
+		copy(tr.x1[i*d:(i+1)*d], p.X1[j*d:(j+1)*d])
+		if tr.labels != nil {
+			tr.labels[i] = p.Labels[j]
+		}
+	}
+}
+
+// dropLabels replaces each label of a conditional run by "no label" with probability CondDrop.
+func (tr *Trainer) dropLabels() {
+	if tr.labels == nil || tr.Config.CondDrop == 0 {
+		return
+	}
+	p := float64(tr.Config.CondDrop)
+	for i := range tr.labels {
+		if tr.rng.Float64() < p {
+			tr.labels[i] = int32(tr.classes)
+		}
+	}
+}
+
 // Model returns the trained model, with the EMA weights when the run keeps them. It shares the
 // trainer's weights: save it before the next step if a snapshot is wanted.
 func (tr *Trainer) Model() *Model {
@@ -312,11 +463,18 @@ func (tr *Trainer) Model() *Model {
 		net = tr.net.withParams(tr.ema.Params)
 	}
 	var shape []int
+	var values []int64
+	if init := tr.Config.Init; init != nil {
+		shape, values = init.Shape, init.LabelValues
+	}
 	if im, ok := tr.Config.Data.(*Images); ok {
 		shape = []int{im.C, im.H, im.W}
 	}
-	return &Model{Net: net, Path: tr.Config.Path, Stats: tr.stats, Data: tr.Config.Data.Name(), Shape: shape,
-		Steps: tr.Step, Seed: tr.Config.Seed, Extra: tr.Config.record()}
+	if t, ok := tr.Config.Data.(*Table); ok && tr.classes > 0 {
+		values = t.LabelValues
+	}
+	return &Model{Net: net, Path: tr.Config.Path, Stats: tr.stats, Data: tr.Config.dataName(), Shape: shape,
+		Steps: tr.Step, Seed: tr.Config.Seed, LabelValues: values, Extra: tr.Config.record()}
 }
 
 // Checkpoint tensor names beside the network's main.* ones.
@@ -349,6 +507,9 @@ func (tr *Trainer) WriteCheckpoint(w io.Writer) error {
 	if tr.ema != nil {
 		tensors = append(tensors, nn.Tensor{Name: ckptEMA, Shape: []int{n}, Data: tr.ema.Params})
 	}
+	if tr.Config.Pairs != nil {
+		tensors = append(tensors, pairTensors(tr.Config.Pairs)...)
+	}
 	return nn.WriteSafetensors(w, tensors, meta)
 }
 
@@ -358,7 +519,8 @@ func (tr *Trainer) SaveCheckpoint(path string) error {
 }
 
 // ResumeTrainer continues the run saved in the checkpoint at path. The config must be the one
-// the checkpoint was made with, but for Steps, which may grow.
+// the checkpoint was made with, but for Steps, which may grow. A run on pairs whose config's
+// Pairs hold no points yet (only D and Classes) takes them from the checkpoint, which holds them.
 func ResumeTrainer(path string, c TrainConfig) (*Trainer, error) {
 	data, err := fileio.ReadLimited(path, MaxModelSize)
 	if err != nil {
@@ -376,12 +538,28 @@ func resume(data []byte, c TrainConfig) (*Trainer, error) {
 	if err != nil {
 		return nil, err
 	}
+	if c.Pairs != nil && c.Pairs.X0 == nil {
+		if c.Pairs, err = readPairs(tensors, c.Pairs); err != nil {
+			return nil, err
+		}
+	}
 	want := c.record()
+	switch had := meta[keyTrainConditional] == "true"; {
+	case had && !c.Conditional:
+		return nil, fmt.Errorf("the checkpoint is of a conditional run (--conditional); this run is not")
+	case !had && c.Conditional:
+		return nil, fmt.Errorf("the checkpoint is of an unconditional run; this run is conditional")
+	}
 	keys := make([]string, 0, len(want))
 	for k := range want {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
+	for _, k := range optionalRecordKeys {
+		if _, ok := want[k]; !ok && meta[k] != "" {
+			keys = append(keys, k)
+		}
+	}
 	for _, k := range keys {
 		if meta[k] != want[k] {
 			return nil, fmt.Errorf("the checkpoint was made with %s = %q, this run has %q", strings.TrimPrefix(k, "train."), meta[k], want[k])

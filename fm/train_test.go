@@ -108,6 +108,12 @@ func TestTrainStepAllocatesNothing(t *testing.T) {
 					t.Errorf("%s, batch %d, %d threads: a training step allocates %v times", act, batch, threads, n)
 				}
 			}
+			// A conditional run, its labels drawn and dropped.
+			tr := condTrainer(t, func(c *TrainConfig) { c.Batch = batch; c.EMA = 0.99 })
+			trainSteps(t, tr, 1)
+			if n := testing.AllocsPerRun(20, func() { tr.TrainStep() }); n != 0 {
+				t.Errorf("conditional, batch %d, %d threads: a training step allocates %v times", batch, threads, n)
+			}
 		}
 	}
 }

@@ -26,6 +26,7 @@ type Batch struct {
 	y      []float32 // the last Forward's outputs, gathered [n x Out]
 
 	x, t, dy, target []float32 // the running call's arguments
+	labels           []int32
 	sqErr            []float64 // MSEGrad's sum of squared errors, per block
 
 	// The passes over a block, bound once so that using them allocates nothing; the one
@@ -87,7 +88,7 @@ func (m *MLP) newBatch(maxBatch int, forwardOnly bool) *Batch {
 		net := m
 		if s > 0 && m.Grads != nil && !forwardOnly {
 			grads := make([]float32, len(m.Params))
-			net = &MLP{Config: m.Config, Params: m.Params, Grads: grads, layers: makeLayers(m.Config, m.Params, grads)}
+			net = newView(m.Config, m.Params, grads)
 		}
 		b.blocks = append(b.blocks, batchBlock{net: net, ws: m.newLocalWorkspace(perBlock, forwardOnly)})
 	}
@@ -98,8 +99,8 @@ func (m *MLP) newBatch(maxBatch int, forwardOnly bool) *Batch {
 }
 
 // Forward is MLP.Forward over n rows, cut into blocks; it returns the n*Out outputs, valid until
-// the next call.
-func (b *Batch) Forward(x, t []float32, n int) []float32 {
+// the next call. The blocks keep references to labels for Backward.
+func (b *Batch) Forward(x, t []float32, labels []int32, n int) []float32 {
 	m := b.net
 	d := m.In - 1
 	switch {
@@ -110,10 +111,11 @@ func (b *Batch) Forward(x, t []float32, n int) []float32 {
 	case len(t) != n && len(t) != 1:
 		panic(fmt.Sprintf("nn: Batch.Forward on %d rows with %d times (want %d or 1)", n, len(t), n))
 	}
+	checkLabels(labels, n, m.Classes)
 	b.cut(n)
-	b.x, b.t = x, t
+	b.x, b.t, b.labels = x, t, labels
 	b.eachBlock(b.runForward)
-	b.x, b.t = nil, nil
+	b.x, b.t, b.labels = nil, nil, nil
 	return b.y[:n*m.Out]
 }
 
@@ -135,11 +137,14 @@ func (b *Batch) forwardBlock(s int) {
 // outputs, in k's workspace.
 func (b *Batch) blockForward(k *batchBlock) []float32 {
 	d := b.net.In - 1
-	t := b.t
+	t, labels := b.t, b.labels
 	if len(t) > 1 {
 		t = t[k.lo:k.hi]
 	}
-	return k.net.Forward(k.ws, b.x[k.lo*d:k.hi*d], t, k.hi-k.lo)
+	if len(labels) > 1 {
+		labels = labels[k.lo:k.hi]
+	}
+	return k.net.Forward(k.ws, b.x[k.lo*d:k.hi*d], t, labels, k.hi-k.lo)
 }
 
 // Backward is MLP.Backward for the last Forward: it takes dL/dY (n*Out) and overwrites the
@@ -168,13 +173,13 @@ func (b *Batch) backwardBlock(s int) {
 	k.net.Backward(k.ws, b.dy[k.lo*out:k.hi*out], nil)
 }
 
-// MSEGrad runs Forward on n rows, then the mean squared error of the outputs against target
-// (n*Out values) and Backward, each block going through all three at once so that its
-// activations are still in cache for the backward pass. It returns the loss, computed as MSE
-// computes it but summed block by block, and leaves dL/dparams in the network's gradients,
-// summed in block order. A loss that is not finite is returned like any other; the gradients are
-// then meaningless.
-func (b *Batch) MSEGrad(x, t, target []float32, n int) float32 {
+// MSEGrad runs Forward on n rows (labels as Forward takes them), then the mean squared error of
+// the outputs against target (n*Out values) and Backward, each block going through all three at
+// once so that its activations are still in cache for the backward pass. It returns the loss,
+// computed as MSE computes it but summed block by block, and leaves dL/dparams in the network's
+// gradients, summed in block order. A loss that is not finite is returned like any other; the
+// gradients are then meaningless.
+func (b *Batch) MSEGrad(x, t []float32, labels []int32, target []float32, n int) float32 {
 	m := b.net
 	switch {
 	case n < 1 || n > len(b.y)/m.Out:
@@ -184,10 +189,11 @@ func (b *Batch) MSEGrad(x, t, target []float32, n int) float32 {
 	case m.Grads == nil || b.forwardOnly():
 		panic("nn: Batch.MSEGrad on a network without gradients or a forward-only Batch")
 	}
+	checkLabels(labels, n, m.Classes)
 	b.cut(n)
-	b.x, b.t, b.target = x, t, target
+	b.x, b.t, b.labels, b.target = x, t, labels, target
 	b.eachBlock(b.runMSE)
-	b.x, b.t, b.target = nil, nil, nil
+	b.x, b.t, b.labels, b.target = nil, nil, nil, nil
 	b.sumGrads()
 	var sq float64
 	for _, v := range b.sqErr[:b.used] {

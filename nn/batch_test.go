@@ -40,7 +40,7 @@ func testBatch(t *testing.T, maxBatch, n int, sharedT bool) {
 
 	mat.SetThreads(1)
 	ws := m.NewWorkspace(maxBatch)
-	want := slices.Clone(m.Forward(ws, x, ts, n))
+	want := slices.Clone(m.Forward(ws, x, ts, nil, n))
 	MSE(dy, want, target)
 	m.Backward(ws, dy, nil)
 	wantGrads := slices.Clone(m.Grads)
@@ -51,12 +51,12 @@ func testBatch(t *testing.T, maxBatch, n int, sharedT bool) {
 		clear(m.Grads)
 		b := m.NewBatch(maxBatch)
 		step := func() {
-			y := b.Forward(x, ts, n)
+			y := b.Forward(x, ts, nil, n)
 			MSE(dy, y, target)
 			b.Backward(dy)
 		}
 		step()
-		y := b.Forward(x, ts, n)
+		y := b.Forward(x, ts, nil, n)
 		for i := range want {
 			if math.Float32bits(y[i]) != math.Float32bits(want[i]) {
 				t.Fatalf("threads=%d: output %d is %v, one workspace gives %v", threads, i, y[i], want[i])
@@ -79,13 +79,13 @@ func testBatch(t *testing.T, maxBatch, n int, sharedT bool) {
 		// MSEGrad: the same loss and the same gradient bits as the three calls.
 		loss := MSE(dy, want, target)
 		clear(m.Grads)
-		if got := b.MSEGrad(x, ts, target, n); math.Abs(float64(got-loss)) > 1e-6*float64(loss) {
+		if got := b.MSEGrad(x, ts, nil, target, n); math.Abs(float64(got-loss)) > 1e-6*float64(loss) {
 			t.Fatalf("threads=%d: MSEGrad's loss is %v, MSE's %v", threads, got, loss)
 		}
 		if !slices.Equal(m.Grads, firstGrads) {
 			t.Fatalf("threads=%d: MSEGrad's gradients differ from Forward, MSE and Backward's", threads)
 		}
-		if a := testing.AllocsPerRun(5, func() { b.MSEGrad(x, ts, target, n) }); a != 0 {
+		if a := testing.AllocsPerRun(5, func() { b.MSEGrad(x, ts, nil, target, n) }); a != 0 {
 			t.Errorf("threads=%d: MSEGrad allocates %v times", threads, a)
 		}
 	}
@@ -106,12 +106,12 @@ func TestBatchLargeGradients(t *testing.T) {
 	for _, threads := range []int{1, 2} {
 		mat.SetThreads(threads)
 		b := m.NewBatch(n)
-		b.Forward(x, ts, n)
+		b.Forward(x, ts, nil, n)
 		b.Backward(dy)
 		if first == nil {
 			first = slices.Clone(m.Grads)
 			ws := m.NewWorkspace(n)
-			m.Forward(ws, x, ts, n)
+			m.Forward(ws, x, ts, nil, n)
 			m.Backward(ws, dy, nil)
 			for i, g := range m.Grads {
 				if d := math.Abs(float64(g - first[i])); d > 1e-5*(1+math.Abs(float64(g))) {
@@ -135,8 +135,8 @@ func TestForwardBatch(t *testing.T) {
 			for _, n := range []int{1, 5, 130, 300} {
 				rng := rand.New(rand.NewPCG(uint64(n), 8))
 				x, ts := randSlice(rng, 2*n, 2), randSlice(rng, n, 1)
-				want := slices.Clone(full.Forward(x, ts, n))
-				if got := fwd.Forward(x, ts, n); !slices.Equal(got, want) {
+				want := slices.Clone(full.Forward(x, ts, nil, n))
+				if got := fwd.Forward(x, ts, nil, n); !slices.Equal(got, want) {
 					t.Fatalf("%s, n=%d: the forward-only outputs differ", act, n)
 				}
 			}

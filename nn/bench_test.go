@@ -42,7 +42,7 @@ func BenchmarkTrainStep(b *testing.B) {
 				batch := m.NewBatch(n)
 				opt := NewAdam(m.NumParams())
 				step := func() {
-					batch.MSEGrad(x, ts, target, n)
+					batch.MSEGrad(x, ts, nil, target, n)
 					opt.Update(m.Params, m.Grads)
 				}
 				step()
@@ -72,10 +72,10 @@ func BenchmarkForward(b *testing.B) {
 				rng := rand.New(rand.NewPCG(3, 4))
 				x, ts := randSlice(rng, 2*n, 2), []float32{0.5}
 				ws := m.NewWorkspace(n)
-				m.Forward(ws, x, ts, n)
+				m.Forward(ws, x, ts, nil, n)
 				b.ResetTimer()
 				for b.Loop() {
-					m.Forward(ws, x, ts, n)
+					m.Forward(ws, x, ts, nil, n)
 				}
 				sec := b.Elapsed().Seconds()
 				fwd, _ := m.FLOPs(n)

@@ -1,4 +1,5 @@
 // Package nn is fmtiny's multilayer perceptron: Linear layers with an activation between them,
+// an optional label embedding added to the first layer's output (class-conditional networks),
 // forward and backward over a batch in a workspace made once, Adam, and state dicts in
 // safetensors files with PyTorch's names.
 //
@@ -22,7 +23,16 @@ type Config struct {
 	Out       int        // output width
 	Act       Activation // the activation after every hidden Linear layer
 	TimeFirst bool       // t enters as the first input column, cat(t, x); default last, cat(x, t)
+	// Classes > 0 conditions the network on a label in 0..Classes-1: a learned embedding of
+	// Classes+1 rows (the last one "no label", for classifier-free guidance) of the first
+	// Linear layer's width, whose row for a point's label is added to that layer's output.
+	// It is PyTorch's nn.Embedding(Classes+1, width) added to main[0]'s output, the same
+	// function as a Linear layer on cat(x, t, one_hot(label)). 0: no labels.
+	Classes int
 }
+
+// MaxClasses bounds Config.Classes.
+const MaxClasses = 1 << 20
 
 // maxWidth bounds every layer's width so that sizes computed from a (possibly hostile) config
 // or state dict stay far from overflowing an int.
@@ -44,7 +54,10 @@ func (c Config) Validate() error {
 	if !c.Act.valid() {
 		return fmt.Errorf("invalid activation %d", int(c.Act))
 	}
-	if _, err := paramCount(c.widths()); err != nil {
+	if c.Classes < 0 || c.Classes > MaxClasses {
+		return fmt.Errorf("classes %d out of range [0, %d]", c.Classes, MaxClasses)
+	}
+	if _, err := c.paramCount(); err != nil {
 		return err
 	}
 	return nil
@@ -60,14 +73,16 @@ func (c Config) widths() []int {
 
 // NumParams returns the number of parameters of an MLP of configuration c (which must be valid).
 func (c Config) NumParams() int {
-	n, _ := paramCount(c.widths())
+	n, _ := c.paramCount()
 	return n
 }
 
 // maxParams bounds the parameter count (4 GiB of float32).
 const maxParams = 1 << 30
 
-func paramCount(widths []int) (int, error) {
+// paramCount counts the Linear layers' weights and biases, and the label embedding's rows.
+func (c Config) paramCount() (int, error) {
+	widths := c.widths()
 	var n int64
 	for l := 0; l+1 < len(widths); l++ {
 		n += int64(widths[l+1])*int64(widths[l]) + int64(widths[l+1])
@@ -75,7 +90,18 @@ func paramCount(widths []int) (int, error) {
 			return 0, errors.New("more than 2^30 parameters")
 		}
 	}
+	if n += int64(c.embeddingRows()) * int64(widths[1]); n > maxParams {
+		return 0, errors.New("more than 2^30 parameters")
+	}
 	return int(n), nil
+}
+
+// embeddingRows is the label embedding's rows: Classes+1, or none without labels.
+func (c Config) embeddingRows() int {
+	if c.Classes == 0 {
+		return 0
+	}
+	return c.Classes + 1
 }
 
 // linear is one Linear layer's view into the flat parameter and gradient buffers:
@@ -89,10 +115,13 @@ type linear struct {
 // MLP is a multilayer perceptron whose parameters live in one flat buffer.
 type MLP struct {
 	Config
-	Params []float32 // every layer's W [out x in] row-major then b [out], layer after layer
+	// Params holds every layer's W [out x in] row-major then b [out], layer after layer, then
+	// the label embedding [Classes+1 x first width] when Classes > 0.
+	Params []float32
 	Grads  []float32 // same layout
 
 	layers []linear
+	emb    embedding
 }
 
 // New returns an MLP for cfg with parameters and gradients set to zero; call Init to draw
@@ -102,10 +131,16 @@ func New(cfg Config) (*MLP, error) {
 		return nil, err
 	}
 	cfg.Hidden = append([]int(nil), cfg.Hidden...)
-	n, _ := paramCount(cfg.widths())
-	m := &MLP{Config: cfg, Params: make([]float32, n), Grads: make([]float32, n)}
-	m.layers = makeLayers(cfg, m.Params, m.Grads)
-	return m, nil
+	n := cfg.NumParams()
+	return newView(cfg, make([]float32, n), make([]float32, n)), nil
+}
+
+// newView returns an MLP of configuration cfg whose layers and embedding are views into params
+// and grads (nil for a network without gradients).
+func newView(cfg Config, params, grads []float32) *MLP {
+	m := &MLP{Config: cfg, Params: params, Grads: grads, layers: makeLayers(cfg, params, grads)}
+	m.emb = makeEmbedding(cfg, params, grads)
+	return m
 }
 
 // makeLayers cuts params (and grads, if not nil) into the layers' views.
@@ -129,7 +164,7 @@ func makeLayers(cfg Config, params, grads []float32) []linear {
 
 // Init draws every parameter as PyTorch's nn.Linear does: W and b uniform on
 // [-1/sqrt(fan_in), +1/sqrt(fan_in)] (kaiming_uniform_ with a = sqrt(5) for W, which comes to
-// the same bound).
+// the same bound); then the label embedding as nn.Embedding does, from N(0, 1).
 func (m *MLP) Init(r *rand.Rand) {
 	for _, L := range m.layers {
 		bound := 1 / math.Sqrt(float64(L.in))
@@ -138,6 +173,9 @@ func (m *MLP) Init(r *rand.Rand) {
 				p[i] = float32(-bound + 2*bound*r.Float64())
 			}
 		}
+	}
+	for i := range m.emb.w {
+		m.emb.w[i] = float32(r.NormFloat64())
 	}
 }
 
@@ -148,7 +186,7 @@ func (m *MLP) WithParams(p []float32) *MLP {
 	if len(p) != len(m.Params) {
 		panic(fmt.Sprintf("nn: WithParams got %d parameters, the network has %d", len(p), len(m.Params)))
 	}
-	return &MLP{Config: m.Config, Params: p, layers: makeLayers(m.Config, p, nil)}
+	return newView(m.Config, p, nil)
 }
 
 // NumParams returns the number of parameters.

@@ -17,6 +17,8 @@ type Workspace struct {
 	z    [][]float32  // per layer: its Linear output plus bias [n x out]; the last one is the output
 	h    [][]float32  // per hidden layer: the activation of z [n x out]
 	grad [2][]float32 // dL/dh of two consecutive hidden layers, used in turn by Backward
+	// labels are the last Forward's labels (the caller's slice, not a copy), for Backward.
+	labels []int32
 
 	// local, when set, runs the products on this workspace's goroutine alone and the
 	// element-wise passes unsplit: the workspace of a Batch block, which runs beside others.
@@ -107,9 +109,13 @@ func (m *MLP) sameWidths(w []int) bool {
 }
 
 // Forward evaluates the network on n rows: x holds n*(In-1) data values row-major, t holds n
-// times, or one time shared by every row (sampling). It assembles cat(x, t) or cat(t, x) into the
-// workspace and returns the n*Out outputs, a view into the workspace valid until the next call.
-func (m *MLP) Forward(ws *Workspace, x, t []float32, n int) []float32 {
+// times, or one time shared by every row (sampling). labels, for a network with classes, holds
+// each row's label in 0..Classes (Classes is "no label"), or one shared by every row, or is nil
+// for "no label" everywhere; a network without classes takes nil. Forward assembles cat(x, t)
+// or cat(t, x) into the workspace and returns the n*Out outputs, a view into the workspace
+// valid until the next call. The workspace keeps a reference to labels for Backward: they must
+// not change in between.
+func (m *MLP) Forward(ws *Workspace, x, t []float32, labels []int32, n int) []float32 {
 	m.checkWorkspace(ws)
 	d := m.In - 1
 	switch {
@@ -120,7 +126,8 @@ func (m *MLP) Forward(ws *Workspace, x, t []float32, n int) []float32 {
 	case len(t) != n && len(t) != 1:
 		panic(fmt.Sprintf("nn: Forward on %d rows with %d times (want %d or 1)", n, len(t), n))
 	}
-	ws.n = n
+	checkLabels(labels, n, m.Classes)
+	ws.n, ws.labels = n, labels
 	in := ws.x[:n*m.In]
 	xcol, tcol := 0, d
 	if m.TimeFirst {
@@ -141,6 +148,9 @@ func (m *MLP) Forward(ws *Workspace, x, t []float32, n int) []float32 {
 		L := &m.layers[l]
 		z := ws.z[l][:n*L.out]
 		linearForward(ws, L, z, in, n)
+		if l == 0 && m.Classes > 0 {
+			embeddingForward(&m.emb, z, labels, n)
+		}
 		if l == last {
 			addBiasRows(L, z, n)
 			return z
@@ -155,7 +165,8 @@ func (m *MLP) Forward(ws *Workspace, x, t []float32, n int) []float32 {
 	panic("unreachable")
 }
 
-// Backward takes dL/dY (n*Out) of the last Forward on ws and overwrites m.Grads with dL/dparams;
+// Backward takes dL/dY (n*Out) of the last Forward on ws and overwrites m.Grads with dL/dparams
+// (the label embedding's too: the scatter-add of the first layer's dL/dz into its rows);
 // if dx is not nil it also writes dL/dinput (n*In, the assembled input's layout, t column included).
 // dy is not modified.
 func (m *MLP) Backward(ws *Workspace, dy, dx []float32) {
@@ -177,6 +188,9 @@ func (m *MLP) Backward(ws *Workspace, dy, dx []float32) {
 	for l := len(m.layers) - 1; l >= 0; l-- {
 		L := &m.layers[l]
 		if l == 0 {
+			if m.Classes > 0 {
+				embeddingBackward(&m.emb, dz, ws.labels, n)
+			}
 			if dx != nil {
 				dx = dx[:n*L.in]
 			}

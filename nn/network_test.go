@@ -42,7 +42,7 @@ func checkGradients(t *testing.T, act Activation, timeFirst bool, hidden []int, 
 	r := randSlice(rng, n*out, 1)
 
 	ws := m.NewWorkspace(n)
-	m.Forward(ws, x, ts, n)
+	m.Forward(ws, x, ts, nil, n)
 	dx := make([]float32, n*in)
 	m.Backward(ws, r, dx)
 
@@ -158,7 +158,7 @@ func TestForwardByHand(t *testing.T) {
 			copy(m.Params, []float32{1, -1, 0.5, 2, 0.5, -1, 2, -3, 0.25})
 			ws := m.NewWorkspace(4)
 			n := len(c.want)
-			y := m.Forward(ws, []float32{1, -2}[:n], []float32{0.5}, n)
+			y := m.Forward(ws, []float32{1, -2}[:n], []float32{0.5}, nil, n)
 			for i := range c.want {
 				if math.Abs(float64(y[i]-c.want[i])) > 2e-6 {
 					t.Errorf("%v timeFirst=%v row %d: got %.9g, want %.9g", c.act, c.timeFirst, i, y[i], c.want[i])
@@ -184,7 +184,7 @@ func TestForwardMatchesReference(t *testing.T) {
 					if len(ts) > 1 {
 						tt = ts[:n]
 					}
-					y := m.Forward(ws, x, tt, n)
+					y := m.Forward(ws, x, tt, nil, n)
 					if len(y) != n*3 {
 						t.Fatalf("Forward returned %d values for %d rows of 3", len(y), n)
 					}
@@ -208,8 +208,8 @@ func TestWithParams(t *testing.T) {
 	view := a.WithParams(b.Params)
 	ws := a.NewWorkspace(4)
 	x, ts := []float32{0.1, 0.2, 0.3, 0.4}, []float32{0.5, 0.6}
-	want := append([]float32(nil), b.Forward(ws, x, ts, 2)...)
-	got := view.Forward(ws, x, ts, 2)
+	want := append([]float32(nil), b.Forward(ws, x, ts, nil, 2)...)
+	got := view.Forward(ws, x, ts, nil, 2)
 	for i := range want {
 		if got[i] != want[i] {
 			t.Fatalf("view output %d = %v, want %v", i, got[i], want[i])
@@ -325,7 +325,7 @@ func TestTrainStepAllocs(t *testing.T) {
 			opt.ClipNorm = 1
 			ema := NewEMA(m.Params, 0.999)
 			step := func() {
-				y := m.Forward(ws, x, ts, n)
+				y := m.Forward(ws, x, ts, nil, n)
 				MSE(dy, y, target)
 				m.Backward(ws, dy, nil)
 				opt.Update(m.Params, m.Grads)
@@ -334,7 +334,7 @@ func TestTrainStepAllocs(t *testing.T) {
 			if a := testing.AllocsPerRun(20, step); a != 0 {
 				t.Errorf("%v hidden %v: training step allocates %v times", act, hidden, a)
 			}
-			one := func() { m.Forward(ws, x[:2], ts[:1], 1) }
+			one := func() { m.Forward(ws, x[:2], ts[:1], nil, 1) }
 			if a := testing.AllocsPerRun(20, one); a != 0 {
 				t.Errorf("%v hidden %v: one-row Forward allocates %v times", act, hidden, a)
 			}
@@ -360,7 +360,7 @@ func TestTrainingLearns(t *testing.T) {
 	opt.LR = 1e-2
 	var first, last float32
 	for step := 0; step < 600; step++ {
-		y := m.Forward(ws, x, ts, n)
+		y := m.Forward(ws, x, ts, nil, n)
 		last = MSE(dy, y, target)
 		if step == 0 {
 			first = last
@@ -393,7 +393,7 @@ func TestThreadsAgree(t *testing.T) {
 		dy := make([]float32, n*2)
 		opt := NewAdam(m.NumParams())
 		step := func() {
-			y := m.Forward(ws, x, ts, n)
+			y := m.Forward(ws, x, ts, nil, n)
 			MSE(dy, y, target)
 			m.Backward(ws, dy, nil)
 			opt.Update(m.Params, m.Grads)

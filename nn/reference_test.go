@@ -72,8 +72,18 @@ func (r *refNet) input(x, t []float32, i int) []float64 {
 	return in
 }
 
-// forwardRow evaluates the network on one assembled input row.
-func (r *refNet) forwardRow(in []float64) []float64 {
+// forwardRow evaluates the network on one assembled input row (a network with classes: with
+// "no label").
+func (r *refNet) forwardRow(in []float64) []float64 { return r.forwardLabelled(in, r.cfg.Classes) }
+
+// forwardLabelled evaluates the network on one assembled input row with a label (ignored by a
+// network without classes): the label's row of the embedding, which follows the layers'
+// parameters, is added to the first layer's output before its activation.
+func (r *refNet) forwardLabelled(in []float64, label int) []float64 {
+	emb := 0
+	for l := 0; l+1 < len(r.widths); l++ {
+		emb += r.widths[l+1]*r.widths[l] + r.widths[l+1]
+	}
 	off := 0
 	h := in
 	for l := 0; l+1 < len(r.widths); l++ {
@@ -86,6 +96,9 @@ func (r *refNet) forwardRow(in []float64) []float64 {
 			s := b[o]
 			for k := 0; k < nin; k++ {
 				s += w[o*nin+k] * h[k]
+			}
+			if l == 0 && r.cfg.Classes > 0 {
+				s += r.p[emb+label*nout+o]
 			}
 			if l+2 < len(r.widths) {
 				s = act64(r.cfg.Act, s)

@@ -76,7 +76,7 @@ func TestTorchFixtureForward(t *testing.T) {
 					where = "tfirst"
 				}
 				want := tensorByName(t, tensors, "fixture.y."+act.String()+"."+where).Data
-				got := m.Forward(m.NewWorkspace(n), x.Data, ts.Data, n)
+				got := m.Forward(m.NewWorkspace(n), x.Data, ts.Data, nil, n)
 				for i := range want {
 					if math.Abs(float64(got[i]-want[i])) > 1e-5*math.Abs(float64(want[i]))+1e-7 {
 						t.Errorf("%v %s output %d: got %.9g, torch %.9g", act, where, i, got[i], want[i])

@@ -8,22 +8,41 @@ import (
 	"strings"
 )
 
+// EmbeddingName is the label embedding's module name beside the nn.Sequential: a model held as
+// "main" has its table in label_emb.weight [Classes+1, width], one held as "model.main" in
+// model.label_emb.weight.
+const EmbeddingName = "label_emb"
+
 // StateDict returns the network's parameters under PyTorch's names for an nn.Sequential held as
 // prefix: "main" gives main.0.weight [out, in], main.0.bias [out], main.2.weight, ... (the Linear
-// layers sit at even indices, the activations between them). An empty prefix gives 0.weight,
-// 0.bias, ... The tensors' data are views into m.Params, not copies.
+// layers sit at even indices, the activations between them), and with classes the embedding
+// beside it, label_emb.weight [Classes+1, width]. An empty prefix gives 0.weight, 0.bias, ...
+// The tensors' data are views into m.Params, not copies.
 func (m *MLP) StateDict(prefix string) []Tensor {
+	emb := embeddingTensorName(prefix)
 	if prefix != "" {
 		prefix += "."
 	}
-	out := make([]Tensor, 0, 2*len(m.layers))
+	out := make([]Tensor, 0, 2*len(m.layers)+1)
 	for l, L := range m.layers {
 		base := prefix + strconv.Itoa(2*l) + "."
 		out = append(out,
 			Tensor{Name: base + "weight", Shape: []int{L.out, L.in}, Data: L.w},
 			Tensor{Name: base + "bias", Shape: []int{L.out}, Data: L.b})
 	}
+	if m.Classes > 0 {
+		out = append(out, Tensor{Name: emb, Shape: []int{m.Classes + 1, m.emb.width}, Data: m.emb.w})
+	}
 	return out
+}
+
+// embeddingTensorName is the name of the label embedding's table beside an nn.Sequential held
+// as prefix: a sibling module named EmbeddingName.
+func embeddingTensorName(prefix string) string {
+	if i := strings.LastIndexByte(prefix, '.'); i >= 0 {
+		return prefix[:i+1] + EmbeddingName + ".weight"
+	}
+	return EmbeddingName + ".weight"
 }
 
 // linearName splits a name of the form P.i.weight or P.i.bias (or i.weight, with an empty P)
@@ -59,7 +78,9 @@ func cutLast(s string) (before, after string, found bool) {
 // P.i.weight / P.i.bias for one prefix P (e.g. "main", "net", "model.main"), ordered by i; other
 // tensors are ignored (a checkpoint also holds optimizer moments), two candidate prefixes is an
 // error. The layer widths come from the shapes; act and timeFirst are the caller's (the file's
-// metadata or flags). Checks that layers chain, biases match, and no value is NaN or Inf.
+// metadata or flags). A label embedding beside the Sequential (see EmbeddingName) of shape
+// [K+1, the first layer's width] makes a network of K classes. Checks that layers chain, biases
+// match, and no value is NaN or Inf.
 func FromStateDict(tensors []Tensor, act Activation, timeFirst bool) (*MLP, error) {
 	type layer struct {
 		index        int
@@ -140,9 +161,33 @@ func FromStateDict(tensors []Tensor, act Activation, timeFirst bool) (*MLP, erro
 			cfg.Hidden = append(cfg.Hidden, ws[0])
 		}
 	}
+	var emb *Tensor
+	embName := embeddingTensorName(prefix)
+	for i := range tensors {
+		if tensors[i].Name != embName {
+			continue
+		}
+		if emb != nil {
+			return nil, fmt.Errorf("tensor %q appears twice", embName)
+		}
+		emb = &tensors[i]
+		width := layers[0].weight.Shape[0]
+		if s := emb.Shape; len(s) != 2 || s[0] < 2 || s[1] != width || len(emb.Data) != s[0]*s[1] {
+			return nil, fmt.Errorf("%s has shape %v, want [classes+1, %d] (at least 2 rows: a class and \"no label\")", embName, s, width)
+		}
+		cfg.Classes = emb.Shape[0] - 1
+	}
 	m, err := New(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("state dict: %w", err)
+	}
+	if emb != nil {
+		for i, v := range emb.Data {
+			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				return nil, fmt.Errorf("%s holds %v at index %d", emb.Name, v, i)
+			}
+		}
+		copy(m.emb.w, emb.Data)
 	}
 	for l, L := range layers {
 		for _, t := range []*Tensor{L.weight, L.bias} {

@@ -70,7 +70,7 @@ func (m *MLP) ForwardTangents(ws *TangentWorkspace, x, t []float32, n int, dirs 
 	case dirs != nil && len(dirs) != K*d && len(dirs) != n*K*d:
 		panic(fmt.Sprintf("nn: ForwardTangents with %d direction values, want %d or %d", len(dirs), K*d, n*K*d))
 	}
-	y = m.Forward(ws.fw, x, t, n)
+	y = m.Forward(ws.fw, x, t, nil, n)
 	xcol := 0
 	if m.TimeFirst {
 		xcol = 1

@@ -72,7 +72,7 @@ func TestForwardTangents(t *testing.T) {
 						}{{"unit", nil, d}, {"shared", shared, K}, {"per point", perPoint, K}} {
 							ws := m.NewTangentWorkspace(n, c.k)
 							y, jv := m.ForwardTangents(ws, x, ts, n, c.dirs)
-							y0 := m.Forward(m.NewWorkspace(n), x, ts, n)
+							y0 := m.Forward(m.NewWorkspace(n), x, ts, nil, n)
 							for i := range y0 {
 								if y[i] != y0[i] {
 									t.Fatalf("%s %s: output %d = %v, Forward's %v", name, c.what, i, y[i], y0[i])
@@ -192,7 +192,7 @@ func BenchmarkDivergence(b *testing.B) {
 		c0 := cpuTime()
 		ws := m.NewWorkspace(n)
 		for b.Loop() {
-			m.Forward(ws, x, ts, n)
+			m.Forward(ws, x, ts, nil, n)
 		}
 		report(b, c0)
 	})
@@ -200,7 +200,7 @@ func BenchmarkDivergence(b *testing.B) {
 		c0 := cpuTime()
 		batch := m.NewForwardBatch(n)
 		for b.Loop() {
-			batch.Forward(x, ts, n)
+			batch.Forward(x, ts, nil, n)
 		}
 		report(b, c0)
 	})

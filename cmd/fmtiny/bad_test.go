@@ -14,8 +14,10 @@ import (
 // trace of a panic, and no file created or changed.
 
 // battery is one hostile command line. In args, {dir} is the case's own folder, which holds a
-// valid model.safetensors, the outputs out.safetensors, out.csv and out.png of an earlier run,
-// the checkpoint old.safetensors.ckpt of an interrupted one, and an empty folder sub; {bad} is
+// valid model.safetensors, a valid class-conditional cond.safetensors (labels 10, 20, 30), the
+// outputs out.safetensors, out.csv and out.png of an earlier run, the checkpoint
+// old.safetensors.ckpt of an interrupted one, CSV files of labelled points labels.csv and
+// labels-fraction.csv (whose label column holds 2.5), and an empty folder sub; {bad} is
 // testdata/bad.
 type battery struct {
 	name   string
@@ -38,6 +40,7 @@ var (
 		"info":   {"info", "M"},
 		"sample": {"sample", "-m", "M", "-n", "5", "-o", "{dir}/out.csv"},
 		"eval":   {"eval", "-m", "M", "--data", "checkerboard", "-n", "20"},
+		"reflow": {"reflow", "-m", "M", "--pairs", "40", "--steps", "2", "--batch", "8", "--quiet", "-o", "{dir}/out.safetensors"},
 	}
 )
 
@@ -82,6 +85,13 @@ func flagCases() []battery {
 		return append([]string{"sample", "-m", "{dir}/model.safetensors", "-o", "{dir}/out.csv"}, a...)
 	}
 	ev := func(a ...string) []string { return append([]string{"eval", "-m", "{dir}/model.safetensors"}, a...) }
+	csa := func(a ...string) []string {
+		return append([]string{"sample", "-m", "{dir}/cond.safetensors", "-n", "6", "-o", "{dir}/out.csv"}, a...)
+	}
+	ok := func(args ...string) battery { return battery{name: strings.Join(args, " "), args: args, ok: true} }
+	rf := func(a ...string) []string {
+		return append([]string{"reflow", "-m", "{dir}/model.safetensors", "--pairs", "40", "--steps", "2", "--batch", "8", "--quiet", "-o", "{dir}/out.safetensors"}, a...)
+	}
 	pl := func(a ...string) []string {
 		return append([]string{"plot", "{bad}/csv-crlf-bom.csv", "-o", "{dir}/out.png"}, a...)
 	}
@@ -132,6 +142,60 @@ func flagCases() []battery {
 		usage("--resume with --restart: give one or the other", tr("--resume", "--restart")...),
 		usage("{dir}/old.safetensors.ckpt holds an earlier run: add --resume to continue it, or --restart to start over (moving it to {dir}/old.safetensors.ckpt.old)",
 			"train", "--steps", "3", "-o", "{dir}/old.safetensors"),
+
+		// Labels and guidance.
+		usage("--cond-drop 1: must be in [0, 1)", tr("--data", "8gaussians", "--conditional", "--cond-drop", "1")...),
+		usage("--cond-drop -0.1: must be in [0, 1)", tr("--data", "8gaussians", "--conditional", "--cond-drop", "-0.1")...),
+		usage(`"nan" is not a finite number`, tr("--data", "8gaussians", "--conditional", "--cond-drop", "nan")...),
+		usage("--cond-drop: only with --conditional", tr("--cond-drop", "0.1")...),
+		usage("--conditional: checkerboard carries no labels", tr("--conditional")...),
+		usage("--conditional: swissroll carries no labels", tr("--data", "swissroll", "--conditional")...),
+		usage("--conditional: {dir}/out.csv has no labels; name its label column with --label-column", tr("--data", "{dir}/out.csv", "--conditional")...),
+		usage("--label-column: only for a CSV file; moons has its labels built in", tr("--data", "moons", "--label-column", "label")...),
+		failure(`{dir}/labels-fraction.csv: line 3, column 3 (label): label "2.5" is not an integer`, tr("--data", "{dir}/labels-fraction.csv", "--label-column", "label")...),
+		failure(`{dir}/labels.csv: no column named "class" for the labels: the header has "x,y,label"`, tr("--data", "{dir}/labels.csv", "--label-column", "class")...),
+		failure(`{dir}/out.csv: no column named "label"`, tr("--data", "{dir}/out.csv", "--label-column", "label")...),
+		ok(tr("--data", "{dir}/labels.csv", "--label-column", "label", "--steps", "3", "--hidden", "4", "--layers", "1", "--batch", "8", "--quiet")...),
+		failure("--label 3: {dir}/model.safetensors was trained without labels (train it with --conditional)", sa("--label", "3")...),
+		failure("--label all: {dir}/model.safetensors was trained without labels", sa("--label", "all")...),
+		failure("--guidance 1: {dir}/model.safetensors is not class-conditional (train it with --conditional)", sa("--label", "all", "--guidance", "1")...),
+		failure("--label 2: not one of the model's labels, 10, 20, 30", csa("--label", "2")...),
+		failure("--label -10: not one of the model's labels", csa("--label", "-10")...),
+		usage(`--label "cat": want a label of the training data (an integer), all or none`, csa("--label", "cat")...),
+		usage(`--label "2.5": want a label`, csa("--label", "2.5")...),
+		usage("--guidance -1: must not be negative", csa("--label", "10", "--guidance", "-1")...),
+		usage("--guidance 2: guidance needs --label (a class or all) to guide towards", csa("--guidance", "2")...),
+		usage(`"inf" is not a finite number`, csa("--label", "10", "--guidance", "inf")...),
+		ok(csa("--label", "20", "--guidance", "1")...),
+		ok(csa("--label", "all", "--guidance", "4", "--solver", "dopri5")...),
+		ok(sa("--label", "none")...),
+
+		// Reflow.
+		usage("--pairs 0: must be at least 1", rf("--pairs", "0")...),
+		usage("--rounds -1: must not be negative", rf("--rounds", "-1")...),
+		usage("--rounds 0 without --distill: nothing to do", rf("--rounds", "0")...),
+		usage("--steps 0: must be at least 1", rf("--steps", "0")...),
+		usage("--distill-steps -3: must be at least 1", rf("--distill", "--distill-steps", "-3")...),
+		usage("--rtol 0: must be positive", rf("--rtol", "0")...),
+		usage("--atol -1: must not be negative", rf("--atol", "-1")...),
+		usage("--guidance -1: must not be negative", rf("--guidance", "-1")...),
+		usage("--cond-drop 1: must be in [0, 1)", rf("--cond-drop", "1")...),
+		usage("--batch 0: must be at least 1", rf("--batch", "0")...),
+		usage("--lr 0: must be positive", rf("--lr", "0")...),
+		usage("--ema 1: must be in [0, 1)", rf("--ema", "1")...),
+		usage("--threads -1: must not be negative", rf("--threads", "-1")...),
+		usage("--checkpoint-every -1: must not be negative", rf("--checkpoint-every", "-1")...),
+		usage(`invalid value "many" for flag -rounds`, rf("--rounds", "many")...),
+		usage(`unexpected argument "extra"`, rf("extra")...),
+		failure("--guidance 1: {dir}/model.safetensors is not class-conditional", rf("--guidance", "1")...),
+		failure("--cond-drop 0.5: {dir}/model.safetensors is not class-conditional", rf("--cond-drop", "0.5")...),
+		failure("resume: no checkpoint {dir}/out.safetensors.ckpt", rf("--resume")...),
+		usage("-o {dir}/model.safetensors: that is the input {dir}/model.safetensors", "reflow", "-m", "{dir}/model.safetensors", "-o", "{dir}/model.safetensors"),
+		failure("{dir}/sub: is a directory", rf("-o", "{dir}/sub")...),
+		failure("the folder {dir}/missing does not exist", rf("-o", "{dir}/missing/s.safetensors")...),
+		failure("no such file or directory", "reflow", "-m", "{dir}/missing.safetensors", "-o", "{dir}/out.safetensors"),
+		ok(rf("--distill", "--distill-steps", "2")...),
+		ok(append(rf("--guidance", "1", "--distill", "--distill-steps", "2"), "-m", "{dir}/cond.safetensors")...),
 
 		usage(`unknown method "rk45"`, sa("--solver", "rk45")...),
 		usage("--steps 0: must be at least 1", sa("--steps", "0")...),
@@ -254,11 +318,18 @@ func flagCases() []battery {
 func setupCaseDir(t testing.TB, good []byte) string {
 	t.Helper()
 	dir := t.TempDir()
+	var cond bytes.Buffer
+	if _, err := condModel().WriteTo(&cond); err != nil {
+		t.Fatal(err)
+	}
 	for name, data := range map[string][]byte{
-		"model.safetensors": good,
-		"out.safetensors":   good,
-		"out.csv":           []byte("x,y\n1,2\n3,4\n"),
-		"out.png":           []byte("the picture of an earlier run"),
+		"model.safetensors":   good,
+		"cond.safetensors":    cond.Bytes(),
+		"out.safetensors":     good,
+		"out.csv":             []byte("x,y\n1,2\n3,4\n"),
+		"out.png":             []byte("the picture of an earlier run"),
+		"labels.csv":          []byte("x,y,label\n0,0,1\n1,1,2\n2,0,1\n"),
+		"labels-fraction.csv": []byte("x,y,label\n0,0,1\n1,1,2.5\n"),
 		// The checkpoint of an interrupted run, which train must not destroy.
 		"old.safetensors.ckpt": []byte("the checkpoint of an earlier run"),
 	} {

@@ -60,6 +60,21 @@ func goodModel() *fm.Model {
 	}
 }
 
+// condModel is a valid class-conditional model: the good model's layers with a label embedding
+// of 3 classes whose labels in the data were 10, 20 and 30.
+func condModel() *fm.Model {
+	net, err := nn.New(nn.Config{In: 3, Hidden: []int{8, 8}, Out: 2, Act: nn.SiLU, Classes: 3})
+	if err != nil {
+		panic(err)
+	}
+	for i := range net.Params {
+		net.Params[i] = float32((i*37)%29-14) / 64
+	}
+	m := goodModel()
+	m.Net, m.LabelValues = &fm.MLPNetwork{MLP: net}, []int64{10, 20, 30}
+	return m
+}
+
 // safetensors lays out a file: the header's length (8 bytes, little-endian), the header, the data.
 func safetensors(header string, data []byte) []byte {
 	out := binary.LittleEndian.AppendUint64(nil, uint64(len(header)))

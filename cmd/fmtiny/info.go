@@ -67,6 +67,9 @@ func runInfo(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(tw, "network\tMLP %s (%d Linear layers)\n", strings.Join(widths, " -> "), len(net.Hidden)+1)
 	fmt.Fprintf(tw, "activation\t%s\n", net.Act)
 	fmt.Fprintf(tw, "time input\t%s\n", time)
+	if k := m.NumClasses(); k > 0 {
+		fmt.Fprintf(tw, "labels\t%d classes (%s), an embedding added to the first layer; sample --label, --guidance\n", k, describeLabels(m))
+	}
 	fmt.Fprintf(tw, "parameters\t%d\n", net.NumParams())
 	fmt.Fprintf(tw, "path\t%s, integrated on [0, %g]\n", m.Path.Name(), m.Path.TEnd)
 	if m.Data != "" {

@@ -5,6 +5,7 @@
 //	fmtiny sample  [-m model.safetensors] [-n 1000] [--solver midpoint] [--steps 20] ... > points.csv
 //	fmtiny plot    points.csv [more.csv ...] -o picture.png
 //	fmtiny eval    -m model.safetensors [--data checkerboard] [-n 10000]
+//	fmtiny reflow  -m model.safetensors [--rounds 1] [--distill] ... [-o student.safetensors]
 //	fmtiny info    model.safetensors
 //
 // Data go to stdout; progress, warnings and errors to stderr. An error is one line,
@@ -37,6 +38,7 @@ var commands = []command{
 	{"sample", "draw points by integrating a model's field (CSV to stdout)", runSample},
 	{"plot", "draw samples, snapshots or trajectories from CSV files as a PNG", runPlot},
 	{"eval", "measure a model's samples against fresh data", runEval},
+	{"reflow", "straighten a model's flow for few-step sampling (rectified flow, distillation)", runReflow},
 	{"info", "describe a model file", runInfo},
 	{"version", "print fmtiny's version", runVersion},
 }
@@ -82,7 +84,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 func dispatch(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usagef("no command: want train, sample, plot, eval, info or version (see fmtiny --help)")
+		return usagef("no command: want train, sample, plot, eval, reflow, info or version (see fmtiny --help)")
 	}
 	name := args[0]
 	switch name {
@@ -97,7 +99,7 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 			return c.run(args[1:], stdout, stderr)
 		}
 	}
-	return usagef("unknown command %q: want train, sample, plot, eval, info or version (see fmtiny --help)", name)
+	return usagef("unknown command %q: want train, sample, plot, eval, reflow, info or version (see fmtiny --help)", name)
 }
 
 func mainUsage(w io.Writer) {

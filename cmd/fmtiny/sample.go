@@ -6,6 +6,7 @@ import (
 	"github.com/fmtiny/fmtiny/fm/fileio"
 	"io"
 	"strconv"
+	"strings"
 
 	"github.com/fmtiny/fmtiny/fm"
 	"github.com/fmtiny/fmtiny/mat"
@@ -26,12 +27,22 @@ instead (one point a row; then neither -n nor --seed applies).
 A flag that does not apply (--steps with dopri5, --rtol with a fixed-step solver, --act, --time
 or --path for a file with fmtiny's metadata) is an error, as in every command.
 
+A class-conditional model (train --conditional) samples the class --label L (a label of its
+training data), or with --label all the points split evenly among its classes, in order; the
+CSV then has a column label after any t,id columns (label,x,y or t,id,label,x,y). --label none,
+the default, samples its unconditional field, without the column. --guidance W >= 0 applies
+classifier-free guidance, v = (1 + W) u(x, t, L) - W u(x, t, none), both terms in one network
+pass over twice the points (so each step costs about twice as much); W = 0 is plain conditional
+sampling.
+
 Examples:
   fmtiny sample > points.csv
   fmtiny sample -n 10000 --solver dopri5 --rtol 1e-5 --atol 1e-5 > points.csv
   fmtiny sample --at 0.1,0.5,0.7,0.9,0.95,0.97,1 > snapshots.csv
   fmtiny sample -n 200 --trajectory --steps 100 > paths.csv
-  fmtiny sample -m torch.safetensors --act relu --time first --x0 noise.csv`
+  fmtiny sample -m torch.safetensors --act relu --time first --x0 noise.csv
+  fmtiny sample -m cond.safetensors --label 3 --guidance 1 > mode3.csv
+  fmtiny sample -m cond.safetensors --label all -n 8000 > classes.csv`
 
 func runSample(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("sample", "[flags] > points.csv", sampleAbout)
@@ -48,6 +59,8 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 	x0 := fs.String("x0", "", "CSV file of initial points (instead of noise from --seed)")
 	var cf csvFlags
 	cf.register(fs, "--x0", "")
+	label := fs.String("label", "none", "conditional models: the class to sample (a label of the training data), all (every class, the points split evenly) or none (the unconditional field)")
+	guidance := fs.finite("guidance", 0, "classifier-free guidance weight W >= 0 towards --label: (1 + W) u(x, t, label) - W u(x, t, none)")
 	threads := fs.Int("threads", 0, "threads (0: all cores)")
 	out := fs.String("o", "", "write the CSV to this file instead of stdout")
 	var mf modelFlags
@@ -80,6 +93,14 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 		return threadsError(*threads)
 	case *trajectory && len(at) > 0:
 		return usagef("--at with --trajectory: give one or the other")
+	case *guidance < 0:
+		return usagef("--guidance %v: must not be negative", *guidance)
+	case *guidance > 0 && *label == "none":
+		return usagef("--guidance %v: guidance needs --label (a class or all) to guide towards", *guidance)
+	}
+	labelValue, err := parseLabelFlag(*label)
+	if err != nil {
+		return err
 	}
 	seen := make(map[float32]float64, len(at))
 	for _, t := range at {
@@ -126,6 +147,12 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", *model, err)
 	}
+	if opt.Guidance = *guidance; opt.Guidance > 0 && m.NumClasses() == 0 {
+		return fmt.Errorf("--guidance %v: %s is not class-conditional (train it with --conditional)", opt.Guidance, *model)
+	}
+	if opt.Labels, err = sampleLabels(m, *model, *label, labelValue, opt.N); err != nil {
+		return err
+	}
 	res, err := m.Sample(opt)
 	if err != nil {
 		return err
@@ -133,7 +160,14 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 	if method == ode.Dopri5 {
 		fmt.Fprintf(stderr, "fmtiny: dopri5: %d field evaluations, %d steps accepted, %d rejected\n", res.Stats.NFE, res.Stats.Accepted, res.Stats.Rejected)
 	}
-	write := func(w io.Writer) error { return writePoints(w, names, res, opt.N) }
+	var labels []string // the label column's value of each point, if it has one
+	if opt.Labels != nil {
+		labels = make([]string, opt.N)
+		for i := range labels {
+			labels[i] = strconv.FormatInt(m.LabelValue(int(opt.Labels[min(i, len(opt.Labels)-1)])), 10)
+		}
+	}
+	write := func(w io.Writer) error { return writePoints(w, names, res, opt.N, labels) }
 	if *out != "" {
 		return fileio.WriteAtomic(*out, write)
 	}
@@ -146,24 +180,49 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 }
 
 // writePoints writes the final points under a header of the columns' names, or with snapshots
-// the rows t,id,x,y,... for every recorded time.
-func writePoints(w io.Writer, names []string, res *fm.SampleResult, n int) error {
-	if res.Snapshots == nil {
+// the rows t,id,x,y,... for every recorded time; with labels (one per point), a label column
+// after any t,id.
+func writePoints(w io.Writer, names []string, res *fm.SampleResult, n int, labels []string) error {
+	if res.Snapshots == nil && labels == nil {
 		return fm.WriteCSV(w, names, res.X)
 	}
 	d := len(names)
 	bw := bufio.NewWriterSize(w, 64<<10)
-	bw.WriteString(fm.CSVHeader(append([]string{"t", "id"}, names...)))
+	var header []string
+	if res.Snapshots != nil {
+		header = append(header, "t", "id")
+	}
+	if labels != nil {
+		header = append(header, "label")
+	}
+	bw.WriteString(fm.CSVHeader(append(header, names...)))
 	bw.WriteByte('\n')
+	snapshots := res.Snapshots
+	if snapshots == nil {
+		snapshots = []fm.Snapshot{{X: res.X}}
+	}
 	var line []byte
-	for _, s := range res.Snapshots {
-		tt := strconv.AppendFloat(nil, float64(s.T), 'g', -1, 32)
+	for _, s := range snapshots {
+		var tt []byte
+		if res.Snapshots != nil {
+			tt = strconv.AppendFloat(nil, float64(s.T), 'g', -1, 32)
+		}
 		for i := 0; i < n; i++ {
-			line = append(line[:0], tt...)
-			line = append(line, ',')
-			line = strconv.AppendInt(line, int64(i), 10)
-			for _, v := range s.X[i*d : i*d+d] {
+			line = line[:0]
+			if tt != nil {
+				line = append(line, tt...)
 				line = append(line, ',')
+				line = strconv.AppendInt(line, int64(i), 10)
+				line = append(line, ',')
+			}
+			if labels != nil {
+				line = append(line, labels[i]...)
+				line = append(line, ',')
+			}
+			for j, v := range s.X[i*d : i*d+d] {
+				if j > 0 {
+					line = append(line, ',')
+				}
 				line = strconv.AppendFloat(line, float64(v), 'g', -1, 32)
 			}
 			line = append(line, '\n')
@@ -173,4 +232,48 @@ func writePoints(w io.Writer, names []string, res *fm.SampleResult, n int) error
 		}
 	}
 	return bw.Flush()
+}
+
+// parseLabelFlag reads --label: none, all, or an integer (returned).
+func parseLabelFlag(s string) (int64, error) {
+	switch s {
+	case "none", "all":
+		return 0, nil
+	}
+	v, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+	if err != nil {
+		return 0, usagef("--label %q: want a label of the training data (an integer), all or none", s)
+	}
+	return v, nil
+}
+
+// sampleLabels turns --label into the classes of n points of model m: nil for none, one per
+// point for all, one for all the points for a label.
+func sampleLabels(m *fm.Model, file, flag string, value int64, n int) ([]int32, error) {
+	k := m.NumClasses()
+	switch {
+	case flag == "none":
+		return nil, nil
+	case k == 0:
+		return nil, fmt.Errorf("--label %s: %s was trained without labels (train it with --conditional)", flag, file)
+	case flag == "all":
+		return fm.BalancedLabels(n, k), nil
+	}
+	c, ok := m.LabelOf(value)
+	if !ok {
+		return nil, fmt.Errorf("--label %d: not one of the model's labels, %s", value, describeLabels(m))
+	}
+	return []int32{int32(c)}, nil
+}
+
+// describeLabels lists a conditional model's labels: "0 to 7", or its data's values.
+func describeLabels(m *fm.Model) string {
+	if m.LabelValues == nil {
+		return fmt.Sprintf("0 to %d", m.NumClasses()-1)
+	}
+	s := make([]string, len(m.LabelValues))
+	for i, v := range m.LabelValues {
+		s[i] = strconv.FormatInt(v, 10)
+	}
+	return strings.Join(s, ", ")
 }

@@ -28,6 +28,13 @@ may hold text. The model records the file's absolute path and the columns' names
 the file from any folder, and samples are written under those names.
 
 The defaults train the checkerboard with the conditional OT path in about a minute on two cores.
+
+--conditional trains a class-conditional field u(x, t, label) on the data's labels: the mode of
+8gaussians (0-7), the moon of moons and the circle of circles (0 outer, 1 inner), the labels
+file of mnist:DIR, or a CSV file's integer column named by --label-column (which implies
+--conditional; values other than 0..K-1 are numbered in increasing order and the model file
+keeps them). Each point's label is dropped with probability --cond-drop, so that the model also
+learns the unconditional field that sample --guidance needs.
 A checkpoint (the -o file with .ckpt appended) is written every --checkpoint-every steps and when
 the run is interrupted (Ctrl-C, SIGTERM); the same command with --resume continues it, and ends
 with the same model, bit for bit, as an uninterrupted run. While a checkpoint is there, train
@@ -39,6 +46,8 @@ Examples:
   fmtiny train --data moons --path vp --steps 10000 -o moons-vp.safetensors
   fmtiny train --data points.csv --hidden 256 --layers 3 --ema 0.999
   fmtiny train --data measurements.csv --columns temp,pressure -o weather.safetensors
+  fmtiny train --data 8gaussians --conditional -o cond.safetensors
+  fmtiny train --data points.csv --label-column class
   fmtiny train --data moons --path vp --steps 10000 -o moons-vp.safetensors --resume`
 
 // maxLayers bounds --layers far above any MLP that trains without residual connections, and far
@@ -75,6 +84,9 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	clip := fs.finite("clip", 0, "clip the global gradient norm to this (0: off)")
 	ema := fs.finite("ema", 0, "keep an exponential moving average of the weights with this decay, e.g. 0.999, and save it (0: off)")
 	seed := fs.Uint64("seed", 1, "random seed")
+	conditional := fs.Bool("conditional", false, "train a class-conditional field on the data's labels (8gaussians, moons, circles, mnist:DIR, a CSV file with --label-column)")
+	condDrop := fs.finite("cond-drop", 0.2, "conditional: the probability of dropping a point's label, which trains the unconditional field guidance needs")
+	labelColumn := fs.String("label-column", "", "a CSV file's column of integer labels, taken out of the points (implies --conditional)")
 	threads := fs.Int("threads", 0, "threads (0: all cores)")
 	out := fs.String("o", "model.safetensors", "output model file")
 	every := fs.Int64("checkpoint-every", 1000, "write a checkpoint every N steps (0: only when interrupted)")
@@ -106,10 +118,26 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		return usagef("--checkpoint-every %d: must not be negative", *every)
 	case *resume && *restart:
 		return usagef("--resume with --restart: give one or the other")
+	case !(*condDrop >= 0 && *condDrop < 1):
+		return usagef("--cond-drop %v: must be in [0, 1)", *condDrop)
 	}
+	cfg.Conditional = *conditional || *labelColumn != ""
+	if fs.isSet("cond-drop") && !cfg.Conditional {
+		return usagef("--cond-drop: only with --conditional (or --label-column)")
+	}
+	cfg.CondDrop = float32(*condDrop)
 	csvOpt, err := cf.options()
 	if err != nil {
 		return err
+	}
+	if *labelColumn != "" {
+		if _, ok := fm.Builtin(*data); ok {
+			return usagef("--label-column: only for a CSV file; %s has its labels built in (use --conditional)", *data)
+		}
+		if _, ok := fm.IsMNIST(*data); ok {
+			return usagef("--label-column: only for a CSV file; %s reads its labels file (use --conditional)", *data)
+		}
+		csvOpt.Label = *labelColumn
 	}
 	var header []string
 	if cfg.Data, header, err = openDataset(*data, csvOpt); err != nil {
@@ -118,6 +146,12 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	table, _ := cfg.Data.(*fm.Table)
 	if f := cf.given(fs); f != "" && table == nil {
 		return usagef("--%s: --data %s is a built-in dataset, not a CSV file", f, *data)
+	}
+	if cfg.Conditional && fm.Classes(cfg.Data) == 0 {
+		if table != nil {
+			return usagef("--conditional: %s has no labels; name its label column with --label-column", cfg.Data.Name())
+		}
+		return usagef("--conditional: %s carries no labels (8gaussians, moons, circles and mnist:DIR with its labels file do)", cfg.Data.Name())
 	}
 	switch *standardize {
 	case "auto":
@@ -228,7 +262,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	if !*quiet {
 		fmt.Fprintf(stderr, "fmtiny: training %s on %s with the %s path: %d parameters, batch %d, %d steps, kernels %s, %d threads\n",
-			describeNet(cfg), cfg.Data.Name(), cfg.Path.Name(), tr.Model().Net.NumParams(), cfg.Batch, cfg.Steps, mat.Impl(), mat.Threads())
+			describeNet(cfg), describeData(cfg), cfg.Path.Name(), tr.Model().Net.NumParams(), cfg.Batch, cfg.Steps, mat.Impl(), mat.Threads())
 	}
 	lastCkpt := tr.Step
 	for tr.Step < cfg.Steps {
@@ -286,6 +320,14 @@ func describeNet(c fm.TrainConfig) string {
 		w = fmt.Sprintf("%dx%d hidden", len(c.Hidden), c.Hidden[0])
 	}
 	return fmt.Sprintf("an MLP (%s, %s, t %s)", w, c.Act, map[bool]string{true: "first", false: "last"}[c.TimeFirst])
+}
+
+// describeData names the training data, and for a conditional run its labels.
+func describeData(c fm.TrainConfig) string {
+	if !c.Conditional {
+		return c.Data.Name()
+	}
+	return fmt.Sprintf("%s conditional on its %d classes (labels dropped with probability %g)", c.Data.Name(), fm.Classes(c.Data), c.CondDrop)
 }
 
 // openDataset takes a built-in dataset's name, mnist:DIR (the training split of the

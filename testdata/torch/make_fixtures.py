@@ -34,8 +34,18 @@ and fmtiny_outputs.safetensors, fmtiny's forward pass and samples on it. Remake 
         -o testdata/torch/fmtiny_model.safetensors
     go test ./fm -run TestFmtinyModelOutputs -fmtiny.golden
 
-then run this script (with --check-only to skip remaking the torch fixtures): it loads the model with the README's few lines (safetensors and an
-nn.Sequential) and asserts that torch gives fmtiny's outputs.
+and the class-conditional one, fmtiny_cond_model.safetensors and fmtiny_cond_outputs.safetensors
+(its forward pass on rows of every label and of "no label", and guided, unguided and
+unconditional samples), with
+
+    go run ./cmd/fmtiny train --data 8gaussians --conditional --hidden 16 --layers 2 --batch 256 \
+        --steps 500 --seed 3 --standardize true --checkpoint-every 0 \
+        -o testdata/torch/fmtiny_cond_model.safetensors
+    go test ./fm -run TestFmtinyCondModelOutputs -fmtiny.golden
+
+then run this script (with --check-only to skip remaking the torch fixtures): it loads both models
+with the README's few lines (safetensors, an nn.Sequential and, for the conditional one, an
+nn.Embedding) and asserts that torch gives fmtiny's outputs.
 
 The safetensors package may be absent (Debian does not package it), so small stand-ins below write
 and read the format as the reference does: an 8-byte little-endian header length, compact JSON
@@ -304,28 +314,39 @@ def make_fixtures():
 # From fmtiny to PyTorch
 # ---------------------------------------------------------------------------------------------
 def load_fmtiny(path):
-    """The README's lines, word for word: an fmtiny model file as a torch nn.Sequential, the
-    statistics that map the data's units to the network's, and its velocity field."""
+    """The README's lines, word for word: an fmtiny model file as a torch nn.Sequential (and a
+    label embedding beside it for a class-conditional model), the statistics that map the data's
+    units to the network's, and its velocity field, guided or not."""
     with safe_open(path, framework="pt") as f:
         meta, sd = f.metadata(), {k: f.get_tensor(k) for k in f.keys()}
     act = {"silu": nn.SiLU, "relu": nn.ReLU, "gelu": lambda: nn.GELU(approximate="tanh"),
            "elu": nn.ELU, "tanh": nn.Tanh, "selu": nn.SELU}[meta["activation"]]
-    n = len(sd) // 2  # Linear layers main.0, main.2, ..., with the activation between them
+    n = sum(k.startswith("main.") and k.endswith(".weight") for k in sd)  # Linear layers main.0, main.2, ...
     layers = []
     for i in range(n):
         out_features, in_features = sd[f"main.{2 * i}.weight"].shape
         layers += [nn.Linear(in_features, out_features)] + ([act()] if i < n - 1 else [])
     model = nn.Module()
     model.main = nn.Sequential(*layers)
+    classes = int(meta.get("label.classes", 0))  # a class-conditional model: labels 0..classes-1
+    if classes:  # its row `classes` is "no label"
+        model.label_emb = nn.Embedding(classes + 1, sd["label_emb.weight"].shape[1])
     model.load_state_dict(sd)
     mean, std = (torch.tensor([float(v) for v in meta[k].split(",")]) for k in ("data.mean", "data.std"))
 
-    def velocity(x, t):  # x in the network's units, (x - mean) / std; t a number or one per row
+    def velocity(x, t, y=None):  # x in the network's units, (x - mean) / std; t a number or one per row
         t = torch.as_tensor(t, dtype=x.dtype).reshape(-1, 1).expand(x.shape[0], 1)
-        return model.main(torch.cat([x, t], 1) if meta["time"] == "last" else torch.cat([t, x], 1))
-    # Sampling: integrate velocity from x0 ~ N(0, I) at t = 0 to t = float(meta["path.t_end"]),
-    # then x * std + mean is in the data's units.
-    return velocity, mean, std, meta
+        inp = torch.cat([x, t], 1) if meta["time"] == "last" else torch.cat([t, x], 1)
+        if not classes:
+            return model.main(inp)
+        y = torch.as_tensor(classes if y is None else y).reshape(-1).expand(x.shape[0])  # y None: no label
+        return model.main[1:](model.main[0](inp) + model.label_emb(y))
+
+    def guided(x, t, y, w):  # classifier-free guidance, as fmtiny sample --label y --guidance w
+        return (1 + w) * velocity(x, t, y) - w * velocity(x, t)
+    # Sampling: integrate velocity (or guided) from x0 ~ N(0, I) at t = 0 to
+    # t = float(meta["path.t_end"]), then x * std + mean is in the data's units.
+    return velocity, guided, mean, std, meta
 
 
 def check_fmtiny_model():
@@ -334,7 +355,7 @@ def check_fmtiny_model():
     if not (os.path.exists(model_path) and os.path.exists(out_path)):
         print("no %s or %s: make them as the docstring says" % (model_path, out_path), file=sys.stderr)
         return False
-    field, mean, std, meta = load_fmtiny(model_path)
+    field, _, mean, std, meta = load_fmtiny(model_path)
     t_end = float(meta["path.t_end"])
     want = load_file(out_path)
     ok = True
@@ -355,8 +376,42 @@ def check_fmtiny_model():
     return ok
 
 
+def check_fmtiny_cond_model():
+    """The same for the class-conditional model: the forward pass on rows of every label and of
+    none, and 20-step samples from x0 with the points split evenly among the classes: guided
+    (midpoint), unguided (euler), and unconditional (midpoint)."""
+    model_path = os.path.join(HERE, "fmtiny_cond_model.safetensors")
+    out_path = os.path.join(HERE, "fmtiny_cond_outputs.safetensors")
+    if not (os.path.exists(model_path) and os.path.exists(out_path)):
+        print("no %s or %s: make them as the docstring says" % (model_path, out_path), file=sys.stderr)
+        return False
+    velocity, guided, mean, std, meta = load_fmtiny(model_path)
+    assert float(meta["path.t_end"]) == 1.0, "this loop's grid is on [0, 1]"
+    classes = int(meta["label.classes"])
+    with safe_open(out_path, framework="pt") as f:
+        w = float(f.metadata()["guidance"])
+        want = {k: f.get_tensor(k) for k in f.keys()}
+    ok = True
+    with torch.no_grad():
+        y = velocity(want["x"], want["t"], want["labels"].long())
+    err = (y - want["y"]).abs().max() / want["y"].abs().max()
+    print("fmtiny -> torch, conditional: forward on %d inputs of every label and none, relative %.3g" % (y.shape[0], err))
+    ok &= bool(err <= 1e-5)
+    n = want["x0"].shape[0]
+    labels = torch.arange(n) * classes // n  # the points split evenly among the classes, in order
+    for name, field, solver in (("guided", lambda x, t: guided(x, t, labels, w), "midpoint"),
+                                ("conditional", lambda x, t: velocity(x, t, labels), "euler"),
+                                ("unconditional", velocity, "midpoint")):
+        s = integrate(field, want["x0"], STEPS, solver) * std + mean
+        diff = (s - want[name]).abs().max()
+        print("fmtiny -> torch, conditional: %s (%s, %d steps) on %d points, largest |torch - fmtiny| = %.3g (|x| <= %.3g)" % (
+            name, solver, STEPS, n, diff, want[name].abs().max()))
+        ok &= bool(diff <= 1e-4)
+    return ok
+
+
 if __name__ == "__main__":
     if "--check-only" not in sys.argv:
         make_fixtures()
-    if not check_fmtiny_model():
+    if not (check_fmtiny_model() & check_fmtiny_cond_model()):
         sys.exit("fmtiny -> torch: FAILED or not checked")
