@@ -235,7 +235,7 @@ func TestConditionalModelFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	tb.Source = "points.csv"
-	tr := smallTrainer(t, func(c *TrainConfig) { c.Data = tb; c.Conditional = true; c.Standardize = true })
+	tr := smallTrainer(t, func(c *TrainConfig) { c.Data = tb; c.Conditional = true; c.Standardize = StandardizeAlways })
 	trainSteps(t, tr, 3)
 	m := tr.Model()
 	var buf bytes.Buffer

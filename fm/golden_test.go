@@ -80,7 +80,7 @@ func TestUnconditionalTrainingUnchanged(t *testing.T) {
 			for _, name := range []string{"8gaussians", "moons", "circles"} {
 				c := DefaultTrainConfig()
 				c.Data, _ = Builtin(name)
-				c.Hidden, c.Batch, c.Standardize, c.EMA = []int{32, 32}, 200, true, 0.9
+				c.Hidden, c.Batch, c.Standardize, c.EMA = []int{32, 32}, 200, StandardizeAlways, 0.9
 				configs = append(configs, c)
 			}
 			for _, c := range configs {

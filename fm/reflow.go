@@ -143,7 +143,7 @@ func (c ReflowConfig) stageConfig(s int, teacher *Model, pairs *Pairs) (TrainCon
 		return TrainConfig{}, fmt.Errorf("reflow takes an MLP teacher")
 	}
 	t := c.Train
-	t.Data, t.Standardize, t.Path = nil, false, NewPath(CondOT)
+	t.Data, t.Standardize, t.Path = nil, StandardizeNever, NewPath(CondOT)
 	t.Arch, t.Hidden, t.Act, t.TimeFirst = ArchMLP, slices.Clone(net.Hidden), net.Act, net.TimeFirst
 	t.Conditional = teacher.NumClasses() > 0
 	t.Init, t.Pairs = teacher, pairs

@@ -18,10 +18,12 @@ import (
 // and thread count, two runs produce the same model bit for bit.
 type TrainConfig struct {
 	Data Dataset
-	// Standardize trains on (x - mean)/std per column; samples come back in data units. It
-	// suits data of unknown scale (CSV files); the built-in datasets are already at the scale
-	// of the reference implementations, and train better there (see DefaultTrainConfig).
-	Standardize bool
+	// Standardize says whether the network sees (x - mean)/std per column; samples come back
+	// in the data's units either way. The default, StandardizeAuto, standardises tables of
+	// numbers (CSV files, whose scale is unknown) and leaves the built-in datasets as they are
+	// (they are at the scale of the reference implementations, and train better there; see
+	// DefaultTrainConfig). Images always take their fixed normalisation.
+	Standardize Standardization
 	Path        Path
 
 	// Arch is the network: ArchMLP (the default for vectors) or ArchUNet (for images; its
@@ -90,6 +92,8 @@ func (c TrainConfig) Validate() error {
 	switch {
 	case c.Data == nil && c.Pairs == nil:
 		return fmt.Errorf("no training data")
+	case c.Standardize < StandardizeAuto || c.Standardize > StandardizeNever:
+		return fmt.Errorf("standardisation %d: want StandardizeAuto, StandardizeAlways or StandardizeNever", c.Standardize)
 	case c.Pairs != nil && c.Init == nil:
 		return fmt.Errorf("training on pairs needs the model they came from to start from (Init)")
 	case c.Pairs != nil && c.Pairs.Len() == 0:
@@ -127,6 +131,28 @@ func (c TrainConfig) Validate() error {
 	}
 	_, err := c.network(false)
 	return err
+}
+
+// Standardization is whether training standardises the data: StandardizeAuto (tables yes,
+// built-in datasets no), StandardizeAlways or StandardizeNever.
+type Standardization int
+
+const (
+	StandardizeAuto Standardization = iota
+	StandardizeAlways
+	StandardizeNever
+)
+
+// standardized resolves c.Standardize for c's data.
+func (c TrainConfig) standardized() bool {
+	switch c.Standardize {
+	case StandardizeAlways:
+		return true
+	case StandardizeNever:
+		return false
+	}
+	_, table := c.Data.(*Table)
+	return table
 }
 
 // The architectures a TrainConfig may name.
@@ -225,7 +251,7 @@ func (c TrainConfig) record() map[string]string {
 		hidden[i] = strconv.Itoa(h)
 	}
 	r := map[string]string{
-		"train.data": c.dataName(), "train.standardize": strconv.FormatBool(c.Standardize),
+		"train.data": c.dataName(), "train.standardize": strconv.FormatBool(c.standardized()),
 		"train.path": c.Path.Name(), "train.hidden": strings.Join(hidden, ","),
 		"train.activation": c.Act.String(), "train.time": timeName(c.TimeFirst),
 		"train.batch": strconv.Itoa(c.Batch), "train.lr": f32(c.LR), "train.schedule": c.Schedule,
@@ -345,7 +371,7 @@ func dataStats(c TrainConfig) (Stats, error) {
 		return im.Stats(), nil // images always take the seed's normalisation
 	}
 	d := c.Data.Dim()
-	if !c.Standardize {
+	if !c.standardized() {
 		return Identity(d), nil
 	}
 	if t, ok := c.Data.(*Table); ok {

@@ -155,9 +155,11 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	switch *standardize {
 	case "auto":
-		cfg.Standardize = table != nil
-	case "true", "false":
-		cfg.Standardize = *standardize == "true"
+		cfg.Standardize = fm.StandardizeAuto
+	case "true":
+		cfg.Standardize = fm.StandardizeAlways
+	case "false":
+		cfg.Standardize = fm.StandardizeNever
 	default:
 		return usagef("--standardize %q: want true, false or auto", *standardize)
 	}
