@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -59,6 +61,54 @@ type kindError struct {
 
 func (e *kindError) Error() string { return e.msg }
 func (e *kindError) Unwrap() error { return e.kind }
+
+// ParseDelimiter reads a delimiter as a user writes it: one of , ; | or tab (also \t or the tab
+// character itself).
+func ParseDelimiter(s string) (byte, error) {
+	switch s {
+	case "tab", `\t`, "\t":
+		return '\t', nil
+	case ",", ";", "|":
+		return s[0], nil
+	}
+	return 0, fmt.Errorf("delimiter %q: want , ; | or tab", s)
+}
+
+// delimiterFlag writes a delimiter as ParseDelimiter reads it.
+func delimiterFlag(d byte) string {
+	if d == '\t' {
+		return "tab"
+	}
+	return string(d)
+}
+
+// ReadCSVFile reads the table of numbers in the file at path with opt (see ReadCSVWith). The
+// table's Source is the file's absolute path, which a model trained on it records, so that the
+// file is found again from any folder. A directory or a device is refused, and errors name
+// the file.
+func ReadCSVFile(path string, opt CSVOptions) (*Table, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil {
+		return nil, err
+	} else if st.IsDir() {
+		return nil, fmt.Errorf("%s: is a directory", path)
+	} else if !st.Mode().IsRegular() && st.Mode()&os.ModeNamedPipe == 0 {
+		return nil, fmt.Errorf("%s: is not a regular file", path)
+	}
+	_, t, err := ReadCSVWith(f, opt)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	t.Source = path
+	if abs, err := filepath.Abs(path); err == nil {
+		t.Source = abs
+	}
+	return t, nil
+}
 
 // ReadCSV reads a table of numbers with the default CSVOptions: every column, the delimiter
 // detected. See ReadCSVWith.
@@ -186,6 +236,7 @@ func ReadCSVWith(r io.Reader, opt CSVOptions) (header []string, t *Table, err er
 			return nil, nil, err
 		}
 	}
+	t.Columns, t.Read = header, opt
 	switch rows := len(t.X) / max(t.D, 1); {
 	case line == 0:
 		return nil, nil, errors.New("the file is empty")

@@ -227,6 +227,11 @@ type Table struct {
 	D      int       // values per row
 	X      []float32 // the rows, row-major
 
+	// Columns names the D columns (a CSV file's header, its label column left out), or is nil
+	// when they have no names; Read is how the file was read, so that it can be read again.
+	Columns []string
+	Read    CSVOptions
+
 	// A table read with a label column (CSVOptions.Label) has a label per row in 0..Classes-1;
 	// LabelValues, when the file's values were not 0..Classes-1 themselves, holds the file's
 	// value of each class (sorted), and LabelColumn names the column.

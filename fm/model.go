@@ -27,8 +27,14 @@ type Model struct {
 	// Shape is an image's channels, height and width when the points are images (their
 	// Dim() values are the pixels, channel by channel, row by row), and nil for vectors.
 	Shape []int
-	Steps int64 // training steps taken
-	Seed  uint64
+	// Columns names the Dim() columns of a model trained on a CSV file with a header, which its
+	// samples are written under; nil otherwise (ColumnNames gives the default names).
+	Columns []string
+	// DataOptions is how the training CSV file was read (its delimiter, chosen columns and
+	// label column), so that eval reads the same columns of it again.
+	DataOptions CSVOptions
+	Steps       int64 // training steps taken
+	Seed        uint64
 	// LabelValues, for a conditional model trained on a CSV file's label column whose values
 	// were not 0..NumClasses()-1, holds the file's value of each class; nil otherwise.
 	LabelValues []int64
@@ -46,6 +52,15 @@ func (m *Model) Dim() int { return m.Net.Dim() }
 // NumClasses is the number of labels a class-conditional model takes, 0 for an unconditional
 // one.
 func (m *Model) NumClasses() int { return m.Net.NumClasses() }
+
+// ColumnNames returns the names of the model's columns: those of the CSV file it was trained
+// on, or x,y (2D) and x0,x1,... otherwise.
+func (m *Model) ColumnNames() []string {
+	if m.Columns != nil {
+		return m.Columns
+	}
+	return ColumnNames(m.Dim())
+}
 
 // MLP returns the model's network if it is an MLP, and nil otherwise.
 func (m *Model) MLP() *nn.MLP {
@@ -70,6 +85,9 @@ const (
 	keyTEnd      = "path.t_end"
 	keyMean      = "data.mean"
 	keyShape     = "data.shape"
+	keyColumns   = "data.columns"
+	keySelect    = "data.select"
+	keyDelimiter = "data.delimiter"
 	keyStd       = "data.std"
 	keyData      = "data"
 	keySteps     = "train.steps"
@@ -98,6 +116,15 @@ func (m *Model) Metadata() map[string]string {
 	meta[keyStd] = statValues(m.Stats.Std, m.Shape)
 	if m.Shape != nil {
 		meta[keyShape] = joinInts(m.Shape)
+	}
+	if m.Columns != nil {
+		meta[keyColumns] = CSVHeader(m.Columns)
+	}
+	if o := m.DataOptions; o.Columns != nil {
+		meta[keySelect] = CSVHeader(o.Columns)
+	}
+	if d := m.DataOptions.Delimiter; d != 0 {
+		meta[keyDelimiter] = delimiterFlag(d)
 	}
 	meta[keyData] = m.Data
 	meta[keySteps] = strconv.FormatInt(m.Steps, 10)
@@ -289,6 +316,25 @@ func ParseModel(data []byte, opt LoadOptions) (*Model, error) {
 			return nil, err
 		}
 	}
+	if v, ok := meta[keyColumns]; ok {
+		if m.Columns, err = ParseCSVHeader(v); err != nil {
+			return nil, fmt.Errorf("metadata %s = %.40q: %v", keyColumns, v, err)
+		}
+		if len(m.Columns) != d {
+			return nil, fmt.Errorf("metadata %s has %d names for a model of %d dimensions", keyColumns, len(m.Columns), d)
+		}
+	}
+	if v, ok := meta[keySelect]; ok {
+		if m.DataOptions.Columns, err = ParseCSVHeader(v); err != nil || len(m.DataOptions.Columns) != d {
+			return nil, fmt.Errorf("metadata %s = %.40q: want the %d columns read", keySelect, v, d)
+		}
+	}
+	if v, ok := meta[keyDelimiter]; ok {
+		if m.DataOptions.Delimiter, err = ParseDelimiter(v); err != nil {
+			return nil, fmt.Errorf("metadata %s: %v", keyDelimiter, err)
+		}
+	}
+	m.DataOptions.Label = meta[keyTrainLabelColumn]
 	if m.Stats.Mean, err = parseFloats(meta[keyMean], d, keyMean, m.Shape != nil); err != nil {
 		return nil, err
 	}

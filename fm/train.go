@@ -496,11 +496,18 @@ func (tr *Trainer) Model() *Model {
 	if im, ok := tr.Config.Data.(*Images); ok {
 		shape = []int{im.C, im.H, im.W}
 	}
-	if t, ok := tr.Config.Data.(*Table); ok && tr.classes > 0 {
-		values = t.LabelValues
+	var columns []string
+	var read CSVOptions
+	if t, ok := tr.Config.Data.(*Table); ok {
+		if tr.classes > 0 {
+			values = t.LabelValues
+		}
+		columns = t.Columns
+		read = CSVOptions{Delimiter: t.Read.Delimiter, Columns: t.Read.Columns, Label: t.Read.Label}
 	}
 	return &Model{Net: net, Path: tr.Config.Path, Stats: tr.stats, Data: tr.Config.dataName(), Shape: shape,
-		Steps: tr.Step, Seed: tr.Config.Seed, LabelValues: values, Extra: tr.Config.record()}
+		Columns: columns, DataOptions: read, Steps: tr.Step, Seed: tr.Config.Seed, LabelValues: values,
+		Extra: tr.Config.record()}
 }
 
 // Checkpoint tensor names beside the network's main.* ones.

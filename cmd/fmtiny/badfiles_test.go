@@ -245,9 +245,9 @@ func badFiles(t testing.TB) []badFile {
 		{"model-data-missing.safetensors", "a model of a CSV file that is not there: eval needs --data", withData("/nonexistent/fmtiny/points.csv", nil), works},
 		{"model-columns.safetensors", "a model that names its columns a and b: samples are written under them", withData("/nonexistent/fmtiny/points.csv", map[string]string{"data.columns": `a,"b, c"`}), works},
 		{"model-columns-count.safetensors", "a model of 2 dimensions that names 3 columns", withData("/nonexistent/fmtiny/points.csv", map[string]string{"data.columns": "a,b,c"}),
-			map[string]string{"info": "", "eval": "", "sample": "metadata data.columns has 3 names for a model of 2 dimensions"}},
+			every("metadata data.columns has 3 names for a model of 2 dimensions")},
 		{"model-columns-quote.safetensors", "a model whose column names are not a CSV record", withData("/nonexistent/fmtiny/points.csv", map[string]string{"data.columns": `a,"b`}),
-			map[string]string{"info": "", "eval": "", "sample": "metadata data.columns"}},
+			every("metadata data.columns")},
 		{"model-meta-array.safetensors", "__metadata__ that is an array", safetensors(`{"__metadata__":["format","fmtiny/1"],`+header[strings.Index(header, entry0b):], body), every("__metadata__: not an object of strings")},
 	}
 

@@ -8,15 +8,6 @@ import (
 	"github.com/fmtiny/fmtiny/fm"
 )
 
-// Metadata keys the command line adds to a model trained on a CSV file, through fm.Model.Extra:
-// the names of the columns trained on (the header's, as one CSV record), and how they were
-// read (--columns and --delimiter as given), so that eval reads the same columns again.
-const (
-	keyColumns   = "data.columns"
-	keySelect    = "data.select"
-	keyDelimiter = "data.delimiter"
-)
-
 // csvFlags are the flags that say how a CSV file is read.
 type csvFlags struct {
 	delimiter, columns string
@@ -44,14 +35,12 @@ func (cf *csvFlags) given(fs *flagSet) string {
 // options turns the flags into fm.CSVOptions.
 func (cf *csvFlags) options() (fm.CSVOptions, error) {
 	var opt fm.CSVOptions
-	switch cf.delimiter {
-	case "":
-	case "tab", `\t`, "\t":
-		opt.Delimiter = '\t'
-	case ",", ";", "|":
-		opt.Delimiter = cf.delimiter[0]
-	default:
-		return opt, usagef("--delimiter %q: want , ; | or tab", cf.delimiter)
+	if cf.delimiter != "" {
+		d, err := fm.ParseDelimiter(cf.delimiter)
+		if err != nil {
+			return opt, usagef("--%v", err)
+		}
+		opt.Delimiter = d
 	}
 	if cf.columns != "" {
 		opt.Columns = strings.Split(cf.columns, ",")
@@ -62,40 +51,6 @@ func (cf *csvFlags) options() (fm.CSVOptions, error) {
 		}
 	}
 	return opt, nil
-}
-
-// recordData adds to a model's metadata the names of the columns it was trained on and how
-// they were read. (The lead's refactoring is to move these into fm.Model itself.)
-func recordData(m *fm.Model, header []string, cf csvFlags) {
-	if m.Extra == nil {
-		m.Extra = map[string]string{}
-	}
-	if header != nil {
-		m.Extra[keyColumns] = fm.CSVHeader(header)
-	}
-	if cf.columns != "" {
-		m.Extra[keySelect] = cf.columns
-	}
-	if cf.delimiter != "" {
-		m.Extra[keyDelimiter] = cf.delimiter
-	}
-}
-
-// columnNames returns the names of the columns a model generates: those of the CSV file it was
-// trained on, or x,y (2D) and x0,x1,... otherwise.
-func columnNames(m *fm.Model) ([]string, error) {
-	v, ok := m.Extra[keyColumns]
-	if !ok {
-		return fm.ColumnNames(m.Dim()), nil
-	}
-	names, err := fm.ParseCSVHeader(v)
-	if err != nil {
-		return nil, fmt.Errorf("metadata %s = %.40q: %v", keyColumns, v, err)
-	}
-	if len(names) != m.Dim() {
-		return nil, fmt.Errorf("metadata %s has %d names for a model of %d dimensions", keyColumns, len(names), m.Dim())
-	}
-	return names, nil
 }
 
 // constantColumns returns the names of the columns of t in which every row holds one value.

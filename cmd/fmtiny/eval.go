@@ -157,16 +157,9 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		if source == "" {
 			return usagef("%s does not name its dataset: give --data", *model)
 		}
-		// The model's own CSV file is read as training read it, unless flags say otherwise.
 		if _, builtin := fm.Builtin(source); !builtin {
 			if _, err := os.Stat(source); err != nil {
 				return usagef("%s was trained on %s, which cannot be read here (%v): give --data", *model, source, unwrapPath(err))
-			}
-			if !fs.isSet("columns") {
-				cf.columns = m.Extra[keySelect]
-			}
-			if !fs.isSet("delimiter") {
-				cf.delimiter = m.Extra[keyDelimiter]
 			}
 		}
 	}
@@ -176,11 +169,18 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	csvOpt, err := cf.options()
-	if err != nil && *data == "" && !fs.isSet("columns") && !fs.isSet("delimiter") {
-		return fmt.Errorf("%s: metadata %s or %s: %v", *model, keySelect, keyDelimiter, err)
-	}
 	if err != nil {
 		return err
+	}
+	if *data == "" {
+		// The model's own CSV file is read as training read it, unless flags say otherwise.
+		if !fs.isSet("columns") {
+			csvOpt.Columns = m.DataOptions.Columns
+		}
+		if !fs.isSet("delimiter") {
+			csvOpt.Delimiter = m.DataOptions.Delimiter
+		}
+		csvOpt.Label = m.DataOptions.Label
 	}
 	ds, _, err := openDataset(source, csvOpt)
 	if err != nil {

@@ -103,10 +103,7 @@ func floats(v []float64) string {
 // infoJSON writes what info --json prints: one object whose keys are part of fmtiny's
 // interface (infoAbout lists them).
 func infoJSON(w io.Writer, file string, m *fm.Model) error {
-	names, err := columnNames(m)
-	if err != nil {
-		return fmt.Errorf("%s: %w", file, err)
-	}
+	names := m.ColumnNames()
 	net := m.MLP()
 	p := m.Path
 	var path jsonObject
@@ -144,6 +141,6 @@ func infoJSON(w io.Writer, file string, m *fm.Model) error {
 	o.int("parameters", int64(net.NumParams()))
 	o.str("kernels", mat.Impl())
 	o.strMap("metadata", m.Extra)
-	_, err = w.Write(append(o.bytes(), '\n'))
+	_, err := w.Write(append(o.bytes(), '\n'))
 	return err
 }

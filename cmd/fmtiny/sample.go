@@ -143,10 +143,7 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 		}
 		opt.X0, opt.N = t.X, t.Rows()
 	}
-	names, err := columnNames(m)
-	if err != nil {
-		return fmt.Errorf("%s: %w", *model, err)
-	}
+	names := m.ColumnNames()
 	if opt.Guidance = *guidance; opt.Guidance > 0 && m.NumClasses() == 0 {
 		return fmt.Errorf("--guidance %v: %s is not class-conditional (train it with --conditional)", opt.Guidance, *model)
 	}

@@ -300,11 +300,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	bar.finish()
-	m := tr.Model()
-	if table != nil {
-		recordData(m, header, cf)
-	}
-	if err := m.Save(*out); err != nil {
+	if err := tr.Model().Save(*out); err != nil {
 		return err
 	}
 	if err := os.Remove(ckpt); err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -358,51 +354,22 @@ func openDataset(name string, opt fm.CSVOptions) (fm.Dataset, []string, error) {
 	if t.Rows() < 2 {
 		return nil, nil, fmt.Errorf("%s: only one data row; training and metrics need at least 2", name)
 	}
-	if abs, err := filepath.Abs(name); err == nil {
-		t.Source = abs
-	}
 	return t, header, nil
 }
 
 // readTable reads a CSV file of points and its header (nil if it has none). An error that
 // a flag can mend says which.
 func readTable(path string, opt fm.CSVOptions) ([]string, *fm.Table, error) {
-	f, err := openRegular(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer f.Close()
-	header, t, err := fm.ReadCSVWith(f, opt)
+	t, err := fm.ReadCSVFile(path, opt)
 	if errors.Is(err, fm.ErrCSVDelimiter) {
 		err = fmt.Errorf("%w (--delimiter gives it)", err)
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", path, err)
+		return nil, nil, err
 	}
-	t.Source = path
-	return header, t, nil
+	return t.Columns, t, nil
 }
 
-// openRegular opens a file for reading, refusing directories and devices, which would otherwise
-// fail obscurely or be read forever.
-func openRegular(path string) (*os.File, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	st, err := f.Stat()
-	if err == nil && !st.Mode().IsRegular() && st.Mode()&os.ModeNamedPipe == 0 {
-		err = fmt.Errorf("%s: is not a regular file", path)
-		if st.IsDir() {
-			err = fmt.Errorf("%s: is a directory", path)
-		}
-	}
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	return f, nil
-}
 
 // checkWritable fails early, before minutes of training, if the output cannot be written.
 func checkWritable(path string) error {

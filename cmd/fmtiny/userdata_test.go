@@ -61,8 +61,9 @@ func TestUserCSV(t *testing.T) {
 		t.Fatal(err)
 	}
 	abs := filepath.Join(dir, "mine.csv")
-	if m.Data != abs || m.Extra["data.columns"] != `twice,"temp, C",const` || m.Extra["data.select"] != "twice,2,4" {
-		t.Fatalf("the model records data %q, columns %q, select %q", m.Data, m.Extra["data.columns"], m.Extra["data.select"])
+	if meta := m.Metadata(); m.Data != abs || meta["data.columns"] != `twice,"temp, C",const` || meta["data.select"] != "twice,2,4" ||
+		!slices.Equal(m.Columns, []string{"twice", "temp, C", "const"}) || !slices.Equal(m.DataOptions.Columns, []string{"twice", "2", "4"}) {
+		t.Fatalf("the model records data %q, columns %q, select %q", m.Data, meta["data.columns"], meta["data.select"])
 	}
 	header, table := readPoints(t, sample(t, "-m", "m.safetensors", "-n", "10"))
 	if !slices.Equal(header, []string{"twice", "temp, C", "const"}) || table.Rows() != 10 {
