@@ -370,7 +370,6 @@ func readTable(path string, opt fm.CSVOptions) ([]string, *fm.Table, error) {
 	return t.Columns, t, nil
 }
 
-
 // checkWritable fails early, before minutes of training, if the output cannot be written.
 func checkWritable(path string) error {
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
