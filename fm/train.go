@@ -516,8 +516,10 @@ const (
 	ckptAdamV   = "optimizer.exp_avg_sq"
 	ckptEMA     = "ema"
 	keyCkptStep = "checkpoint.step"
-	keyCkptRNG  = "checkpoint.rng"
-	keyCkptAdam = "checkpoint.adam_steps"
+	// KeyCkptTotal is the number of steps the checkpointed run was asked for (TrainConfig.Steps).
+	KeyCkptTotal = "checkpoint.total_steps"
+	keyCkptRNG   = "checkpoint.rng"
+	keyCkptAdam  = "checkpoint.adam_steps"
 )
 
 // WriteCheckpoint writes everything needed to continue the run exactly: the raw weights, Adam's
@@ -531,6 +533,7 @@ func (tr *Trainer) WriteCheckpoint(w io.Writer) error {
 		return err
 	}
 	meta[keyCkptStep] = strconv.FormatInt(tr.Step, 10)
+	meta[KeyCkptTotal] = strconv.FormatInt(tr.Config.Steps, 10)
 	meta[keyCkptRNG] = hex.EncodeToString(rng)
 	meta[keyCkptAdam] = strconv.FormatInt(tr.opt.Steps, 10)
 	n := tr.net.NumParams()
@@ -549,6 +552,25 @@ func (tr *Trainer) WriteCheckpoint(w io.Writer) error {
 // SaveCheckpoint writes the checkpoint to path atomically.
 func (tr *Trainer) SaveCheckpoint(path string) error {
 	return fileio.WriteAtomic(path, tr.WriteCheckpoint)
+}
+
+// CheckpointSettings returns the metadata of the checkpoint at path: the run's record (the
+// train.* keys, which ResumeTrainer's config must repeat), its path's parameters, how its data
+// were read (data.*), its step (checkpoint.step) and the steps it was asked for
+// (KeyCkptTotal). A command line fills the flags a user left out from them.
+func CheckpointSettings(path string) (map[string]string, error) {
+	data, err := fileio.ReadLimited(path, MaxModelSize)
+	if err != nil {
+		return nil, err
+	}
+	_, meta, err := nn.ReadSafetensors(data)
+	if err == nil && meta[keyCkptStep] == "" {
+		err = fmt.Errorf("not a checkpoint of fmtiny train (no %s)", keyCkptStep)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("resume from %s: %w", path, err)
+	}
+	return meta, nil
 }
 
 // ResumeTrainer continues the run saved in the checkpoint at path. The config must be the one

@@ -43,7 +43,11 @@ func (cf *csvFlags) options() (fm.CSVOptions, error) {
 		opt.Delimiter = d
 	}
 	if cf.columns != "" {
-		opt.Columns = strings.Split(cf.columns, ",")
+		cols, err := fm.ParseCSVHeader(cf.columns) // a name may hold a comma in double quotes
+		if err != nil {
+			return opt, usagef("--columns %q: %v", cf.columns, err)
+		}
+		opt.Columns = cols
 		for _, c := range opt.Columns {
 			if strings.TrimSpace(c) == "" {
 				return opt, usagef("--columns %q: an empty column name", cf.columns)

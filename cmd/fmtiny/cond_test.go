@@ -148,7 +148,7 @@ func TestLabelColumn(t *testing.T) {
 }
 
 // TestConditionalResumeRefused: a conditional run's checkpoint resumes only a conditional run
-// with its label drop.
+// with its label drop; left out, the flags take the checkpoint's values.
 func TestConditionalResumeRefused(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "model.safetensors")
@@ -158,10 +158,12 @@ func TestConditionalResumeRefused(t *testing.T) {
 	if r := inProcess(args("--conditional")...); r.status != 1 {
 		t.Fatalf("the run did not diverge:\n%v", r)
 	}
-	checkFailure(t, inProcess(args("--resume")...), 1, "the checkpoint is of a conditional run (--conditional); this run is not")
+	checkFailure(t, inProcess(args("--resume", "--conditional=false")...), 1, "the checkpoint is of a conditional run (--conditional); this run is not")
 	checkFailure(t, inProcess(args("--resume", "--conditional", "--cond-drop", "0.5")...), 1, `cond_drop = "0.2", this run has "0.5"`)
-	// The same run resumes (and diverges again, at once).
-	if r := inProcess(args("--resume", "--conditional")...); r.status != 1 || !strings.Contains(lastLine(r.stderr), "the loss became NaN at step 2") {
-		t.Fatalf("the conditional run did not resume:\n%v", r)
+	// The same run resumes (and diverges again, at once), --conditional given or not.
+	for _, extra := range [][]string{{"--resume", "--conditional"}, {"--resume"}} {
+		if r := inProcess(args(extra...)...); r.status != 1 || !strings.Contains(lastLine(r.stderr), "the loss became NaN at step 2") {
+			t.Fatalf("the conditional run did not resume:\n%v", r)
+		}
 	}
 }

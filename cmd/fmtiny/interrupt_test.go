@@ -200,8 +200,18 @@ func TestInterruptResume(t *testing.T) {
 	if second <= first || checkpointStep(t, ckpt) != second {
 		t.Fatalf("resumed at step %d, interrupted again at step %d, the checkpoint holds %d", first, second, checkpointStep(t, ckpt))
 	}
-	r := execFmtiny(t, trainArgs(out, steps, "--checkpoint-every", "0", "--resume")...)
+	// A flag given on resume is checked against the run's; the checkpoint is left as it was.
+	r := execFmtiny(t, "train", "--resume", "-o", out, "--lr", "0.5")
+	checkFailure(t, r, 1, `the checkpoint was made with lr = "0.001", this run has "0.5"`)
+	if checkpointStep(t, ckpt) != second {
+		t.Fatal("a refused resume changed the checkpoint")
+	}
+	// The checkpoint holds the run's settings: -o alone continues it.
+	r = execFmtiny(t, "train", "--resume", "-o", out, "--checkpoint-every", "0")
 	checkSuccess(t, r)
+	if want := fmt.Sprintf("resuming the run of %s at step %d, to step %d", ckpt, second, steps); !strings.Contains(r.stderr, want) {
+		t.Errorf("the resumed run did not say %q:\n%s", want, r.stderr)
+	}
 	t.Logf("interrupted at steps %d and %d of %d", first, second, steps)
 	got, err := os.ReadFile(out)
 	if err != nil {

@@ -35,9 +35,11 @@ file of mnist:DIR, or a CSV file's integer column named by --label-column (which
 --conditional; values other than 0..K-1 are numbered in increasing order and the model file
 keeps them). Each point's label is dropped with probability --cond-drop, so that the model also
 learns the unconditional field that sample --guidance needs.
+
 A checkpoint (the -o file with .ckpt appended) is written every --checkpoint-every steps and when
-the run is interrupted (Ctrl-C, SIGTERM); the same command with --resume continues it, and ends
-with the same model, bit for bit, as an uninterrupted run. While a checkpoint is there, train
+the run is interrupted (Ctrl-C, SIGTERM); train --resume -o FILE continues it with the settings
+the checkpoint records (a flag given must agree with them, but for --steps, which may lengthen
+or shorten the run), and ends with the same model, bit for bit, as an uninterrupted run. While a checkpoint is there, train
 refuses to start without --resume or --restart, which starts over and moves the checkpoint aside
 to the -o file with .ckpt.old appended (replacing an older one of that name).
 
@@ -48,7 +50,7 @@ Examples:
   fmtiny train --data measurements.csv --columns temp,pressure -o weather.safetensors
   fmtiny train --data 8gaussians --conditional -o cond.safetensors
   fmtiny train --data points.csv --label-column class
-  fmtiny train --data moons --path vp --steps 10000 -o moons-vp.safetensors --resume`
+  fmtiny train --resume -o moons-vp.safetensors`
 
 // maxLayers bounds --layers far above any MLP that trains without residual connections, and far
 // below a count whose list of widths alone would exhaust memory.
@@ -95,6 +97,18 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	quiet := fs.Bool("quiet", false, "print nothing but errors")
 	if _, err := parse(fs, args, 0, stdout); err != nil {
 		return err
+	}
+	if *resume && !*restart {
+		meta, err := fm.CheckpointSettings(*out + ".ckpt")
+		if errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("resume: no checkpoint %s.ckpt (it is written next to -o %s)", *out, *out)
+		}
+		if err != nil {
+			return err
+		}
+		if err := resumeFlags(fs, meta, *out+".ckpt", stderr); err != nil {
+			return err
+		}
 	}
 
 	cfg := def
