@@ -620,6 +620,18 @@ func resume(data []byte, c TrainConfig) (*Trainer, error) {
 			return nil, fmt.Errorf("the checkpoint was made with %s = %q, this run has %q", strings.TrimPrefix(k, "train."), meta[k], want[k])
 		}
 	}
+	// The record names the path; its parameters are the model's own keys.
+	if p, err := pathFromMetadata(meta); err != nil {
+		return nil, err
+	} else if p != c.Path {
+		for _, kv := range [][3]any{{keySigmaMin, p.SigmaMin, c.Path.SigmaMin}, {keyBetaMin, p.BetaMin, c.Path.BetaMin},
+			{keyBetaMax, p.BetaMax, c.Path.BetaMax}, {keyTEnd, p.TEnd, c.Path.TEnd}} {
+			if kv[1] != kv[2] {
+				return nil, fmt.Errorf("the checkpoint was made with %s = %v, this run has %v", kv[0], kv[1], kv[2])
+			}
+		}
+		return nil, fmt.Errorf("the checkpoint's path is not this run's")
+	}
 	tr, err := NewTrainer(c)
 	if err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -54,4 +55,40 @@ func TestRestartKeepsCheckpoint(t *testing.T) {
 	}
 	// Without a checkpoint, --restart is a plain run.
 	checkSuccess(t, inProcess(args("--steps", "5", "--restart", "--quiet")...))
+}
+
+// TestResumeFromCheckpointAlone: `train --resume -o FILE` takes every setting from the
+// checkpoint, those that only mean something beside another (--columns beside --data, --beta-max
+// beside --path) included, and a changed --steps is said.
+func TestResumeFromCheckpointAlone(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "mine.csv")
+	var rows []byte
+	rows = append(rows, "a;name;c\n"...)
+	for i := range 50 {
+		rows = fmt.Appendf(rows, "%d;row%d;%d\n", i%7, i, i%5)
+	}
+	if err := os.WriteFile(data, rows, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "m.safetensors")
+	// --lr 1e30 diverges at step 2, keeping the checkpoint of step 1.
+	first := inProcess("train", "--data", data, "--columns", "a,c", "--path", "vp", "--beta-max", "15",
+		"--hidden", "8", "--layers", "3", "--batch", "16", "--lr", "1e30", "--steps", "40", "--checkpoint-every", "1", "--quiet", "-o", out)
+	checkFailure(t, first, 1, "the loss became NaN at step 2")
+	r := inProcess("train", "--resume", "-o", out, "--steps", "60")
+	if r.status != 1 || !strings.Contains(lastLine(r.stderr), "the loss became NaN at step 2") {
+		t.Fatalf("the run did not resume as it was:\n%v", r)
+	}
+	for _, want := range []string{
+		"the run was started for 40 steps; --steps makes it 60",
+		"resuming the run of " + out + ".ckpt at step 1, to step 60",
+		"read 50 rows of 2 columns (a,c) from " + data,
+	} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("the resumed run did not say %q:\n%s", want, r.stderr)
+		}
+	}
+	// A setting given differently is refused.
+	checkFailure(t, inProcess("train", "--resume", "-o", out, "--beta-max", "20"), 1, `beta`)
 }
