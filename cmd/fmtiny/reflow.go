@@ -29,7 +29,9 @@ and its student stays conditional.
 Training reports its progress as train does. A checkpoint (the -o file with .ckpt appended, the
 running stage's student and its pairs) is written every --checkpoint-every steps and on Ctrl-C
 or SIGTERM; the same command with --resume continues it and ends with the same student, bit for
-bit. The student's file records the rounds, the pairs and whether it was distilled.
+bit. While a checkpoint is there, reflow refuses to start without --resume or --restart, which
+starts over and moves the checkpoint aside (.ckpt.old). The student's file records the rounds,
+the pairs and whether it was distilled.
 
 Examples:
   fmtiny reflow -m model.safetensors --distill -o student.safetensors
@@ -59,6 +61,7 @@ func runReflow(args []string, stdout, stderr io.Writer) error {
 	threads := fs.Int("threads", 0, "threads (0: all cores)")
 	every := fs.Int64("checkpoint-every", 1000, "write a checkpoint every N steps (0: only when interrupted)")
 	resume := fs.Bool("resume", false, "continue the run saved in the -o file's checkpoint")
+	restart := fs.Bool("restart", false, "start over although the -o file's checkpoint holds an earlier run, moving that checkpoint aside to the -o file with .ckpt.old appended")
 	quiet := fs.Bool("quiet", false, "print nothing but errors")
 	var mf modelFlags
 	mf.register(fs)
@@ -124,6 +127,14 @@ func runReflow(args []string, stdout, stderr io.Writer) error {
 	}
 
 	ckpt := *out + ".ckpt"
+	_, err = os.Stat(ckpt)
+	hasCkpt := err == nil
+	switch {
+	case *resume && *restart:
+		return usagef("--resume with --restart: give one or the other")
+	case hasCkpt && !*resume && !*restart:
+		return usagef("%s holds an earlier run: add --resume to continue it, or --restart to start over (moving it to %s.old)", ckpt, ckpt)
+	}
 	for _, p := range []string{ckpt, *out} {
 		if err := fileio.RemoveStaleTemporaries(p); err != nil && !*quiet {
 			fmt.Fprintf(stderr, "fmtiny: note: %v\n", err)
@@ -154,8 +165,13 @@ func runReflow(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	} else {
-		if _, err := os.Stat(ckpt); err == nil && !*quiet {
-			fmt.Fprintf(stderr, "fmtiny: note: starting over; %s holds an earlier run (add --resume to continue it)\n", ckpt)
+		if hasCkpt {
+			if err := os.Rename(ckpt, ckpt+".old"); err != nil {
+				return fmt.Errorf("restart: keep the earlier run's checkpoint: %w", err)
+			}
+			if !*quiet {
+				fmt.Fprintf(stderr, "fmtiny: starting over; the earlier run's checkpoint is now %s.old\n", ckpt)
+			}
 		}
 		if !*quiet {
 			fmt.Fprintf(stderr, "fmtiny: reflow of %s: %d round(s)%s, kernels %s, %d threads\n", *model, c.Rounds,
