@@ -49,10 +49,11 @@ func ReadIDX(r io.Reader) (dims []int, data []byte, err error) {
 	dims = make([]int, magic[3])
 	size := int64(1)
 	for i := range dims {
-		var v uint32
-		if err := binary.Read(br, binary.BigEndian, &v); err != nil {
+		var b [4]byte
+		if _, err := io.ReadFull(br, b[:]); err != nil {
 			return nil, nil, fmt.Errorf("IDX header: dimension %d: %w", i+1, eofAsTruncated(err))
 		}
+		v := binary.BigEndian.Uint32(b[:])
 		if v == 0 {
 			return nil, nil, fmt.Errorf("IDX dimension %d is 0", i+1)
 		}

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"github.com/fmtiny/fmtiny/fm/fileio"
-	"image/png"
 	"io"
 	"path/filepath"
 	"strconv"
@@ -145,7 +144,7 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 	}
 	return fileio.WriteAtomic(*out, func(w io.Writer) error {
 		bw := bufio.NewWriterSize(w, 256<<10)
-		if err := png.Encode(bw, img); err != nil {
+		if err := plot.EncodePNG(bw, img); err != nil {
 			return err
 		}
 		return bw.Flush()

@@ -98,7 +98,14 @@ func RemoveStaleTemporaries(path string) error {
 	if dir == "" {
 		dir = "."
 	}
-	ents, err := os.ReadDir(dir)
+	// The folder's entries in the order the system gives them (os.ReadDir would sort them,
+	// which links a sort for this one use).
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	ents, err := d.ReadDir(-1)
+	d.Close()
 	if err != nil {
 		return err
 	}
