@@ -4,10 +4,13 @@ package asm
 
 import "github.com/klauspost/cpuid/v2"
 
-func init() {
+// archSets returns the sets this CPU can run, best first (see sets in asm.go).
+func archSets() []*Set {
+	var s []*Set
 	if cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3) {
-		register(&avx2Set)
+		s = append(s, &avx2Set)
 	}
+	return s
 }
 
 // avx2Set is the AVX2+FMA set. Its functions are thin Go wrappers that check lengths, so a

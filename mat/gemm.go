@@ -34,7 +34,7 @@ const (
 // machine, much more when the other core is busy with another job).
 const smallFlops = 2 * 64 * 64 * 64
 
-// Impl names the kernel set in use: "avx2-fma", "neon" or "go".
+// Impl names the kernel set in use: "avx512", "avx2-fma", "neon" or "go".
 func Impl() string { return asm.Current().Name }
 
 // Gemm computes C = alpha*op(A)*op(B) + beta*C for row-major matrices, where op(X) is X or its

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -399,8 +400,15 @@ func TestGemmPanics(t *testing.T) {
 	}
 }
 
-// TestImpl checks that the expected kernel set is the one in use.
+// TestImpl checks that the expected kernel set is the one in use: the one FMTINY_KERNELS
+// names, or else the best this CPU runs.
 func TestImpl(t *testing.T) {
+	if name := os.Getenv(asm.KernelsEnv); name != "" && asm.KernelsErr() == nil {
+		if got := Impl(); got != name {
+			t.Fatalf("Impl() = %q with %s=%s", got, asm.KernelsEnv, name)
+		}
+		return
+	}
 	switch runtime.GOARCH {
 	case "amd64":
 		want := "go"
