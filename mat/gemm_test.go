@@ -412,7 +412,11 @@ func TestImpl(t *testing.T) {
 	switch runtime.GOARCH {
 	case "amd64":
 		want := "go"
-		if !puregoTag && cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3) {
+		switch {
+		case puregoTag:
+		case cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX2, cpuid.FMA3):
+			want = "avx512"
+		case cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3):
 			want = "avx2-fma"
 		}
 		if got := Impl(); got != want {

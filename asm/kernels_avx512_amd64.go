@@ -1,0 +1,68 @@
+//go:build amd64 && gc && !purego && !noasm
+
+package asm
+
+// The AVX-512 tile: 6 rows of A by 64 columns of B, four zmm vectors a row (gemm_avx512_amd64.s
+// says why this shape and what the others measured).
+const avx512MR, avx512NR = 6, 64
+
+// avx512Set is the AVX-512 set: 16 lanes a vector, 32 vector registers, and opmask registers
+// that load and store the last len%16 values of a slice without touching memory past it. As in
+// avx2Set, thin Go wrappers check lengths around the assembly declared below.
+var avx512Set = Set{
+	Name: "avx512", MR: avx512MR, NR: avx512NR,
+	Block: func(m, n, k int, alpha float32, a []float32, psa, rsa, csa int, b []float32, psb, rsb int, c []float32, ldc int, acc bool) {
+		checkBlock(avx512MR, avx512NR, m, n, k, a, psa, rsa, csa, b, psb, rsb, c, ldc)
+		blockAVX512(m/avx512MR, n/avx512NR, k, alpha, a, psa, rsa, csa, b, psb, rsb, c, ldc, acc)
+	},
+	// PackA's panels of six rows are the avx2-fma set's: its copies of six values a step are
+	// bound by the loads and stores, which wider registers do not make fewer.
+	PackA: avx2Set.PackA,
+	PackB: func(dst, b []float32, ldb int, trans bool, k, n int) {
+		rows, cols := storedShape(trans, k, n)
+		checkPack("PackB", avx512NR, dst, b, ldb, rows, cols, n, k)
+		packGo(avx512NR, dst, b, ldb, trans, n, k)
+	},
+	DotRows:  avx2Set.DotRows,
+	Axpy:     avx2Set.Axpy,
+	AxpyTo:   avx2Set.AxpyTo,
+	Scale:    avx2Set.Scale,
+	Dot:      avx2Set.Dot,
+	AddBias:  avx2Set.AddBias,
+	BiasSiLU: avx2Set.BiasSiLU,
+	SiLUGrad: avx2Set.SiLUGrad,
+	BiasReLU: avx2Set.BiasReLU,
+	ReLUGrad: avx2Set.ReLUGrad,
+	Adam:     avx2Set.Adam,
+	EMA:      avx2Set.EMA,
+	Peak: func(n int) float64 {
+		peakAVX512(n)
+		return 768 * float64(max(n, 0))
+	},
+}
+
+// blockAVX512 computes Set.Block for mt x nt tiles of 6x64 (gemm_avx512_amd64.s), with the
+// arguments checked by the caller and fma(x, y, s) = x*y + s rounded once:
+//
+//	for j := 0; j < 64*nt; j++ {
+//		for i := 0; i < 6*mt; i++ {
+//			var s float32
+//			for p := 0; p < k; p++ {
+//				s = fma(a[(i/6)*psa+(i%6)*rsa+p*csa], b[(j/64)*psb+p*rsb+j%64], s)
+//			}
+//			s *= alpha
+//			if acc {
+//				s += c[i*ldc+j]
+//			}
+//			c[i*ldc+j] = s
+//		}
+//	}
+//
+//go:noescape
+func blockAVX512(mt, nt, k int, alpha float32, a []float32, psa, rsa, csa int, b []float32, psb, rsb int, c []float32, ldc int, acc bool)
+
+// peakAVX512 runs n iterations of 24 independent chains x = fma(x, m, d) on 16 lanes each, in
+// registers only: 768 flops an iteration.
+//
+//go:noescape
+func peakAVX512(n int)
