@@ -21,7 +21,24 @@ var avx512Set = Set{
 	PackB: func(dst, b []float32, ldb int, trans bool, k, n int) {
 		rows, cols := storedShape(trans, k, n)
 		checkPack("PackB", avx512NR, dst, b, ldb, rows, cols, n, k)
-		packGo(avx512NR, dst, b, ldb, trans, n, k)
+		full := n / avx512NR
+		if k == 0 || n == 0 {
+			return
+		}
+		if full > 0 {
+			if trans {
+				packAcross64(dst, b, ldb, full, k)
+			} else {
+				packDown64(dst, b, ldb, full, k)
+			}
+		}
+		if j := avx512NR * full; j < n {
+			if trans {
+				packGo(avx512NR, dst[j*k:], b[j*ldb:], ldb, true, n-j, k)
+			} else {
+				packGo(avx512NR, dst[j*k:], b[j:], ldb, false, n-j, k)
+			}
+		}
 	},
 	DotRows:  avx2Set.DotRows,
 	Axpy:     avx2Set.Axpy,
@@ -66,3 +83,27 @@ func blockAVX512(mt, nt, k int, alpha float32, a []float32, psa, rsa, csa int, b
 //
 //go:noescape
 func peakAVX512(n int)
+
+// packDown64 packs full panels of 64 columns of B (pack_avx512_amd64.s):
+//
+//	for q := 0; q < panels; q++ {
+//		for p := 0; p < k; p++ {
+//			copy(dst[(q*k+p)*64:][:64], b[p*ldb+64*q:])
+//		}
+//	}
+//
+//go:noescape
+func packDown64(dst, b []float32, ldb, panels, k int)
+
+// packAcross64 packs full panels of 64 rows of B^T (pack_avx512_amd64.s):
+//
+//	for q := 0; q < panels; q++ {
+//		for p := 0; p < k; p++ {
+//			for j := 0; j < 64; j++ {
+//				dst[(q*k+p)*64+j] = b[(64*q+j)*ldb+p]
+//			}
+//		}
+//	}
+//
+//go:noescape
+func packAcross64(dst, b []float32, ldb, panels, k int)
