@@ -40,16 +40,18 @@ var avx512Set = Set{
 			}
 		}
 	},
-	DotRows:  avx2Set.DotRows,
-	Axpy:     avx2Set.Axpy,
-	AxpyTo:   avx2Set.AxpyTo,
-	Scale:    avx2Set.Scale,
-	Dot:      avx2Set.Dot,
-	AddBias:  avx2Set.AddBias,
+	DotRows: avx2Set.DotRows,
+	Axpy:    func(alpha float32, x, y []float32) { axpyAVX512(alpha, x, y[:len(x)]) },
+	AxpyTo: func(dst []float32, alpha float32, x, y []float32) {
+		axpyToAVX512(dst, alpha, x[:len(dst)], y[:len(dst)])
+	},
+	Scale:    scaleAVX512,
+	Dot:      func(x, y []float32) float32 { return dotAVX512(x, y[:len(x)]) },
+	AddBias:  func(z, b []float32) { addBiasAVX512(z, b[:len(z)]) },
 	BiasSiLU: avx2Set.BiasSiLU,
 	SiLUGrad: avx2Set.SiLUGrad,
-	BiasReLU: avx2Set.BiasReLU,
-	ReLUGrad: avx2Set.ReLUGrad,
+	BiasReLU: func(z, h, b []float32) { biasReLUAVX512(z, h[:len(z)], b[:len(z)]) },
+	ReLUGrad: func(dz, dh, z []float32) { reluGradAVX512(dz, dh[:len(dz)], z[:len(dz)]) },
 	Adam:     avx2Set.Adam,
 	EMA:      avx2Set.EMA,
 	Peak: func(n int) float64 {
@@ -107,3 +109,75 @@ func packDown64(dst, b []float32, ldb, panels, k int)
 //
 //go:noescape
 func packAcross64(dst, b []float32, ldb, panels, k int)
+
+// axpyAVX512 computes, with y at least as long as x:
+//
+//	for i, v := range x {
+//		y[i] = fma(alpha, v, y[i])
+//	}
+//
+//go:noescape
+func axpyAVX512(alpha float32, x, y []float32)
+
+// axpyToAVX512 computes, with x and y at least as long as dst:
+//
+//	for i := range dst {
+//		dst[i] = fma(alpha, x[i], y[i])
+//	}
+//
+//go:noescape
+func axpyToAVX512(dst []float32, alpha float32, x, y []float32)
+
+// scaleAVX512 computes:
+//
+//	for i := range x {
+//		x[i] *= alpha
+//	}
+//
+//go:noescape
+func scaleAVX512(alpha float32, x []float32)
+
+// dotAVX512 returns, with y at least as long as x, the sum of x[i]*y[i] accumulated in 64
+// interleaved partial sums (s[i%64] = fma(x[i], y[i], s[i%64]) over the 64-wide part, the rest
+// into s[i%16]), added together at the end:
+//
+//	var s float32
+//	for i, v := range x {
+//		s += v * y[i]
+//	}
+//	return s
+//
+//go:noescape
+func dotAVX512(x, y []float32) float32
+
+// addBiasAVX512 computes, with b at least as long as z:
+//
+//	for i := range z {
+//		z[i] += b[i]
+//	}
+//
+//go:noescape
+func addBiasAVX512(z, b []float32)
+
+// biasReLUAVX512 computes, with h and b at least as long as z:
+//
+//	for i := range z {
+//		z[i] += b[i]
+//		h[i] = max(z[i], 0)
+//	}
+//
+//go:noescape
+func biasReLUAVX512(z, h, b []float32)
+
+// reluGradAVX512 computes, with dh and z at least as long as dz (dz may be dh):
+//
+//	for i := range dz {
+//		if z[i] > 0 {
+//			dz[i] = dh[i]
+//		} else {
+//			dz[i] = 0
+//		}
+//	}
+//
+//go:noescape
+func reluGradAVX512(dz, dh, z []float32)
