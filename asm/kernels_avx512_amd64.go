@@ -52,8 +52,10 @@ var avx512Set = Set{
 	SiLUGrad: avx2Set.SiLUGrad,
 	BiasReLU: func(z, h, b []float32) { biasReLUAVX512(z, h[:len(z)], b[:len(z)]) },
 	ReLUGrad: func(dz, dh, z []float32) { reluGradAVX512(dz, dh[:len(dz)], z[:len(dz)]) },
-	Adam:     avx2Set.Adam,
-	EMA:      avx2Set.EMA,
+	Adam: func(p, g, m, v []float32, s AdamScalars) {
+		adamAVX512(p, g[:len(p)], m[:len(p)], v[:len(p)], &s)
+	},
+	EMA: func(avg, p []float32, d, w float32) { emaAVX512(avg, p[:len(avg)], d, w) },
 	Peak: func(n int) float64 {
 		peakAVX512(n)
 		return 768 * float64(max(n, 0))
@@ -181,3 +183,30 @@ func biasReLUAVX512(z, h, b []float32)
 //
 //go:noescape
 func reluGradAVX512(dz, dh, z []float32)
+
+// adamAVX512 computes Set.Adam (adam_avx512_amd64.s) with g, m and v as long as p:
+//
+//	for i := range p {
+//		gi := g[i] * s.Clip
+//		if s.L2 != 0 {
+//			gi += s.L2 * p[i]
+//		}
+//		pi := p[i] * s.Decay
+//		m[i] = m[i]*s.Beta1 + s.OneMinusBeta1*gi
+//		v[i] = v[i]*s.Beta2 + s.OneMinusBeta2*gi*gi
+//		p[i] = pi + s.NegStep*m[i]/(sqrt(v[i])/s.Bc2Sqrt+s.Eps)
+//	}
+//
+// every product and quotient rounded to float32 on its own (no FMA).
+//
+//go:noescape
+func adamAVX512(p, g, m, v []float32, s *AdamScalars)
+
+// emaAVX512 computes, with p at least as long as avg and no FMA:
+//
+//	for i := range avg {
+//		avg[i] = d*avg[i] + w*p[i]
+//	}
+//
+//go:noescape
+func emaAVX512(avg, p []float32, d, w float32)
