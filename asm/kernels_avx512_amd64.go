@@ -48,8 +48,8 @@ var avx512Set = Set{
 	Scale:    scaleAVX512,
 	Dot:      func(x, y []float32) float32 { return dotAVX512(x, y[:len(x)]) },
 	AddBias:  func(z, b []float32) { addBiasAVX512(z, b[:len(z)]) },
-	BiasSiLU: avx2Set.BiasSiLU,
-	SiLUGrad: avx2Set.SiLUGrad,
+	BiasSiLU: func(z, h, b []float32) { biasSiLUAVX512(z, h[:len(z)], b[:len(z)]) },
+	SiLUGrad: func(dz, dh, z []float32) { siluGradAVX512(dz, dh[:len(dz)], z[:len(dz)]) },
 	BiasReLU: func(z, h, b []float32) { biasReLUAVX512(z, h[:len(z)], b[:len(z)]) },
 	ReLUGrad: func(dz, dh, z []float32) { reluGradAVX512(dz, dh[:len(dz)], z[:len(dz)]) },
 	Adam: func(p, g, m, v []float32, s AdamScalars) {
@@ -210,3 +210,23 @@ func adamAVX512(p, g, m, v []float32, s *AdamScalars)
 //
 //go:noescape
 func emaAVX512(avg, p []float32, d, w float32)
+
+// biasSiLUAVX512 computes, with h and b at least as long as z:
+//
+//	for i := range z {
+//		z[i] += b[i]
+//		h[i] = z[i] * sigmoid(z[i])
+//	}
+//
+//go:noescape
+func biasSiLUAVX512(z, h, b []float32)
+
+// siluGradAVX512 computes, with dh and z at least as long as dz (dz may be dh):
+//
+//	for i := range dz {
+//		s := sigmoid(z[i])
+//		dz[i] = dh[i] * s * (1 + z[i]*(1-s))
+//	}
+//
+//go:noescape
+func siluGradAVX512(dz, dh, z []float32)
