@@ -21,12 +21,64 @@ import (
 // (2026-11-29, fastest of 3 runs of 1 s each, a second job on the machine part of the time)
 // NT and NN ran at 100 and 98 GFLOP/s with kc = 512, 95-98 with 384 and 92-97 with 256; TN
 // (k = 4096, 8 to 16 passes) at 86-93 with each. mc = 144 and 288 were within 2% of each
-// other. NEON's and the Go set's tiles use the same sizes in elements.
+// other. NEON's and the Go set's tiles use the same sizes in elements; a set may have its own
+// in tunings.
 const (
 	blockKC = 512
 	blockMC = 288
 	blockNC = 4096
 )
+
+// tuning is what Gemm does with one kernel set beyond its tile: its cache blocks, and the set
+// whose narrower tile computes the columns of a block that are fewer than NR.
+type tuning struct {
+	kc, mc, nc int
+	// narrow names a set with the same MR and an NR that divides this one's, whose Block
+	// computes the columns left over after the whole tiles (all of them in a product narrower
+	// than NR) straight into C instead of a zero-padded tile into scratch (gemmCall.block says
+	// when). Both kernels form
+	// each sum by the same operations in the same order (Set.Block), so which one computes a
+	// column changes no bit, only the time: with the avx512 set's 64 columns, 1024 x 48 x 3 ran
+	// at 33 GFLOP/s and 1024 x 80 x 3 at 42 to 60, against avx2-fma's 92 and 77 to 94, and
+	// 1024 x 16 x 64 at 53 against 113 (2026-12-06, best of 2 runs on a loaded machine).
+	narrow string
+}
+
+// tunings holds the sets whose tuning is not the default: blockKC, blockMC, blockNC and no
+// narrow set.
+var tunings = map[string]tuning{
+	"avx512": {kc: blockKC, mc: blockMC, nc: blockNC, narrow: "avx2-fma"},
+}
+
+// setTuning is each set's tuning, with its narrow set found among those the CPU runs, made
+// once so that Gemm looks it up without allocating.
+var setTuning = func() map[*asm.Set]tuning {
+	all := asm.Sets()
+	m := make(map[*asm.Set]tuning, len(all))
+	for _, s := range all {
+		t, ok := tunings[s.Name]
+		if !ok {
+			t = tuning{kc: blockKC, mc: blockMC, nc: blockNC}
+		}
+		m[s] = t
+	}
+	return m
+}()
+
+// narrowSet returns the set that computes the columns of a block left over by set's whole
+// tiles, or nil.
+func narrowSet(set *asm.Set) *asm.Set {
+	name := setTuning[set].narrow
+	if name == "" {
+		return nil
+	}
+	for s := range setTuning {
+		if s.Name == name && s.MR == set.MR && set.NR%s.NR == 0 {
+			return s
+		}
+	}
+	return nil
+}
 
 // smallFlops is the size (2*m*n*k) under which Gemm stays on the calling goroutine: below
 // 64^3 multiply-adds, a few microseconds of work, splitting cannot pay for handing a part to
@@ -143,6 +195,7 @@ const (
 // rectangles of C that the pool's goroutines compute independently.
 type gemmCall struct {
 	set            *asm.Set
+	narrow         *asm.Set // the set for the columns left of a block (tuning.narrow), or nil
 	transA, transB bool
 	m, n, k        int
 	alpha, beta    float32
@@ -161,13 +214,18 @@ type gemmCall struct {
 // plan chooses the method and splits C among at most threads parts.
 func (g *gemmCall) plan(threads int) {
 	mr, nr := g.set.MR, g.set.NR
+	g.narrow = narrowSet(g.set)
+	narrowest := nr // the fewest columns a tile computes
+	if g.narrow != nil {
+		narrowest = g.narrow.NR
+	}
 	g.byRows = false
 	switch {
 	case 2*g.m <= mr && !g.transB:
 		g.method = rowsAxpy
 	case 2*g.m <= mr:
 		g.method, g.byRows = rowsDot, true
-	case 4*g.n <= nr && !g.transA:
+	case 4*g.n <= narrowest && !g.transA:
 		g.method = rowsDot
 	default:
 		g.method = blocked
@@ -191,10 +249,11 @@ func (g *gemmCall) plan(threads int) {
 		return
 	}
 	g.unitM, g.unitN = mr, nr
-	nk := (g.k + blockKC - 1) / blockKC
-	g.kc = min(blockKC, roundUp((g.k+nk-1)/nk, 8))
-	g.mc = max(mr, blockMC/mr*mr)
-	g.nc = max(nr, blockNC/nr*nr)
+	tu := setTuning[g.set]
+	nk := (g.k + tu.kc - 1) / tu.kc
+	g.kc = min(tu.kc, roundUp((g.k+nk-1)/nk, 8))
+	g.mc = max(mr, tu.mc/mr*mr)
+	g.nc = max(nr, tu.nc/nr*nr)
 	g.packA, g.packB = g.layout()
 	// Choose the grid with the least work in its largest part: r*c multiply-adds per k for an
 	// r x c rectangle of C, plus laying out r + c values per k, about as much as 8
@@ -439,9 +498,26 @@ func (g *gemmCall) block(ws *workspace, ao, bo *operand, ic, mc, jc, nc, kc int,
 	if nt*nr < nc && mt > 0 {
 		// The last columns: a column of tiles into a scratch mt*mr x nr.
 		bx, bps, brs, _ := bo.panel(nt, nt)
-		t := grow(&ws.tile, mt*mr*nr)
-		set.Block(mt*mr, nr, kc, g.alpha, ao.x, ao.ps, ao.rs, ao.cs, bx, bps, brs, t, nr, false)
-		g.merge(t, nr, ic, mt*mr, jc+nt*nr, nc-nt*nr, acc)
+		j, cols, tset := jc+nt*nr, nc-nt*nr, set
+		if ns := g.narrow; ns != nil && (2*roundUp(cols, ns.NR) <= nr || kc <= 16) {
+			// The narrow set's tiles read the same panels of A (its MR is the same) and the
+			// last panel of B as panels of ns.NR columns, ns.NR values apart, each step brs
+			// on; the whole ones go straight into C. Where they would compute more than half
+			// the wide tile's columns, the wide tile into scratch is faster, unless the pass
+			// is so shallow that copying the scratch costs more than the sums (1024 x 48 x 64:
+			// 150 against 106 GFLOP/s; 1024 x 48 x 3: 33 against 68 to 86).
+			if w := cols / ns.NR * ns.NR; w > 0 {
+				ns.Block(mt*mr, w, kc, g.alpha, ao.x, ao.ps, ao.rs, ao.cs, bx, ns.NR, brs, g.c[ic*g.ldc+j:], g.ldc, acc)
+				bx, j, cols = bx[w:], j+w, cols-w
+			}
+			bps, tset = ns.NR, ns
+		}
+		if cols > 0 {
+			tnr := tset.NR
+			t := grow(&ws.tile, mt*mr*tnr)
+			tset.Block(mt*mr, tnr, kc, g.alpha, ao.x, ao.ps, ao.rs, ao.cs, bx, bps, brs, t, tnr, false)
+			g.merge(t, tnr, ic, mt*mr, j, cols, acc)
+		}
 	}
 	if mt*mr < mc {
 		// The last rows: a row of tiles, with the corner tile when there is one.
