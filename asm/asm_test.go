@@ -449,13 +449,13 @@ func TestBlockRejectsBadArguments(t *testing.T) {
 	})
 }
 
-// TestDotRows checks DotRows against float64 for every number of rows up to three groups of
-// eight and beyond, every length, padded rows, alpha, acc, guards around y, and that each row
-// comes out bit for bit the same when computed alone.
+// TestDotRows checks DotRows against float64 for numbers of rows around the groups of eight
+// (avx2-fma) and 16 (avx512) and beyond, every length, padded rows, alpha, acc, guards around
+// y, and that each row comes out bit for bit the same when computed alone.
 func TestDotRows(t *testing.T) {
 	forEachSet(t, func(t *testing.T, s *Set) {
 		r := rand.New(rand.NewPCG(11, 12))
-		for _, n := range []int{0, 1, 2, 7, 8, 9, 15, 16, 17, 25, 64} {
+		for _, n := range []int{0, 1, 2, 7, 8, 9, 15, 16, 17, 25, 31, 32, 33, 64} {
 			for _, k := range []int{0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 64, 100, 257} {
 				for _, acc := range []bool{false, true} {
 					alpha := []float32{1, -0.75}[r.IntN(2)]

@@ -40,8 +40,13 @@ var avx512Set = Set{
 			}
 		}
 	},
-	DotRows: avx2Set.DotRows,
-	Axpy:    func(alpha float32, x, y []float32) { axpyAVX512(alpha, x, y[:len(x)]) },
+	DotRows: func(y []float32, alpha float32, w []float32, ldw int, x []float32, acc bool) {
+		checkDotRows(y, w, ldw, x)
+		if len(y) > 0 {
+			dotRowsAVX512(len(y), len(x), alpha, w, ldw, x, y, acc)
+		}
+	},
+	Axpy: func(alpha float32, x, y []float32) { axpyAVX512(alpha, x, y[:len(x)]) },
 	AxpyTo: func(dst []float32, alpha float32, x, y []float32) {
 		axpyToAVX512(dst, alpha, x[:len(dst)], y[:len(dst)])
 	},
@@ -230,3 +235,26 @@ func biasSiLUAVX512(z, h, b []float32)
 //
 //go:noescape
 func siluGradAVX512(dz, dh, z []float32)
+
+// dotRowsAVX512 computes Set.DotRows for n rows of k values (dotrows_avx512_amd64.s),
+// arguments checked by the caller:
+//
+//	for j := 0; j < n; j++ {
+//		var l [16]float32
+//		for p := 0; p < k; p++ {
+//			l[p%16] = fma(w[j*ldw+p], x[p], l[p%16])
+//		}
+//		for h := 8; h >= 1; h /= 2 { // l[i] += l[i+h] for i < h
+//			for i := 0; i < h; i++ {
+//				l[i] += l[i+h]
+//			}
+//		}
+//		d := alpha * l[0]
+//		if acc {
+//			d += y[j]
+//		}
+//		y[j] = d
+//	}
+//
+//go:noescape
+func dotRowsAVX512(n, k int, alpha float32, w []float32, ldw int, x, y []float32, acc bool)
