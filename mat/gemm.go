@@ -46,8 +46,18 @@ type tuning struct {
 
 // tunings holds the sets whose tuning is not the default: blockKC, blockMC, blockNC and no
 // narrow set.
+//
+// avx512, measured on a Zen 5 EPYC (L1d 48 KiB, L2 1 MiB, L3 32 MiB; 2026-12-06, the machine
+// shared with jobs that kept its load average at 6 to 9, so figures moved by 10% and more from
+// run to run; fastest of 3 to 5 runs, one thread): kc = 512 stays, as one pass for k = 512
+// (NT, NN) and no worse elsewhere: TN 4096 x 512 x 512 ran at 183 to 189 GFLOP/s with kc =
+// 512, 185 with 640 and 171 to 195 with 768; 1024 x 512 x 512 TN at 203, 206 and 206. mc =
+// 192 instead of 288: the 6 x 64 kernel's panel of B is 128 KiB at kc = 512, and a 192-row
+// block of A (384 KiB) leaves it room in a 1 MiB L2: NT 4096 x 512 x 512 at 213 and 204 with
+// 192, 210 and 186 with 288; TN 1024 x 512 x 512 at 203 against 196; the other shapes within
+// the noise. nc stays: B's whole width is one block on the MLP's products.
 var tunings = map[string]tuning{
-	"avx512": {kc: blockKC, mc: blockMC, nc: blockNC, narrow: "avx2-fma"},
+	"avx512": {kc: blockKC, mc: 192, nc: blockNC, narrow: "avx2-fma"},
 }
 
 // setTuning is each set's tuning, with its narrow set found among those the CPU runs, made
