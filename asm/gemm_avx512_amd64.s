@@ -13,20 +13,24 @@
 //
 // Why 6x64: AVX-512 has 32 registers, and the tiles that keep 24 or more accumulators with
 // room for B and a broadcast are 6x64 (24 sums, 10 loads a step), 8x48 (24, 11), 12x32 (24,
-// 14) and 14x32 (28, 16); 28x16 (29 loads for 28 FMAs) would be bound by the loads. All of
-// them were generated from one template and measured on a Zen 5 EPYC (family 26, 2026-12-08,
-// 2 vCPUs shared with other jobs, fastest of 3 runs): in L1, one packed B panel and 32 packed
-// A panels at k = 384 (BenchmarkBlock's set-up), 14x32 223, 12x32 221, 6x64 217, 8x48 212
-// GFLOP/s against a register-only Peak of 222, so the kernel alone does not choose. Taking
-// A's broadcasts from memory inside the FMA (VFMADD231PS.BCST) instead of one VBROADCASTSS
-// per row cost 10 to 15% (186 to 196): the loads, twice as many, then bind. In mat.Gemm at
-// one thread (kc = 512, the other kernels of the set alike), 6x64, 12x32 and 14x32 ran
-// 4096x512x512 at 188, 193 and 186 GFLOP/s NT and 192, 185, 182 NN, within the noise of one
-// another; on the products with 64 rows, 256x64x64 NT/NN/TN, 6x64 ran 186/211/191, 12x32
-// 179/204/172 and 14x32 174/202/172. The difference is the padding: 64 rows are 11 tiles of
-// 6 (66 rows computed), 6 of 12 (72) or 5 of 14 (70). 8x48 was left out because 48 divides
-// none of 64, 128, 512. 6x64 also needs only two pointers for A's rows, as 6x16 does.
+// 14) and 14x32 (28, 16); 28x16 (29 loads for 28 FMAs) would be bound by the loads. All four
+// were generated from one throwaway template and measured on a Zen 5 EPYC (family 26, which runs
+// 512-bit FMAs at full width: a register-only loop does 222 GFLOP/s on zmm, 111 on ymm) on
+// 2026-12-06, its 2 vCPUs shared with other jobs (load average 3 to 12), fastest of 3 runs:
 //
+//   - Alone, in L1 (one packed B panel, 32 packed A panels, k = 384: BenchmarkBlock's set-up),
+//     14x32 223, 12x32 221, 6x64 217 and 8x48 212 GFLOP/s: the kernel does not choose.
+//     Broadcasting A from memory inside the FMA (VFMADD231PS.BCST) instead of one VBROADCASTSS
+//     per row cost 10 to 15% (186 to 196): twice the loads, which then bind.
+//   - In mat.Gemm, one thread, kc = 512: 4096x512x512 NT ran at 188 (6x64), 193 (12x32) and
+//     186 (14x32), NN at 192, 185 and 182, within the noise of one another; 256x64x64
+//     NT/NN/TN at 186/211/190, 179/203/172 and 174/202/172. The difference is the padding: 64
+//     rows are 11 tiles of 6 (66 rows computed), 6 of 12 (72) or 5 of 14 (70). 8x48 was left
+//     out of this round because 48 divides none of 64, 128 and 512.
+//
+// 6x64 also needs only two pointers for A's rows, as 6x16 does, and has the avx2-fma tile's MR,
+// so that mat can hand the columns left of a block to the 6x16 kernel (mat's tunings).
+
 // A's six rows are read at (SI), (SI)(R10*1), (SI)(R10*2), (R11), (R11)(R10*1) and
 // (R11)(R10*2), with R10 = rsa and R11 = SI + 3*rsa; each step adds csa to SI and R11 and
 // rsb to DI, so the same loop reads packed panels and matrices in place.
@@ -117,7 +121,8 @@
 	VMOVUPS      c3, 192 addr
 
 // PREFETCHROW pulls row i of the tile of C towards L1 while the k loop runs: its 256 bytes
-// span four or five cache lines.
+// span four or five cache lines. Leaving these out, or prefetching B's rows eight steps ahead
+// in the loop, changed no product measurably (4096x512x512, the input layer; within 5%).
 #define PREFETCHROW(addr) \
 	PREFETCHT0   addr               \
 	PREFETCHT0   64 addr            \
