@@ -60,34 +60,43 @@ var tunings = map[string]tuning{
 	"avx512": {kc: blockKC, mc: 192, nc: blockNC, narrow: "avx2-fma"},
 }
 
-// setTuning is each set's tuning, with its narrow set found among those the CPU runs, made
-// once so that Gemm looks it up without allocating.
-var setTuning = func() map[*asm.Set]tuning {
-	all := asm.Sets()
-	m := make(map[*asm.Set]tuning, len(all))
-	for _, s := range all {
+// tuned is one set's tuning with its narrow set, found among the sets the CPU runs.
+type tuned struct {
+	set    *asm.Set
+	tuning tuning
+	narrow *asm.Set // nil when the set has none
+}
+
+// setTunings holds every set's tuning, made once: Gemm finds its set's by a short scan, which
+// allocates nothing and costs less than a map's hashing on a product of a microsecond.
+var setTunings = func() []tuned {
+	var ts []tuned
+	for _, s := range asm.Sets() {
 		t, ok := tunings[s.Name]
 		if !ok {
 			t = tuning{kc: blockKC, mc: blockMC, nc: blockNC}
 		}
-		m[s] = t
+		ts = append(ts, tuned{set: s, tuning: t})
 	}
-	return m
-}()
-
-// narrowSet returns the set that computes the columns of a block left over by set's whole
-// tiles, or nil.
-func narrowSet(set *asm.Set) *asm.Set {
-	name := setTuning[set].narrow
-	if name == "" {
-		return nil
-	}
-	for s := range setTuning {
-		if s.Name == name && s.MR == set.MR && set.NR%s.NR == 0 {
-			return s
+	for i := range ts {
+		for _, n := range ts {
+			if n.set.Name == ts[i].tuning.narrow && n.set.MR == ts[i].set.MR && ts[i].set.NR%n.set.NR == 0 {
+				ts[i].narrow = n.set
+			}
 		}
 	}
-	return nil
+	return ts
+}()
+
+// tuningOf returns set's tuning and narrow set, the default and none for a set asm did not
+// list when mat started.
+func tuningOf(set *asm.Set) (tuning, *asm.Set) {
+	for i := range setTunings {
+		if setTunings[i].set == set {
+			return setTunings[i].tuning, setTunings[i].narrow
+		}
+	}
+	return tuning{kc: blockKC, mc: blockMC, nc: blockNC}, nil
 }
 
 // smallFlops is the size (2*m*n*k) under which Gemm stays on the calling goroutine: below
@@ -224,7 +233,8 @@ type gemmCall struct {
 // plan chooses the method and splits C among at most threads parts.
 func (g *gemmCall) plan(threads int) {
 	mr, nr := g.set.MR, g.set.NR
-	g.narrow = narrowSet(g.set)
+	tu, narrow := tuningOf(g.set)
+	g.narrow = narrow
 	narrowest := nr // the fewest columns a tile computes
 	if g.narrow != nil {
 		narrowest = g.narrow.NR
@@ -259,7 +269,6 @@ func (g *gemmCall) plan(threads int) {
 		return
 	}
 	g.unitM, g.unitN = mr, nr
-	tu := setTuning[g.set]
 	nk := (g.k + tu.kc - 1) / tu.kc
 	g.kc = min(tu.kc, roundUp((g.k+nk-1)/nk, 8))
 	g.mc = max(mr, tu.mc/mr*mr)
