@@ -33,6 +33,8 @@ const (
 // whose narrower tile computes the columns of a block that are fewer than NR.
 type tuning struct {
 	kc, mc, nc int
+	// inPlaceAT reads A^T in place where layout would pack it (gemmCall.layout says why).
+	inPlaceAT bool
 	// narrow names a set with the same MR and an NR that divides this one's, whose Block
 	// computes the columns left over after the whole tiles (all of them in a product narrower
 	// than NR) straight into C instead of a zero-padded tile into scratch (gemmCall.block says
@@ -57,7 +59,7 @@ type tuning struct {
 // 192, 210 and 186 with 288; TN 1024 x 512 x 512 at 203 against 196; the other shapes within
 // the noise. nc stays: B's whole width is one block on the MLP's products.
 var tunings = map[string]tuning{
-	"avx512": {kc: blockKC, mc: 192, nc: blockNC, narrow: "avx2-fma"},
+	"avx512": {kc: blockKC, mc: 192, nc: blockNC, inPlaceAT: true, narrow: "avx2-fma"},
 }
 
 // tuned is one set's tuning with its narrow set, found among the sets the CPU runs.
@@ -227,6 +229,7 @@ type gemmCall struct {
 	kc, mc, nc   int // blocked: the cache blocks, for this kernel
 
 	packA, packB bool // blocked: copy the blocks of op(A), op(B) into panels, or read them in place
+	inPlaceAT    bool // the set's tuning.inPlaceAT
 	byRows       bool // rowsDot: C by rows (few rows) rather than by columns (few columns)
 }
 
@@ -273,6 +276,7 @@ func (g *gemmCall) plan(threads int) {
 	g.kc = min(tu.kc, roundUp((g.k+nk-1)/nk, 8))
 	g.mc = max(mr, tu.mc/mr*mr)
 	g.nc = max(nr, tu.nc/nr*nr)
+	g.inPlaceAT = tu.inPlaceAT
 	g.packA, g.packB = g.layout()
 	// Choose the grid with the least work in its largest part: r*c multiply-adds per k for an
 	// r x c rectangle of C, plus laying out r + c values per k, about as much as 8
@@ -309,9 +313,18 @@ func (g *gemmCall) layout() (packA, packB bool) {
 	// 4096 and H from 64 to 512 (BenchmarkGemm's shapes, each layout forced in turn, best of
 	// 3 on a loaded machine): this rule was within the noise, about 5%, of the best layout on
 	// every one but TN with H = 64 and B = 4096 (69 against 81 GFLOP/s with B packed).
+	//
+	// A wide tile changes the count for A^T: a step of its panel is a line read for MR values
+	// (24 of 64 bytes) whatever the tile, while B gives it NR values a step, so with NR = 64
+	// the lines read in place add a quarter to the bytes a step reads, against all of them at
+	// NR = 16. The avx512 set (tuning.inPlaceAT) reads A^T in place: in two rounds of
+	// alternated runs (2026-12-06, load average 3 to 5, fastest of 3 or 4 runs each) TN
+	// 4096 x 512 x 512 ran at 198 and 208 GFLOP/s against 188 and 182 packed, 4096 x 128 x 128
+	// at 222 and 218 against 200 and 201, 1024 x 512 x 512 at 215 and 213 against 211 and 205;
+	// the products with H = 64, which this does not change, moved by 4% between the rounds.
 	mr, nr := g.set.MR, g.set.NR
 	packB = g.transB || g.m > mr && g.ldb > 128
-	packA = g.transA && g.n > nr && g.lda > 64
+	packA = g.transA && g.n > nr && g.lda > 64 && !g.inPlaceAT
 	return packA, packB
 }
 
