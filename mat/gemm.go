@@ -57,9 +57,13 @@ type tuning struct {
 // 192 instead of 288: the 6 x 64 kernel's panel of B is 128 KiB at kc = 512, and a 192-row
 // block of A (384 KiB) leaves it room in a 1 MiB L2: NT 4096 x 512 x 512 at 213 and 204 with
 // 192, 210 and 186 with 288; TN 1024 x 512 x 512 at 203 against 196; the other shapes within
-// the noise. nc stays: B's whole width is one block on the MLP's products.
+// the noise. nc = 256: a 512 x 256 block of B (512 KiB) stays in L2 while the row blocks of
+// A pass, where a 512-column one (1 MiB, all of L2) came back from L3 for each: TN 4096 x 512
+// x 512 at 220 and 214 GFLOP/s against 211 and 204 with the whole width, 1024 x 512 x 512 at
+// 234 against 226 and 231, 4096 x 128 x 128 at 233 against 224 (two rounds of alternated runs,
+// fastest of 3 or 4, load average 3 to 4); NT and NN moved by 3% either way.
 var tunings = map[string]tuning{
-	"avx512": {kc: blockKC, mc: 192, nc: blockNC, inPlaceAT: true, narrow: "avx2-fma"},
+	"avx512": {kc: blockKC, mc: 192, nc: 256, inPlaceAT: true, narrow: "avx2-fma"},
 }
 
 // tuned is one set's tuning with its narrow set, found among the sets the CPU runs.
