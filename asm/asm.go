@@ -1,17 +1,23 @@
-// Package asm holds fmtiny's SIMD kernels: AVX2+FMA on amd64, NEON on arm64 and a plain Go set
-// that runs everywhere, one of them picked once at init from what the CPU supports.
+// Package asm holds fmtiny's SIMD kernels: AVX-512 and AVX2+FMA on amd64, NEON on arm64 and a
+// plain Go set that runs everywhere, one of them picked once at initialisation from what the
+// CPU supports, or by name from the environment variable FMTINY_KERNELS.
 //
 // The package knows nothing of matrices beyond pointers, strides and sizes: a GEMM micro-kernel
 // over packed panels, and the vector loops an MLP and an ODE solver need. Callers use the
 // package-level functions, which dispatch to the set in use; tests may switch sets with Use.
 package asm
 
-import "fmt"
+import (
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+)
 
 // Set is one implementation of every kernel. Each field's doc comment says what it computes;
 // the Go set (generic.go) is the reference the others are tested against.
 type Set struct {
-	Name   string // "avx2-fma", "neon" or "go"
+	Name   string // "avx512", "avx2-fma", "neon" or "go"
 	MR, NR int    // the micro-kernel's tile: MR rows of A by NR columns of B
 
 	// Block computes an m x n block of C, m a multiple of MR and n of NR, as alpha times the
@@ -113,22 +119,54 @@ type AdamScalars struct {
 	Eps           float32 // added to the denominator
 }
 
+// KernelsEnv is the environment variable that names the kernel set to use, for users and for
+// benchmarks that compare sets; unset or empty, the package picks the best set the CPU runs.
+const KernelsEnv = "FMTINY_KERNELS"
+
+// names are the kernel sets fmtiny has on some machine, best first: what KernelsEnv may name.
+var names = []string{"avx512", "avx2-fma", "neon", "go"}
+
 var (
-	sets    = []*Set{&goSet} // every set this CPU can run, best first; the Go set is last
-	current = &goSet
+	// sets is every set this CPU can run, best first, the Go set last. archSets, one per
+	// architecture (kernels_amd64.go, kernels_arm64.go, kernels_none.go), checks the CPU's
+	// features. Package variables are initialised before any init function runs, and in the
+	// order of their dependencies, so sets is complete before current is chosen from it.
+	sets = append(archSets(), &goSet)
+	// current is the set in use, and kernelsErr why it is not the one KernelsEnv names.
+	current, kernelsErr = choose(sets, os.Getenv(KernelsEnv))
 )
 
-// register adds a set the CPU can run in front of the ones known so far and makes it current;
-// the architecture files call it from init after checking the CPU's features.
-func register(s *Set) {
-	sets = append([]*Set{s}, sets...)
-	current = sets[0]
+// choose returns the set that name (KernelsEnv's value) asks for among those the CPU can run,
+// best first: the named one, or the best when name is empty. A name of no set, or of a set
+// this CPU or build cannot run, is an error, and the best set is returned with it.
+func choose(sets []*Set, name string) (*Set, error) {
+	if name == "" {
+		return sets[0], nil
+	}
+	var runs []string
+	for _, s := range sets {
+		if s.Name == name {
+			return s, nil
+		}
+		runs = append(runs, s.Name)
+	}
+	if slices.Contains(names, name) {
+		return sets[0], fmt.Errorf("%s=%s: this CPU or build cannot run the %s kernels (it runs %s)", KernelsEnv, name, name, strings.Join(runs, ", "))
+	}
+	return sets[0], fmt.Errorf("%s=%s: no such kernel set (want %s)", KernelsEnv, name, strings.Join(names, ", "))
 }
+
+// KernelsErr reports why the set that the environment variable FMTINY_KERNELS names is not in
+// use: the name is none of avx512, avx2-fma, neon and go, or this CPU (or a purego build)
+// cannot run that set. The package then runs the best set it has, so a program that lets
+// users choose should check KernelsErr before it computes anything, report it and stop, as
+// fmtiny does. It is nil when the variable is unset, empty or names a set that runs here.
+func KernelsErr() error { return kernelsErr }
 
 // Current returns the kernel set in use.
 func Current() *Set { return current }
 
-// Sets returns every kernel set this CPU can run, the preferred one first and the Go set last.
+// Sets returns every kernel set this CPU can run, the best one first and the Go set last.
 func Sets() []*Set { return append([]*Set(nil), sets...) }
 
 // Use makes the named set current and returns a function that restores the previous one. It is

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -76,8 +78,15 @@ func TestSetsAndUse(t *testing.T) {
 	if all[len(all)-1].Name != "go" {
 		t.Fatalf("the Go set must come last, got %q", all[len(all)-1].Name)
 	}
-	if Current() != all[0] {
-		t.Fatalf("current set %q is not the preferred %q", Current().Name, all[0].Name)
+	// The set in use is the best one unless FMTINY_KERNELS names another (TestChoose).
+	chosen := all[0]
+	for _, s := range all {
+		if s.Name == os.Getenv(KernelsEnv) {
+			chosen = s
+		}
+	}
+	if Current() != chosen {
+		t.Fatalf("current set %q, want %q (%s=%q)", Current().Name, chosen.Name, KernelsEnv, os.Getenv(KernelsEnv))
 	}
 	if _, err := Use("no-such-set"); err == nil {
 		t.Fatal("Use accepted an unknown set")
@@ -87,8 +96,48 @@ func TestSetsAndUse(t *testing.T) {
 		t.Fatalf("Use(go): %v, current %q", err, Current().Name)
 	}
 	restore()
-	if Current() != all[0] {
-		t.Fatal("restore did not bring the preferred set back")
+	if Current() != chosen {
+		t.Fatal("restore did not bring the chosen set back")
+	}
+}
+
+// TestChoose checks how FMTINY_KERNELS's value picks a set among those a CPU runs: the best
+// when it is empty, the named one, and an error naming the variable, the value and the reason
+// for a set the CPU cannot run or a name of no set, with the best set in use regardless.
+func TestChoose(t *testing.T) {
+	best, mid := &Set{Name: "avx512"}, &Set{Name: "avx2-fma"}
+	runs := []*Set{best, mid, &goSet}
+	for _, tc := range []struct {
+		value string
+		want  *Set
+		err   string
+	}{
+		{"", best, ""},
+		{"avx512", best, ""},
+		{"avx2-fma", mid, ""},
+		{"go", &goSet, ""},
+		{"neon", best, "FMTINY_KERNELS=neon: this CPU or build cannot run the neon kernels (it runs avx512, avx2-fma, go)"},
+		{"avx", best, "FMTINY_KERNELS=avx: no such kernel set (want avx512, avx2-fma, neon, go)"},
+		{"AVX512", best, "FMTINY_KERNELS=AVX512: no such kernel set"},
+	} {
+		got, err := choose(runs, tc.value)
+		if got != tc.want {
+			t.Errorf("%q: chose %q, want %q", tc.value, got.Name, tc.want.Name)
+		}
+		switch {
+		case tc.err == "" && err != nil:
+			t.Errorf("%q: %v", tc.value, err)
+		case tc.err != "" && (err == nil || !strings.HasPrefix(err.Error(), tc.err)):
+			t.Errorf("%q: error %v, want %q", tc.value, err, tc.err)
+		}
+	}
+	if _, err := choose([]*Set{&goSet}, "avx512"); err == nil || !strings.Contains(err.Error(), "(it runs go)") {
+		t.Errorf("avx512 on a machine of the Go set alone: %v", err)
+	}
+	// The process's own choice agrees with its environment.
+	_, want := choose(Sets(), os.Getenv(KernelsEnv))
+	if fmt.Sprint(KernelsErr()) != fmt.Sprint(want) {
+		t.Errorf("KernelsErr() = %v, want %v", KernelsErr(), want)
 	}
 }
 
@@ -400,13 +449,13 @@ func TestBlockRejectsBadArguments(t *testing.T) {
 	})
 }
 
-// TestDotRows checks DotRows against float64 for every number of rows up to three groups of
-// eight and beyond, every length, padded rows, alpha, acc, guards around y, and that each row
-// comes out bit for bit the same when computed alone.
+// TestDotRows checks DotRows against float64 for numbers of rows around the groups of eight
+// (avx2-fma) and 16 (avx512) and beyond, every length, padded rows, alpha, acc, guards around
+// y, and that each row comes out bit for bit the same when computed alone.
 func TestDotRows(t *testing.T) {
 	forEachSet(t, func(t *testing.T, s *Set) {
 		r := rand.New(rand.NewPCG(11, 12))
-		for _, n := range []int{0, 1, 2, 7, 8, 9, 15, 16, 17, 25, 64} {
+		for _, n := range []int{0, 1, 2, 7, 8, 9, 15, 16, 17, 25, 31, 32, 33, 64} {
 			for _, k := range []int{0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 64, 100, 257} {
 				for _, acc := range []bool{false, true} {
 					alpha := []float32{1, -0.75}[r.IntN(2)]

@@ -4,10 +4,23 @@ package asm
 
 import "github.com/klauspost/cpuid/v2"
 
-func init() {
-	if cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3) {
-		register(&avx2Set)
+// archSets returns the sets this CPU can run, best first (see sets in asm.go).
+//
+// klauspost/cpuid v2.4.2 reports AVX512F only when XGETBV says that the OS saves the opmask
+// registers and both parts of the ZMM state (XCR0 bits 5, 6 and 7) besides the XMM and YMM
+// state (bits 1 and 2): cpuid.go, after "Only detect AVX-512 features if XGETBV is supported".
+// A kernel that does not enable AVX-512 for its processes thus leaves them the avx2-fma set.
+// The avx512 set uses AVX-512 Foundation instructions alone, and AVX2 and FMA3 in the
+// functions it shares with the avx2-fma set.
+func archSets() []*Set {
+	var s []*Set
+	if cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX2, cpuid.FMA3) {
+		s = append(s, &avx512Set)
 	}
+	if cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3) {
+		s = append(s, &avx2Set)
+	}
+	return s
 }
 
 // avx2Set is the AVX2+FMA set. Its functions are thin Go wrappers that check lengths, so a

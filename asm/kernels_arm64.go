@@ -35,13 +35,15 @@ var neonSet = Set{
 	Peak:     peakNEON,
 }
 
-func init() {
+// archSets returns the sets this CPU can run, best first (see sets in asm.go).
+func archSets() []*Set {
 	// On Linux cpuid takes ASIMD from the HWCAP word of the auxiliary vector (which qemu-user
 	// fills in too) and, where HWCAP_CPUID allows, from ID_AA64PFR0_EL1. Cores without
 	// Advanced SIMD, which Go's own runtime would not run on, keep the Go set.
 	if cpuid.CPU.Supports(cpuid.ASIMD) {
-		register(&neonSet)
+		return []*Set{&neonSet}
 	}
+	return nil
 }
 
 // The wrappers below slice their arguments to the lengths the assembly will touch, so a caller

@@ -4,10 +4,7 @@ package asm
 
 import (
 	"math/rand/v2"
-	"os"
-	"syscall"
 	"testing"
-	"unsafe"
 
 	"github.com/klauspost/cpuid/v2"
 )
@@ -20,95 +17,6 @@ func TestNEONSelected(t *testing.T) {
 	}
 	if got := Current().Name; got != "neon" {
 		t.Fatalf("current set is %q, want neon", got)
-	}
-}
-
-// fenced returns n float32s that end exactly where an inaccessible page begins, so a kernel that
-// reads or writes even one value past the end faults instead of passing by luck.
-func fenced(t *testing.T, n int) []float32 {
-	t.Helper()
-	page := os.Getpagesize()
-	size := (4*n+page-1)/page*page + page
-	mem, err := syscall.Mmap(-1, 0, size, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
-	if err != nil {
-		t.Fatalf("mmap %d bytes: %v", size, err)
-	}
-	t.Cleanup(func() { syscall.Munmap(mem) })
-	if err := syscall.Mprotect(mem[size-page:], syscall.PROT_NONE); err != nil {
-		t.Fatalf("mprotect: %v", err)
-	}
-	b := mem[size-page-4*n : size-page]
-	return unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(b))), n)
-}
-
-// fill copies src into a fenced slice of the same length.
-func fill(t *testing.T, src []float32) []float32 {
-	dst := fenced(t, len(src))
-	copy(dst, src)
-	return dst
-}
-
-func TestNEONStaysInBounds(t *testing.T) {
-	r := rand.New(rand.NewPCG(7, 8))
-	for _, l := range blockLayouts {
-		for k := range 12 {
-			for _, tiles := range [][2]int{{1, 1}, {2, 1}, {1, 2}} {
-				m, n := tiles[0]*neonMR, tiles[1]*neonNR
-				for _, acc := range []bool{false, true} {
-					av, bv := randSlice(r, m*k, 1), randSlice(r, k*n, 1)
-					a, psa, rsa, csa, b, psb, rsb := blockOperands(&neonSet, l, m, n, k, 1, av, bv)
-					ldc := n + 1
-					c0 := randSlice(r, (m-1)*ldc+n, 1)
-					c := fill(t, c0)
-					neonSet.Block(m, n, k, 0.5, fill(t, a), psa, rsa, csa, fill(t, b), psb, rsb, c, ldc, acc)
-					for idx := range c {
-						i, j := idx/ldc, idx%ldc
-						want := float64(c0[idx])
-						if j < n {
-							var s float64
-							for p := range k {
-								s += float64(av[i*k+p]) * float64(bv[p*n+j])
-							}
-							if acc {
-								want += 0.5 * s
-							} else {
-								want = 0.5 * s
-							}
-						}
-						if !close(c[idx], float32(want), 1e-6*float64(k+1)) {
-							t.Fatalf("%s k=%d m=%d n=%d acc=%v: c[%d] = %v, want %v", l.name, k, m, n, acc, idx, c[idx], want)
-						}
-					}
-				}
-			}
-		}
-	}
-	for w := range 3*neonNR + 1 {
-		for k := range 10 {
-			for _, trans := range []bool{false, true} {
-				x := randSlice(r, w*k, 1)
-				ldA, ldB := k, w // PackA of A and PackB of B: the layouts without transposition
-				if trans {
-					ldA, ldB = w, k
-				}
-				neonSet.PackA(fenced(t, (w+neonMR-1)/neonMR*neonMR*k), fill(t, x), max(ldA, 1), trans, w, k)
-				neonSet.PackB(fenced(t, (w+neonNR-1)/neonNR*neonNR*k), fill(t, x), max(ldB, 1), trans, k, w)
-			}
-		}
-	}
-	for n := range 40 {
-		x, y, z := randSlice(r, n, 40), randSlice(r, n, 3), randSlice(r, n, 3)
-		neonSet.Axpy(0.5, fill(t, x), fenced(t, n))
-		neonSet.AxpyTo(fenced(t, n), 0.5, fill(t, x), fill(t, y))
-		neonSet.Scale(0.5, fill(t, x))
-		if got, want := neonSet.Dot(fill(t, x), fill(t, y)), goSet.Dot(x, y); !close(got, want, 1e-4) {
-			t.Fatalf("Dot n=%d = %v, want %v", n, got, want)
-		}
-		neonSet.AddBias(fill(t, x), fill(t, y))
-		neonSet.BiasSiLU(fill(t, x), fenced(t, n), fill(t, y))
-		neonSet.SiLUGrad(fenced(t, n), fill(t, y), fill(t, x))
-		neonSet.BiasReLU(fill(t, x), fenced(t, n), fill(t, z))
-		neonSet.ReLUGrad(fenced(t, n), fill(t, y), fill(t, x))
 	}
 }
 

@@ -16,16 +16,23 @@
 // func packDown6(dst, a []float32, lda, panels, k int)
 // For each panel q and step p: dst[(q*k+p)*6 : +6] = a[p*lda+6q : +6].
 //
-// The source is walked row by row, each row along all the panels (the row is contiguous, so
-// the hardware prefetchers see one stream, and eight rows ahead are prefetched), and each
-// row's six values per panel go to that panel's step p. Walking panel by panel instead reads
-// one cache line per step, 4*lda bytes apart: in TN 4096 x 512 x 512, where A^T comes from
-// memory, that cost 1.5 ns a value against 0.9 (CPU profiles of BenchmarkGemm).
+// The source is walked eight rows at a time, the eight rows along all the panels, and the
+// eight rows' six values per panel go to that panel's steps p..p+7, 192 contiguous bytes (the
+// last k%8 rows one at a time). Walking panel by panel instead reads one cache line per step,
+// 4*lda bytes apart: in TN 4096 x 512 x 512, where A^T comes from memory, that cost 1.5 ns a
+// value against 0.9 (CPU profiles of BenchmarkGemm). Walking one row at a time along the
+// panels stores 24 bytes into each panel in turn, and the panels are 24*k bytes apart, a
+// multiple of 4 KiB when k is a multiple of 512: every store of a row then falls into the
+// same set of L1, whose 12 ways cannot hold the 48 panels of a 288-row block, and packing
+// 4096 x 512 in the passes of TN took 1.6 ns a value on a Zen 5; eight rows at a time fill
+// three whole lines of a panel before moving on and took 0.14 to 0.19 (memmove of the same
+// bytes: 0.05).
 TEXT ·packDown6(SB), NOSPLIT, $0-72
 	MOVQ dst_base+0(FP), DI          // DI = step p of panel 0
 	MOVQ a_base+24(FP), SI           // SI = row p
 	MOVQ lda+48(FP), R10
 	SHLQ $2, R10                     // lda in bytes
+	LEAQ (R10)(R10*2), R13           // 3*lda
 	MOVQ k+64(FP), CX
 	LEAQ (CX)(CX*2), R12
 	SHLQ $3, R12                     // R12 = a panel's size in bytes, 24*k
@@ -33,12 +40,63 @@ TEXT ·packDown6(SB), NOSPLIT, $0-72
 	JZ   d6done
 	CMPQ panels+56(FP), $0
 	JEQ  d6done
+	SUBQ $8, CX                      // CX = k - 8: eight rows a round while CX >= 0
+	JL   d6rows
+d6block:
+	MOVQ SI, R8                      // R8 = row p at the panel's columns
+	LEAQ (SI)(R10*4), R9             // R9 = row p+4
+	MOVQ DI, DX                      // DX = step p of the panel
+	MOVQ panels+56(FP), R11
+d6bpanel:
+	VMOVUPS (R8), X0                 // row p: four values of the panel's columns
+	VMOVSD  16(R8), X1               // and two more
+	VMOVUPS X0, (DX)
+	VMOVSD  X1, 16(DX)
+	VMOVUPS (R8)(R10*1), X0          // row p+1
+	VMOVSD  16(R8)(R10*1), X1
+	VMOVUPS X0, 24(DX)
+	VMOVSD  X1, 40(DX)
+	VMOVUPS (R8)(R10*2), X0          // row p+2
+	VMOVSD  16(R8)(R10*2), X1
+	VMOVUPS X0, 48(DX)
+	VMOVSD  X1, 64(DX)
+	VMOVUPS (R8)(R13*1), X0          // row p+3
+	VMOVSD  16(R8)(R13*1), X1
+	VMOVUPS X0, 72(DX)
+	VMOVSD  X1, 88(DX)
+	VMOVUPS (R9), X0                 // row p+4
+	VMOVSD  16(R9), X1
+	VMOVUPS X0, 96(DX)
+	VMOVSD  X1, 112(DX)
+	VMOVUPS (R9)(R10*1), X0          // row p+5
+	VMOVSD  16(R9)(R10*1), X1
+	VMOVUPS X0, 120(DX)
+	VMOVSD  X1, 136(DX)
+	VMOVUPS (R9)(R10*2), X0          // row p+6
+	VMOVSD  16(R9)(R10*2), X1
+	VMOVUPS X0, 144(DX)
+	VMOVSD  X1, 160(DX)
+	VMOVUPS (R9)(R13*1), X0          // row p+7
+	VMOVSD  16(R9)(R13*1), X1
+	VMOVUPS X0, 168(DX)
+	VMOVSD  X1, 184(DX)
+	ADDQ $24, R8                     // the next six columns
+	ADDQ $24, R9
+	ADDQ R12, DX                     // the next panel
+	DECQ R11
+	JNZ  d6bpanel
+	LEAQ (SI)(R10*8), SI             // row p+8
+	ADDQ $192, DI                    // step p+8
+	SUBQ $8, CX
+	JGE  d6block
+d6rows:
+	ADDQ $8, CX                      // CX = k%8 rows left, one at a time
+	JZ   d6done
 d6row:
 	MOVQ SI, R8                      // R8 walks row p
 	MOVQ DI, DX                      // DX walks step p of each panel
 	MOVQ panels+56(FP), R11
 d6panel:
-	PREFETCHT0 (R8)(R10*8)           // the same columns eight rows on
 	VMOVUPS (R8), X0                 // four values of the panel's columns
 	VMOVSD  16(R8), X1               // and two more
 	VMOVUPS X0, (DX)

@@ -14,3 +14,12 @@ DATA ·tailMask+40(SB)/8, $0
 DATA ·tailMask+48(SB)/8, $0
 DATA ·tailMask+56(SB)/8, $0
 GLOBL ·tailMask(SB), RODATA|NOPTR, $64
+
+// tailBits16 holds 2^r - 1 for r = 0..16 as 16-bit words: the opmask that selects the first r
+// of 16 lanes, loaded with KMOVW tailBits16+2*r.
+DATA ·tailBits16+0(SB)/8, $0x0007000300010000
+DATA ·tailBits16+8(SB)/8, $0x007f003f001f000f
+DATA ·tailBits16+16(SB)/8, $0x07ff03ff01ff00ff
+DATA ·tailBits16+24(SB)/8, $0x7fff3fff1fff0fff
+DATA ·tailBits16+32(SB)/2, $0xffff
+GLOBL ·tailBits16(SB), RODATA|NOPTR, $34

@@ -21,12 +21,89 @@ import (
 // (2026-11-29, fastest of 3 runs of 1 s each, a second job on the machine part of the time)
 // NT and NN ran at 100 and 98 GFLOP/s with kc = 512, 95-98 with 384 and 92-97 with 256; TN
 // (k = 4096, 8 to 16 passes) at 86-93 with each. mc = 144 and 288 were within 2% of each
-// other. NEON's and the Go set's tiles use the same sizes in elements.
+// other. NEON's and the Go set's tiles use the same sizes in elements; a set may have its own
+// in tunings.
 const (
 	blockKC = 512
 	blockMC = 288
 	blockNC = 4096
 )
+
+// tuning is what Gemm does with one kernel set beyond its tile: its cache blocks, and the set
+// whose narrower tile computes the columns of a block that are fewer than NR.
+type tuning struct {
+	kc, mc, nc int
+	// inPlaceAT reads A^T in place where layout would pack it (gemmCall.layout says why).
+	inPlaceAT bool
+	// narrow names a set with the same MR and an NR that divides this one's, whose Block
+	// computes the columns left over after the whole tiles (all of them in a product narrower
+	// than NR) straight into C instead of a zero-padded tile into scratch (gemmCall.block says
+	// when). Both kernels form
+	// each sum by the same operations in the same order (Set.Block), so which one computes a
+	// column changes no bit, only the time: with the avx512 set's 64 columns, 1024 x 48 x 3 ran
+	// at 33 GFLOP/s and 1024 x 80 x 3 at 42 to 60, against avx2-fma's 92 and 77 to 94, and
+	// 1024 x 16 x 64 at 53 against 113 (2026-12-06, best of 2 runs on a loaded machine).
+	narrow string
+}
+
+// tunings holds the sets whose tuning is not the default: blockKC, blockMC, blockNC and no
+// narrow set.
+//
+// avx512, measured on a Zen 5 EPYC (L1d 48 KiB, L2 1 MiB, L3 32 MiB; 2026-12-06, the machine
+// shared with jobs that kept its load average at 6 to 9, so figures moved by 10% and more from
+// run to run; fastest of 3 to 5 runs, one thread): kc = 512 stays, as one pass for k = 512
+// (NT, NN) and no worse elsewhere: TN 4096 x 512 x 512 ran at 183 to 189 GFLOP/s with kc =
+// 512, 185 with 640 and 171 to 195 with 768; 1024 x 512 x 512 TN at 203, 206 and 206. mc =
+// 192 instead of 288: the 6 x 64 kernel's panel of B is 128 KiB at kc = 512, and a 192-row
+// block of A (384 KiB) leaves it room in a 1 MiB L2: NT 4096 x 512 x 512 at 213 and 204 with
+// 192, 210 and 186 with 288; TN 1024 x 512 x 512 at 203 against 196; the other shapes within
+// the noise. nc = 256: a 512 x 256 block of B (512 KiB) stays in L2 while the row blocks of
+// A pass, where a 512-column one (1 MiB, all of L2) came back from L3 for each: TN 4096 x 512
+// x 512 at 220 and 214 GFLOP/s against 211 and 204 with the whole width, 1024 x 512 x 512 at
+// 234 against 226 and 231, 4096 x 128 x 128 at 233 against 224 (two rounds of alternated runs,
+// fastest of 3 or 4, load average 3 to 4); NT and NN moved by 3% either way.
+var tunings = map[string]tuning{
+	"avx512": {kc: blockKC, mc: 192, nc: 256, inPlaceAT: true, narrow: "avx2-fma"},
+}
+
+// tuned is one set's tuning with its narrow set, found among the sets the CPU runs.
+type tuned struct {
+	set    *asm.Set
+	tuning tuning
+	narrow *asm.Set // nil when the set has none
+}
+
+// setTunings holds every set's tuning, made once: Gemm finds its set's by a short scan, which
+// allocates nothing and costs less than a map's hashing on a product of a microsecond.
+var setTunings = func() []tuned {
+	var ts []tuned
+	for _, s := range asm.Sets() {
+		t, ok := tunings[s.Name]
+		if !ok {
+			t = tuning{kc: blockKC, mc: blockMC, nc: blockNC}
+		}
+		ts = append(ts, tuned{set: s, tuning: t})
+	}
+	for i := range ts {
+		for _, n := range ts {
+			if n.set.Name == ts[i].tuning.narrow && n.set.MR == ts[i].set.MR && ts[i].set.NR%n.set.NR == 0 {
+				ts[i].narrow = n.set
+			}
+		}
+	}
+	return ts
+}()
+
+// tuningOf returns set's tuning and narrow set, the default and none for a set asm did not
+// list when mat started.
+func tuningOf(set *asm.Set) (tuning, *asm.Set) {
+	for i := range setTunings {
+		if setTunings[i].set == set {
+			return setTunings[i].tuning, setTunings[i].narrow
+		}
+	}
+	return tuning{kc: blockKC, mc: blockMC, nc: blockNC}, nil
+}
 
 // smallFlops is the size (2*m*n*k) under which Gemm stays on the calling goroutine: below
 // 64^3 multiply-adds, a few microseconds of work, splitting cannot pay for handing a part to
@@ -34,7 +111,7 @@ const (
 // machine, much more when the other core is busy with another job).
 const smallFlops = 2 * 64 * 64 * 64
 
-// Impl names the kernel set in use: "avx2-fma", "neon" or "go".
+// Impl names the kernel set in use: "avx512", "avx2-fma", "neon" or "go".
 func Impl() string { return asm.Current().Name }
 
 // Gemm computes C = alpha*op(A)*op(B) + beta*C for row-major matrices, where op(X) is X or its
@@ -143,6 +220,7 @@ const (
 // rectangles of C that the pool's goroutines compute independently.
 type gemmCall struct {
 	set            *asm.Set
+	narrow         *asm.Set // the set for the columns left of a block (tuning.narrow), or nil
 	transA, transB bool
 	m, n, k        int
 	alpha, beta    float32
@@ -155,19 +233,26 @@ type gemmCall struct {
 	kc, mc, nc   int // blocked: the cache blocks, for this kernel
 
 	packA, packB bool // blocked: copy the blocks of op(A), op(B) into panels, or read them in place
+	inPlaceAT    bool // the set's tuning.inPlaceAT
 	byRows       bool // rowsDot: C by rows (few rows) rather than by columns (few columns)
 }
 
 // plan chooses the method and splits C among at most threads parts.
 func (g *gemmCall) plan(threads int) {
 	mr, nr := g.set.MR, g.set.NR
+	tu, narrow := tuningOf(g.set)
+	g.narrow = narrow
+	narrowest := nr // the fewest columns a tile computes
+	if g.narrow != nil {
+		narrowest = g.narrow.NR
+	}
 	g.byRows = false
 	switch {
 	case 2*g.m <= mr && !g.transB:
 		g.method = rowsAxpy
 	case 2*g.m <= mr:
 		g.method, g.byRows = rowsDot, true
-	case 4*g.n <= nr && !g.transA:
+	case 4*g.n <= narrowest && !g.transA:
 		g.method = rowsDot
 	default:
 		g.method = blocked
@@ -191,10 +276,11 @@ func (g *gemmCall) plan(threads int) {
 		return
 	}
 	g.unitM, g.unitN = mr, nr
-	nk := (g.k + blockKC - 1) / blockKC
-	g.kc = min(blockKC, roundUp((g.k+nk-1)/nk, 8))
-	g.mc = max(mr, blockMC/mr*mr)
-	g.nc = max(nr, blockNC/nr*nr)
+	nk := (g.k + tu.kc - 1) / tu.kc
+	g.kc = min(tu.kc, roundUp((g.k+nk-1)/nk, 8))
+	g.mc = max(mr, tu.mc/mr*mr)
+	g.nc = max(nr, tu.nc/nr*nr)
+	g.inPlaceAT = tu.inPlaceAT
 	g.packA, g.packB = g.layout()
 	// Choose the grid with the least work in its largest part: r*c multiply-adds per k for an
 	// r x c rectangle of C, plus laying out r + c values per k, about as much as 8
@@ -231,9 +317,18 @@ func (g *gemmCall) layout() (packA, packB bool) {
 	// 4096 and H from 64 to 512 (BenchmarkGemm's shapes, each layout forced in turn, best of
 	// 3 on a loaded machine): this rule was within the noise, about 5%, of the best layout on
 	// every one but TN with H = 64 and B = 4096 (69 against 81 GFLOP/s with B packed).
+	//
+	// A wide tile changes the count for A^T: a step of its panel is a line read for MR values
+	// (24 of 64 bytes) whatever the tile, while B gives it NR values a step, so with NR = 64
+	// the lines read in place add a quarter to the bytes a step reads, against all of them at
+	// NR = 16. The avx512 set (tuning.inPlaceAT) reads A^T in place: in two rounds of
+	// alternated runs (2026-12-06, load average 3 to 5, fastest of 3 or 4 runs each) TN
+	// 4096 x 512 x 512 ran at 198 and 208 GFLOP/s against 188 and 182 packed, 4096 x 128 x 128
+	// at 222 and 218 against 200 and 201, 1024 x 512 x 512 at 215 and 213 against 211 and 205;
+	// the products with H = 64, which this does not change, moved by 4% between the rounds.
 	mr, nr := g.set.MR, g.set.NR
 	packB = g.transB || g.m > mr && g.ldb > 128
-	packA = g.transA && g.n > nr && g.lda > 64
+	packA = g.transA && g.n > nr && g.lda > 64 && !g.inPlaceAT
 	return packA, packB
 }
 
@@ -439,9 +534,26 @@ func (g *gemmCall) block(ws *workspace, ao, bo *operand, ic, mc, jc, nc, kc int,
 	if nt*nr < nc && mt > 0 {
 		// The last columns: a column of tiles into a scratch mt*mr x nr.
 		bx, bps, brs, _ := bo.panel(nt, nt)
-		t := grow(&ws.tile, mt*mr*nr)
-		set.Block(mt*mr, nr, kc, g.alpha, ao.x, ao.ps, ao.rs, ao.cs, bx, bps, brs, t, nr, false)
-		g.merge(t, nr, ic, mt*mr, jc+nt*nr, nc-nt*nr, acc)
+		j, cols, tset := jc+nt*nr, nc-nt*nr, set
+		if ns := g.narrow; ns != nil && (2*roundUp(cols, ns.NR) <= nr || kc <= 16) {
+			// The narrow set's tiles read the same panels of A (its MR is the same) and the
+			// last panel of B as panels of ns.NR columns, ns.NR values apart, each step brs
+			// on; the whole ones go straight into C. Where they would compute more than half
+			// the wide tile's columns, the wide tile into scratch is faster, unless the pass
+			// is so shallow that copying the scratch costs more than the sums (1024 x 48 x 64:
+			// 150 against 106 GFLOP/s; 1024 x 48 x 3: 33 against 68 to 86).
+			if w := cols / ns.NR * ns.NR; w > 0 {
+				ns.Block(mt*mr, w, kc, g.alpha, ao.x, ao.ps, ao.rs, ao.cs, bx, ns.NR, brs, g.c[ic*g.ldc+j:], g.ldc, acc)
+				bx, j, cols = bx[w:], j+w, cols-w
+			}
+			bps, tset = ns.NR, ns
+		}
+		if cols > 0 {
+			tnr := tset.NR
+			t := grow(&ws.tile, mt*mr*tnr)
+			tset.Block(mt*mr, tnr, kc, g.alpha, ao.x, ao.ps, ao.rs, ao.cs, bx, bps, brs, t, tnr, false)
+			g.merge(t, tnr, ic, mt*mr, j, cols, acc)
+		}
 	}
 	if mt*mr < mc {
 		// The last rows: a row of tiles, with the corner tile when there is one.

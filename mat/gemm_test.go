@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -233,6 +234,56 @@ func TestGemmLargeShapesAndThreads(t *testing.T) {
 	})
 }
 
+// TestGemmNarrowSameBits checks, for every set with a narrow set (tunings), that computing the
+// columns left of a block with the narrow set's tiles gives the bits the set's own wide tile
+// gives, on shapes with every number of columns left, shallow and deep passes, every layout,
+// and 1 and 2 threads.
+func TestGemmNarrowSameBits(t *testing.T) {
+	for i := range setTunings {
+		s := setTunings[i].set
+		if setTunings[i].narrow == nil {
+			continue
+		}
+		t.Run(s.Name, func(t *testing.T) {
+			restore, err := asm.Use(s.Name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer restore()
+			r := rand.New(rand.NewPCG(7, 8))
+			narrowSet := setTunings[i].narrow
+			for _, n := range []int{5, 16, 17, 32, 47, 48, 63, 64, 65, 80, 100, 112, 128, 150} {
+				for _, k := range []int{1, 3, 16, 17, 40, 600} {
+					layout := r.IntN(4)
+					tc := gemmCase{transA: layout&1 != 0, transB: layout&2 != 0, m: 7 + r.IntN(30), n: n, k: k,
+						alpha: []float32{1, -0.5}[r.IntN(2)], beta: []float32{0, 1, 0.7}[r.IntN(3)], pad: r.IntN(3)}
+					if 4*n <= s.NR && !tc.transA {
+						// Without the narrow set, so few columns are computed by DotRows,
+						// whose sums are formed in another order.
+						continue
+					}
+					o := makeOperands(r, tc)
+					for _, th := range []int{1, 2} {
+						var narrow, wide []float32
+						withThreads(th, func() {
+							narrow = o.run(tc)
+							setTunings[i].narrow = nil
+							defer func() { setTunings[i].narrow = narrowSet }()
+							wide = o.run(tc)
+						})
+						o.check(t, tc, narrow)
+						for idx := range narrow {
+							if math.Float32bits(narrow[idx]) != math.Float32bits(wide[idx]) {
+								t.Fatalf("%v, %d threads: C[%d] = %v with the narrow set, %v without", tc, th, idx, narrow[idx], wide[idx])
+							}
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
 // TestGemmConcurrentCallers runs Gemm from several goroutines at once and compares each result
 // with the same product computed alone.
 func TestGemmConcurrentCallers(t *testing.T) {
@@ -399,12 +450,23 @@ func TestGemmPanics(t *testing.T) {
 	}
 }
 
-// TestImpl checks that the expected kernel set is the one in use.
+// TestImpl checks that the expected kernel set is the one in use: the one FMTINY_KERNELS
+// names, or else the best this CPU runs.
 func TestImpl(t *testing.T) {
+	if name := os.Getenv(asm.KernelsEnv); name != "" && asm.KernelsErr() == nil {
+		if got := Impl(); got != name {
+			t.Fatalf("Impl() = %q with %s=%s", got, asm.KernelsEnv, name)
+		}
+		return
+	}
 	switch runtime.GOARCH {
 	case "amd64":
 		want := "go"
-		if !puregoTag && cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3) {
+		switch {
+		case puregoTag:
+		case cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX2, cpuid.FMA3):
+			want = "avx512"
+		case cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3):
 			want = "avx2-fma"
 		}
 		if got := Impl(); got != want {

@@ -11,6 +11,10 @@
 // Data go to stdout; progress, warnings and errors to stderr. An error is one line,
 // "fmtiny: what: why", with exit status 2 for a usage error, 1 for any other, and 130 when
 // training was interrupted by Ctrl-C (143 by SIGTERM) after saving a checkpoint.
+//
+// The environment variable FMTINY_KERNELS names the kernel set to run (avx512, avx2-fma, neon
+// or go) instead of the best one this CPU has; a name of no set, or of a set this CPU cannot
+// run, is an error of every command.
 package main
 
 import (
@@ -22,6 +26,7 @@ import (
 	"runtime"
 	"strings"
 
+	"github.com/fmtiny/fmtiny/asm"
 	"github.com/fmtiny/fmtiny/mat"
 )
 
@@ -65,7 +70,13 @@ func main() {
 
 // run executes one command line and returns the exit status.
 func run(args []string, stdout, stderr io.Writer) int {
-	err := dispatch(args, stdout, stderr)
+	// A kernel set chosen with FMTINY_KERNELS that does not exist or cannot run here stops
+	// every command before it starts: a user who asked for a set must not get another one
+	// silently, nor measure one set believing it is another.
+	err := asm.KernelsErr()
+	if err == nil {
+		err = dispatch(args, stdout, stderr)
+	}
 	if err == nil || errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
