@@ -73,6 +73,13 @@ type Set struct {
 	// ReLUGrad: dz[i] = dh[i] if z[i] > 0, else 0; dz may alias dh.
 	ReLUGrad func(dz, dh, z []float32)
 
+	// BiasELU: z[i] += b[i]; h[i] = z[i] if z[i] > 0, else expm1(z[i]) (ELU, alpha 1); h may
+	// alias z. ELUGrad multiplies the gradient by ELU's derivative read from its output h:
+	// dz[i] = dh[i] if h[i] > 0, else dh[i]*(h[i]+1); dz may alias dh. A set may leave both
+	// nil: the package functions then run the best version the CPU has (elu.go).
+	BiasELU func(z, h, b []float32)
+	ELUGrad func(dz, dh, h []float32)
+
 	// Adam takes one Adam or AdamW step over len(p) parameters, g, m and v at least as long,
 	// with the step's scalars in s, each operation rounded to float32 in this order:
 	//

@@ -43,6 +43,7 @@ func upsample2(x, y fmap) {
 				e := x.x[(r1+ix1)*x.ld : (r1+ix1)*x.ld+c]
 				q := (img*y.h+oy)*y.w + ox
 				out := y.x[q*y.ld : q*y.ld+c]
+				a, b, d, e = a[:len(out)], b[:len(out)], d[:len(out)], e[:len(out)]
 				for j := range out {
 					top := float32(a[j]*w0) + float32(b[j]*w1)
 					bot := float32(d[j]*w0) + float32(e[j]*w1)
@@ -72,6 +73,7 @@ func upsample2Backward(dy, dx fmap) {
 				e := dx.x[(r1+ix1)*dx.ld : (r1+ix1)*dx.ld+c]
 				q := (img*dy.h+oy)*dy.w + ox
 				g := dy.x[q*dy.ld : q*dy.ld+c]
+				a, b, d, e = a[:len(g)], b[:len(g)], d[:len(g)], e[:len(g)]
 				f00, f01, f10, f11 := h0*w0, h0*w1, h1*w0, h1*w1
 				for j, v := range g {
 					a[j] += f00 * v
