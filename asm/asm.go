@@ -80,6 +80,14 @@ type Set struct {
 	BiasELU func(z, h, b []float32)
 	ELUGrad func(dz, dh, h []float32)
 
+	// WinogradIn, WinogradOut and WinogradGradOut are the transforms of Winograd's F(2x2, 3x3)
+	// convolution over c channels of a tile (winograd.go), each between 16 contiguous rows of
+	// c values (its first argument) and a 4x4 or 2x2 tile of rows addressed through a pixel
+	// stride ld and a row stride ldRow (its second). A set may leave them nil, as with ELU.
+	WinogradIn      func(v, d []float32, ld, ldRow, c int)
+	WinogradOut     func(m, y []float32, ld, ldRow, c int)
+	WinogradGradOut func(dm, dy []float32, ld, ldRow, c int)
+
 	// Adam takes one Adam or AdamW step over len(p) parameters, g, m and v at least as long,
 	// with the step's scalars in s, each operation rounded to float32 in this order:
 	//

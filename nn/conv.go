@@ -167,12 +167,21 @@ func colSize(rows, k int) int { return chunkRows(rows, k) * k }
 
 // convForward computes the convolution of x into y (y.c = cout, y.n/h/w the output's size),
 // without the bias. post, when not nil, adds the bias and runs the activation on each chunk's
-// rows as soon as the GEMM has written them, while they are still in cache. wt holds the
-// weights reordered by reorderForward.
-func convForward(s *convScratch, L *conv2d, wt []float32, x, y fmap, post *postOp) {
+// rows as soon as the GEMM has written them, while they are still in cache (into post.z and
+// post.h, y being post.h). wt holds the weights reordered by reorderForward, or by winoWeights
+// when wino (winograd.go).
+func convForward(s *convScratch, L *conv2d, wino bool, wt []float32, x, y fmap, post *postOp) {
+	if wino {
+		winoForward(s, L, wt, x, y, post)
+		return
+	}
 	rows, K := y.rows(), L.patch()
 	if L.k == 1 && L.pad == 0 {
-		s.local.Gemm(false, false, rows, L.cout, K, 1, x.x, x.ld, wt, L.cout, 0, y.x, y.ld)
+		z := y
+		if post != nil {
+			z = post.z
+		}
+		s.local.Gemm(false, false, rows, L.cout, K, 1, x.x, x.ld, wt, L.cout, 0, z.x, z.ld)
 		if post != nil {
 			post.run(0, rows)
 		}
@@ -183,7 +192,11 @@ func convForward(s *convScratch, L *conv2d, wt []float32, x, y fmap, post *postO
 		r1 := min(rows, r0+step)
 		col := s.col[:(r1-r0)*K]
 		im2col(col, x, L.k, L.pad, r0, r1)
-		s.local.Gemm(false, false, r1-r0, L.cout, K, 1, col, K, wt, L.cout, 0, y.x[r0*y.ld:], y.ld)
+		z := y
+		if post != nil {
+			z = post.z
+		}
+		s.local.Gemm(false, false, r1-r0, L.cout, K, 1, col, K, wt, L.cout, 0, z.x[r0*z.ld:], z.ld)
 		if post != nil {
 			post.run(r0, r1)
 		}
@@ -191,18 +204,22 @@ func convForward(s *convScratch, L *conv2d, wt []float32, x, y fmap, post *postO
 }
 
 // convBackward takes dz = dL/d(output) (before the bias, which is the same) and the layer's input
-// x, and writes the weights' and bias's gradients over L.dw and L.db, using dwt [k*k*cin*cout]
-// as scratch; when dx.x is not nil it writes dL/dx into dx, using wf, the weights reordered by
-// reorderBackward.
-func convBackward(s *convScratch, L *conv2d, wf, dwt []float32, x, dz, dx fmap) {
-	convWeightGrad(s, L, dwt, x, dz)
+// x, and writes the weights' and bias's gradients over L.dw and L.db, using dwt as scratch
+// (k*k*cin*cout values, or 16*cin*cout when wino); when dx.x is not nil it writes dL/dx into
+// dx, using wf, the weights reordered by reorderBackward (by winoWeights, flipped, when wino).
+func convBackward(s *convScratch, L *conv2d, wino bool, wf, dwt []float32, x, dz, dx fmap) {
+	if wino {
+		winoWeightGrad(s, L, dwt, x, dz)
+	} else {
+		convWeightGrad(s, L, dwt, x, dz)
+	}
 	colSums(L.db, dz)
 	if dx.x == nil {
 		return
 	}
 	// dL/dx is the convolution of dz with the flipped weights, padding k-1-pad.
 	flipped := conv2d{cin: L.cout, cout: L.cin, k: L.k, pad: L.k - 1 - L.pad}
-	convForward(s, &flipped, wf, dz, dx, nil)
+	convForward(s, &flipped, wino, wf, dz, dx, nil)
 }
 
 // convWeightGrad writes dL/dw into L.dw in PyTorch's layout, from the patch matrix of x and dz,

@@ -122,14 +122,34 @@ func newTestConv(rng *rand.Rand, s convShape) *conv2d {
 	return L
 }
 
-// newConvScratch returns scratch large enough for L over up to rows output (and input) pixels.
-func newConvScratch(L *conv2d, rows int) *convScratch {
+// newConvScratch returns scratch large enough for L over a map of n images of h x w (input and
+// output).
+func newConvScratch(L *conv2d, n, h, w int) *convScratch {
+	rows := n * max(h, L.outSize(h)) * max(w, L.outSize(w))
+	th, tw := winoTiles(h, w)
 	return &convScratch{local: new(mat.Local),
-		col: make([]float32, max(colSize(rows, L.patch()), colSize(rows, L.k*L.k*L.cout)))}
+		col: make([]float32, max(colSize(rows, L.patch()), colSize(rows, L.k*L.k*L.cout), winoScratchSize(L.cin, L.cout, n*th*tw, tw)))}
+}
+
+// reordered returns L's weights reordered for the forward (or, flipped, the input gradient's)
+// products: Winograd's U when wino.
+func reordered(L *conv2d, wino, flipped bool) []float32 {
+	if wino {
+		u := make([]float32, 16*L.cin*L.cout)
+		winoWeights(L, u, flipped)
+		return u
+	}
+	w := make([]float32, L.numWeights())
+	if flipped {
+		L.reorderBackward(w)
+	} else {
+		L.reorderForward(w)
+	}
+	return w
 }
 
 // runConv runs L forward on x with the bias alone after it, and returns the output map.
-func runConv(t *testing.T, L *conv2d, x fmap, strided bool) fmap {
+func runConv(t *testing.T, L *conv2d, wino bool, x fmap, strided bool) fmap {
 	ho, wo := L.outSize(x.h), L.outSize(x.w)
 	y := newMap(rand.New(rand.NewPCG(1, 1)), x.n, ho, wo, L.cout, strided, 0)
 	for i := range y.x {
@@ -137,27 +157,40 @@ func runConv(t *testing.T, L *conv2d, x fmap, strided bool) fmap {
 			y.x[i] = float32(math.NaN()) // the product must overwrite, not accumulate
 		}
 	}
-	s := newConvScratch(L, max(y.rows(), x.rows()))
-	wt := make([]float32, L.numWeights())
-	L.reorderForward(wt)
-	convForward(s, L, wt, x, y, &postOp{act: noAct, z: y, h: y, b: L.b})
+	s := newConvScratch(L, x.n, x.h, x.w)
+	convForward(s, L, wino, reordered(L, wino, false), x, y, &postOp{act: noAct, z: y, h: y, b: L.b})
 	checkGuards(t, "conv output", y)
 	return y
 }
 
+// winoShapes returns count random cases for Winograd's convolution: 3x3 with padding 1, 8 to
+// 20 channels, sides 1 to 9 (odd ones leave tiles half outside).
+func winoShapes(rng *rand.Rand, count int) []convShape {
+	var out []convShape
+	for range count {
+		out = append(out, convShape{n: 1 + rng.IntN(3), h: 1 + rng.IntN(9), w: 1 + rng.IntN(9),
+			cin: 8 + rng.IntN(13), cout: 8 + rng.IntN(13), k: 3, pad: 1, strided: rng.IntN(2) == 1})
+	}
+	return out
+}
+
 // TestConvForward compares the convolution with the direct float64 reference on random shapes,
-// for every kernel set, with the patch matrix cut into one chunk and into several.
+// im2col's and (on 3x3 shapes with padding 1) Winograd's, for every kernel set, with the
+// patch matrix or the tiles cut into one chunk and into several.
 func TestConvForward(t *testing.T) {
-	defer func(b int) { colBudget = b }(colBudget)
+	defer func(b, w int) { colBudget, winoBudget = b, w }(colBudget, winoBudget)
 	forEachSet(t, func(t *testing.T) {
 		rng := rand.New(rand.NewPCG(1, 2))
 		for _, budget := range []int{256 << 10, 1} {
-			colBudget = budget
-			for _, s := range randomConvShapes(rng, 40) {
-				t.Run(fmt.Sprintf("budget=%d/%v", budget, s), func(t *testing.T) {
+			colBudget, winoBudget = budget, budget
+			shapes := randomConvShapes(rng, 40)
+			wino := len(shapes)
+			shapes = append(shapes, winoShapes(rng, 20)...)
+			for i, s := range shapes {
+				t.Run(fmt.Sprintf("budget=%d/wino=%v/%v", budget, i >= wino, s), func(t *testing.T) {
 					L := newTestConv(rng, s)
 					x := newMap(rng, s.n, s.h, s.w, s.cin, s.strided, 2)
-					y := runConv(t, L, x, s.strided)
+					y := runConv(t, L, i >= wino, x, s.strided)
 					want := refConv(to64(x.x), x, to64(L.w), to64(L.b), s.cout, s.k, s.pad)
 					for i, v := range want {
 						r := i / s.cout
@@ -182,43 +215,46 @@ func TestConvManyChunks(t *testing.T) {
 	if chunkRows(x.rows(), L.patch()) >= x.rows() {
 		t.Fatal("one chunk only")
 	}
-	y := runConv(t, L, x, false)
-	want := refConv(to64(x.x), x, to64(L.w), to64(L.b), s.cout, s.k, s.pad)
-	for i, v := range want {
-		if math.Abs(float64(y.x[i])-v) > 1e-4*(1+math.Abs(v)) {
-			t.Fatalf("output %d is %v, the reference gives %v", i, y.x[i], v)
+	for _, wino := range []bool{false, true} {
+		y := runConv(t, L, wino, x, false)
+		want := refConv(to64(x.x), x, to64(L.w), to64(L.b), s.cout, s.k, s.pad)
+		for i, v := range want {
+			if math.Abs(float64(y.x[i])-v) > 1e-4*(1+math.Abs(v)) {
+				t.Fatalf("wino=%v: output %d is %v, the reference gives %v", wino, i, y.x[i], v)
+			}
 		}
 	}
 }
 
 // TestConvGradients checks the convolution's gradients (weights, bias and input) against float64
 // central finite differences of the reference, with the loss L = sum(r*y) for random r, on
-// random shapes and every kernel set.
+// random shapes, im2col's and Winograd's, and every kernel set.
 func TestConvGradients(t *testing.T) {
-	defer func(b int) { colBudget = b }(colBudget)
+	defer func(b, w int) { colBudget, winoBudget = b, w }(colBudget, winoBudget)
 	forEachSet(t, func(t *testing.T) {
 		rng := rand.New(rand.NewPCG(5, 6))
-		for i, s := range randomConvShapes(rng, 30) {
-			colBudget = []int{256 << 10, 1}[i%2]
-			t.Run(s.String(), func(t *testing.T) { checkConvGradients(t, rng, s) })
+		shapes := randomConvShapes(rng, 30)
+		wino := len(shapes)
+		shapes = append(shapes, winoShapes(rng, 16)...)
+		for i, s := range shapes {
+			colBudget, winoBudget = []int{256 << 10, 1}[i%2], []int{256 << 10, 1}[i%2]
+			t.Run(fmt.Sprintf("wino=%v/%v", i >= wino, s), func(t *testing.T) { checkConvGradients(t, rng, s, i >= wino) })
 		}
 	})
 }
 
-func checkConvGradients(t *testing.T, rng *rand.Rand, s convShape) {
+func checkConvGradients(t *testing.T, rng *rand.Rand, s convShape, wino bool) {
 	L := newTestConv(rng, s)
 	x := newMap(rng, s.n, s.h, s.w, s.cin, s.strided, 1)
 	ho, wo := L.outSize(s.h), L.outSize(s.w)
 	r := newMap(rng, s.n, ho, wo, s.cout, s.strided, 1) // dL/dy
 	dx := newMap(rng, s.n, s.h, s.w, s.cin, s.strided, 0)
-	sc := newConvScratch(L, max(r.rows(), x.rows()))
-	wf := make([]float32, L.numWeights())
-	L.reorderBackward(wf)
-	dwt := make([]float32, L.numWeights())
+	sc := newConvScratch(L, s.n, s.h, s.w)
+	dwt := make([]float32, max(16, L.k*L.k)*L.cin*L.cout)
 	for i := range L.dw {
 		L.dw[i] = float32(math.NaN()) // overwritten, not accumulated
 	}
-	convBackward(sc, L, wf, dwt, x, r, dx)
+	convBackward(sc, L, wino, reordered(L, wino, true), dwt, x, r, dx)
 	checkGuards(t, "dx", dx)
 	checkGuards(t, "dy", r)
 

@@ -38,9 +38,11 @@ type UNetBatch struct {
 	y           []float32
 
 	// The weights reordered for the forward products (wt) and for the inputs' gradients (wf),
-	// made from the network's parameters at every call.
+	// made from the network's parameters at every call, for im2col's products or, where wino,
+	// Winograd's (winograd.go; chosen when the batch is made).
 	wt, wf       [numConvs][]float32
 	wtBuf, wfBuf []float32
+	wino         [numConvs]bool
 
 	x, t, dy, dx, target []float32 // the running call's arguments
 	sqErr                []float64 // MSEGrad's sum of squared errors, per block
@@ -115,16 +117,17 @@ func (u *UNet) newBatch(maxBatch int, forwardOnly bool) *UNetBatch {
 		b.blocks = append(b.blocks, unetBlock{net: net})
 	}
 	nw := 0
-	for _, L := range u.convs {
-		nw += L.numWeights()
+	for l, L := range u.convs {
+		b.wino[l] = L.winograd()
+		nw += b.reorderedSize(l)
 	}
 	b.wtBuf = make([]float32, nw)
 	if !forwardOnly {
 		b.wfBuf = make([]float32, nw)
 	}
 	off := 0
-	for l, L := range u.convs {
-		n := L.numWeights()
+	for l := range u.convs {
+		n := b.reorderedSize(l)
 		b.wt[l] = b.wtBuf[off : off+n : off+n]
 		if !forwardOnly {
 			b.wf[l] = b.wfBuf[off : off+n : off+n]
@@ -135,6 +138,15 @@ func (u *UNet) newBatch(maxBatch int, forwardOnly bool) *UNetBatch {
 	b.runForward, b.runBackward, b.runMSE = b.forwardBlock, b.backwardBlock, b.mseBlock
 	b.runClaim, b.sumTask.b = b.claim, b
 	return b
+}
+
+// reorderedSize is the length of convolution l's reordered weights.
+func (b *UNetBatch) reorderedSize(l int) int {
+	L := &b.net.convs[l]
+	if b.wino[l] {
+		return 16 * L.cin * L.cout
+	}
+	return L.numWeights()
 }
 
 // unetWork holds one block's feature maps, NHWC (see unetMaps for what each is).
@@ -273,9 +285,17 @@ func (b *UNetBatch) cut(n int) {
 func (b *UNetBatch) prepare(backward bool) {
 	for l := range b.net.convs {
 		L := &b.net.convs[l]
-		L.reorderForward(b.wt[l])
-		if backward {
-			L.reorderBackward(b.wf[l])
+		switch {
+		case b.wino[l]:
+			winoWeights(L, b.wt[l], false)
+			if backward {
+				winoWeights(L, b.wf[l], true)
+			}
+		default:
+			L.reorderForward(b.wt[l])
+			if backward {
+				L.reorderBackward(b.wf[l])
+			}
 		}
 	}
 	slots := 1
@@ -300,8 +320,13 @@ func (b *UNetBatch) newSlot() *unetSlot {
 	col, dwt := 0, 0
 	for l, L := range u.convs {
 		rows := b.perBlock * u.levelPixels(convLevel[l])
-		col = max(col, colSize(rows, L.patch()), colSize(rows, L.k*L.k*L.cout))
-		dwt = max(dwt, L.numWeights())
+		if b.wino[l] {
+			th, tw := winoTiles(u.Height>>convLevel[l], u.Width>>convLevel[l])
+			col = max(col, winoScratchSize(L.cin, L.cout, b.perBlock*th*tw, tw))
+		} else {
+			col = max(col, colSize(rows, L.patch()), colSize(rows, L.k*L.k*L.cout))
+		}
+		dwt = max(dwt, b.reorderedSize(l))
 	}
 	s := &unetSlot{conv: convScratch{local: new(mat.Local), col: make([]float32, col)}}
 	if !b.forwardOnly {
@@ -381,7 +406,7 @@ func (b *UNetBatch) blockForward(k *unetBlock, slot *unetSlot, w *unetWork) unet
 		if l == dec1out {
 			post.act = noAct
 		}
-		convForward(&slot.conv, L, b.wt[l], M.convIn[l], M.z[l], &post)
+		convForward(&slot.conv, L, b.wino[l], b.wt[l], M.convIn[l], M.convOut[l], &post)
 	}
 	conv(enc1a)
 	conv(enc1b)
@@ -478,7 +503,7 @@ func (b *UNetBatch) blockBackward(k *unetBlock, slot *unetSlot, w *unetWork) {
 
 	// back runs convolution l backward from dz (dL/d of its pre-activation), into dx.
 	back := func(l int, dz, dx fmap) {
-		convBackward(&slot.conv, &u.convs[l], b.wf[l], slot.dwt, M.convIn[l], dz, dx)
+		convBackward(&slot.conv, &u.convs[l], b.wino[l], b.wf[l], slot.dwt, M.convIn[l], dz, dx)
 	}
 	act := func(l int, dh fmap) { actGradMap(u.Act, dh, M.z[l], M.convOut[l]) }
 

@@ -11,7 +11,9 @@ import (
 // BenchmarkUNet times the seed's UNet on 28 x 28 images of one channel, as torch_unet.py does:
 // a training step at batch 128 (UNetBatch.MSEGrad, then Adam.Update; not the data sampling),
 // and a forward pass at batch 64 (one field evaluation of sampling, on a forward-only batch).
-// It reports images/s and GFLOP/s, counting the convolutions' products (UNet.FLOPs).
+// It reports images/s and GFLOP/s, counting the convolutions' products (UNet.FLOPs), and
+// images per second of the process's CPU time, which tells more than the wall clock on a
+// machine that other jobs share (the idle thread's spinning counts too).
 func BenchmarkUNet(b *testing.B) {
 	for _, base := range []int{32, 64} {
 		for _, threads := range []int{1, 2} {
@@ -45,10 +47,14 @@ func benchUNet(b *testing.B, base, n, threads int, train bool) {
 	}
 	step()
 	b.ResetTimer()
+	cpu0 := cpuSeconds()
 	for b.Loop() {
 		step()
 	}
 	sec := b.Elapsed().Seconds()
+	if cpu := cpuSeconds() - cpu0; cpu > 0 {
+		b.ReportMetric(float64(b.N*n)/cpu, "images/cpu-s")
+	}
 	fwd, tr := u.FLOPs(n)
 	flops := fwd
 	if train {
