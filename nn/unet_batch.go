@@ -1,8 +1,10 @@
 package nn
 
 import (
+	"bytes"
 	"fmt"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/fmtiny/fmtiny/asm"
 	"github.com/fmtiny/fmtiny/mat"
@@ -43,6 +45,9 @@ type UNetBatch struct {
 	wt, wf       [numConvs][]float32
 	wtBuf, wfBuf []float32
 	wino         [numConvs]bool
+	// The parameters wt and wf were made from: they are made again only when the parameters
+	// have changed (a sampler calls Forward dozens of times on the same weights).
+	wtFrom, wfFrom []float32
 
 	x, t, dy, dx, target []float32 // the running call's arguments
 	sqErr                []float64 // MSEGrad's sum of squared errors, per block
@@ -283,20 +288,33 @@ func (b *UNetBatch) cut(n int) {
 // prepare reorders the weights for the passes to come (and for the inputs' gradients when
 // backward), and makes the slots the running call's goroutines will take.
 func (b *UNetBatch) prepare(backward bool) {
+	params := b.net.Params
+	fwd := !sameBits(b.wtFrom, params)
+	bwd := backward && !sameBits(b.wfFrom, params)
 	for l := range b.net.convs {
 		L := &b.net.convs[l]
 		switch {
 		case b.wino[l]:
-			winoWeights(L, b.wt[l], false)
-			if backward {
+			if fwd {
+				winoWeights(L, b.wt[l], false)
+			}
+			if bwd {
 				winoWeights(L, b.wf[l], true)
 			}
 		default:
-			L.reorderForward(b.wt[l])
-			if backward {
+			if fwd {
+				L.reorderForward(b.wt[l])
+			}
+			if bwd {
 				L.reorderBackward(b.wf[l])
 			}
 		}
+	}
+	if fwd {
+		b.wtFrom = append(b.wtFrom[:0], params...)
+	}
+	if bwd {
+		b.wfFrom = append(b.wfFrom[:0], params...)
 	}
 	slots := 1
 	if !b.Serial && b.used > 1 {
@@ -313,6 +331,17 @@ func (b *UNetBatch) prepare(backward bool) {
 			s.work = b.net.newWork(b.perBlock, !b.forwardOnly)
 		}
 	}
+}
+
+// sameBits reports whether a and b hold the same bits.
+func sameBits(a, b []float32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	if len(a) == 0 {
+		return true
+	}
+	return bytes.Equal(unsafe.Slice((*byte)(unsafe.Pointer(&a[0])), 4*len(a)), unsafe.Slice((*byte)(unsafe.Pointer(&b[0])), 4*len(b)))
 }
 
 func (b *UNetBatch) newSlot() *unetSlot {

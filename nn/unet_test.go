@@ -520,3 +520,29 @@ func TestUNetStateDict(t *testing.T) {
 		t.Errorf("width 10: error %v", err)
 	}
 }
+
+// TestUNetBatchSeesNewWeights: a batch reorders the weights only when they changed since its
+// last call, and then sees every change (an optimizer step, or a single weight set by hand).
+func TestUNetBatchSeesNewWeights(t *testing.T) {
+	u := newTestUNet(t, SeedUNet(1, 8, 8, 8), 3)
+	rng := rand.New(rand.NewPCG(2, 2))
+	x, ts, target := randSlice(rng, 4*64, 1), randSlice(rng, 4, 1), randSlice(rng, 4*64, 1)
+	f, b := u.NewForwardBatch(4), u.NewBatch(4)
+	before := slices.Clone(f.Forward(x, ts, 4))
+	b.MSEGrad(x, ts, target, 4)
+	g0 := slices.Clone(u.Grads)
+	for _, i := range []int{0, len(u.Params) / 2, len(u.Params) - 1} {
+		u.Params[i] += 0.25
+		want := slices.Clone(u.NewForwardBatch(4).Forward(x, ts, 4))
+		got := f.Forward(x, ts, 4)
+		if !slices.Equal(got, want) || slices.Equal(got, before) {
+			t.Fatalf("after parameter %d changed, Forward gives other outputs than a new batch's", i)
+		}
+		b.MSEGrad(x, ts, target, 4)
+		g := slices.Clone(u.Grads)
+		u.NewBatch(4).MSEGrad(x, ts, target, 4)
+		if !slices.Equal(g, u.Grads) || slices.Equal(g, g0) {
+			t.Fatalf("after parameter %d changed, MSEGrad gives other gradients than a new batch's", i)
+		}
+	}
+}
