@@ -17,7 +17,7 @@ import "github.com/fmtiny/fmtiny/asm"
 // does (16 values per 4 input pixels instead of 9 per pixel).
 //
 // The backward pass: dL/dx is the same convolution of dL/dy with the weights flipped and
-// transposed (conv.go), and dL/dg = G^T dU G with dU_k = V_k^T dM_k summed over the tiles,
+// transposed (conv.go), and dL/dg = G^T dU G with dU_k^T = dM_k^T V_k summed over the tiles,
 // dM = A dY A^T for each tile of dL/dy. The transforms' coefficients are 0, +-1 and +-1/2, so
 // the rounding stays that of a direct convolution's order (TestUNetTorch).
 //
@@ -87,29 +87,29 @@ func winoWeights(L *conv2d, u []float32, flipped bool) {
 	}
 }
 
-// winoWeightsGrad writes dL/dw into L.dw (PyTorch's layout) from du, dU_k [cin x cout] at
-// du[k*cin*cout:]: dL/dg = G^T dU G for each pair of channels.
+// winoWeightsGrad writes dL/dw into L.dw (PyTorch's layout) from du, dU_k^T [cout x cin] at
+// du[k*cin*cout:]: dL/dg = G^T dU G for each pair of channels. dU is laid out [cout x cin], as
+// the weights are, so that both are read and written in order.
 func winoWeightsGrad(L *conv2d, du []float32) {
 	cin, cout := L.cin, L.cout
 	n := cin * cout
-	for co := 0; co < cout; co++ {
-		for ci := 0; ci < cin; ci++ {
-			var d [16]float32
-			for k := range d {
-				d[k] = du[k*n+ci*cout+co]
-			}
-			// t = G^T dU (3x4): G^T's rows are (1, 1/2, 1/2, 0), (0, 1/2, -1/2, 0),
-			// (0, 1/2, 1/2, 1); then dg = t G (3x3) the same way along the rows.
-			var t [3][4]float32
-			for j := 0; j < 4; j++ {
-				a, b, c, e := d[j], d[4+j], d[8+j], d[12+j]
-				t[0][j], t[1][j], t[2][j] = a+0.5*(b+c), 0.5*(b-c), 0.5*(b+c)+e
-			}
-			dw := L.dw[(co*cin+ci)*9 : (co*cin+ci+1)*9]
-			for i := 0; i < 3; i++ {
-				a, b, c, e := t[i][0], t[i][1], t[i][2], t[i][3]
-				dw[3*i], dw[3*i+1], dw[3*i+2] = a+0.5*(b+c), 0.5*(b-c), 0.5*(b+c)+e
-			}
+	du = du[:16*n]
+	for at := 0; at < n; at++ { // at = co*cin + ci
+		var d [16]float32
+		for k := range d {
+			d[k] = du[k*n+at]
+		}
+		// t = G^T dU (3x4): G^T's rows are (1, 1/2, 1/2, 0), (0, 1/2, -1/2, 0),
+		// (0, 1/2, 1/2, 1); then dg = t G (3x3) the same way along the rows.
+		var t [3][4]float32
+		for j := 0; j < 4; j++ {
+			a, b, c, e := d[j], d[4+j], d[8+j], d[12+j]
+			t[0][j], t[1][j], t[2][j] = a+0.5*(b+c), 0.5*(b-c), 0.5*(b+c)+e
+		}
+		dw := L.dw[at*9 : at*9+9 : at*9+9]
+		for i := 0; i < 3; i++ {
+			a, b, c, e := t[i][0], t[i][1], t[i][2], t[i][3]
+			dw[3*i], dw[3*i+1], dw[3*i+2] = a+0.5*(b+c), 0.5*(b-c), 0.5*(b+c)+e
 		}
 	}
 }
@@ -122,12 +122,16 @@ func winoTiles(h, w int) (th, tw int) { return (h + 1) / 2, (w + 1) / 2 }
 var winoBudget = 256 << 10
 
 // winoChunk is how many tiles a chunk takes: whole rows of tiles (so that its output pixels are
-// consecutive rows of the map), as many as winoBudget holds, but at least 96 tiles (the
-// products' height) and one row.
+// consecutive rows of the map), and a multiple of 6, the AVX2 kernel's height (so that no
+// product but the last chunk's has a partial panel of A), as many as winoBudget holds but at
+// least 96 tiles. The chunks do not depend on the kernel set, so neither does the scratch.
 func winoChunk(cin, cout, tiles, tw int) int {
+	unit := tw
+	for unit%6 != 0 {
+		unit += tw
+	}
 	t := max(96, winoBudget/(16*(cin+cout)))
-	t = max(tw, t/tw*tw)
-	return min(t, tiles)
+	return min(max(unit, t/unit*unit), tiles)
 }
 
 // winoScratchSize is the scratch a Winograd convolution of cin -> cout channels over tiles tiles
@@ -287,7 +291,7 @@ func winoWeightGrad(s *convScratch, L *conv2d, du []float32, x, dz fmap) {
 			beta = 0
 		}
 		for k := 0; k < 16; k++ {
-			s.local.Gemm(true, false, cin, cout, nt, 1, v[k*cin:], 16*cin, dm[k*cout:], 16*cout, beta, du[k*cin*cout:], cout)
+			s.local.Gemm(true, false, cout, cin, nt, 1, dm[k*cout:], 16*cout, v[k*cin:], 16*cin, beta, du[k*cin*cout:], cin)
 		}
 	}
 	winoWeightsGrad(L, du)
