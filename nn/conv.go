@@ -13,23 +13,34 @@ import (
 // The convolution is im2col followed by one GEMM on mat's micro-kernels, a chunk of output
 // pixels at a time: the patch matrix of a chunk (a row per output pixel, its k*k*cin values
 // ordered (dy, dx, channel)) times the weights reordered as [k*k*cin, cout] gives the chunk's
-// output rows. Why this way (measurements to come with the benchmarks):
+// output rows; or, for 3x3 with padding 1 and at least 8 channels in and out (every
+// convolution of the UNet but its first and last), Winograd's F(2x2, 3x3) (winograd.go). Why,
+// measured by BenchmarkConvLayout on dec1.0 of the UNet of base 32 (96 -> 32 channels, 28 x 28,
+// 16 images, one goroutine, AVX2, best of 3, images per CPU second on a shared machine):
+//
+//	NCHW, im2col per image, W times the patches (mat packs them again)   1325
+//	NHWC, im2col in chunks, the patches times W (nothing packed)         1727
+//	NHWC, Winograd F(2x2, 3x3)                                           3188
 //
 //   - NHWC against NCHW. In NHWC a patch row is k*k runs of cin contiguous values (k runs
 //     of k*cin when the map is not a slice), the patch matrix is the GEMM's A, read in place
 //     by the kernel (mat packs neither it nor, for cout <= 128, the weights), the output rows
 //     are the GEMM's C written in place, and the bias and activation run along rows of cout
-//     values, the pass an MLP's hidden layer already has. In NCHW the patch matrix is B
-//     ([k*k*cin, h*w]), which mat packs a second time, and every output plane needs a
-//     scalar bias.
-//   - im2col in chunks, against an implicit GEMM: a chunk stays in the cache between its
-//     writing and the GEMM's reading. An implicit GEMM (A read through the input with the
-//     taps' offsets) would need a kernel of its own or wasted rows at every image border.
+//     values, the pass an MLP's hidden layer already has; a concatenation is channels of one
+//     map, each part written through a row stride. In NCHW the patch matrix is B, which mat
+//     packs a second time, and every output plane needs a scalar bias.
+//   - im2col in chunks (colBudget), so that a chunk stays in the cache between its writing and
+//     the GEMM's reading, against an implicit GEMM (A read through the input with the taps'
+//     offsets), which would need a kernel of its own or wasted rows at every image border.
+//   - Winograd does 2.25 times fewer multiply-adds for additions that move less memory than
+//     im2col's copies; the UNet's forward pass ran 1.5 (base 32) to 1.9 (base 64) times as many
+//     images per CPU second with it as with im2col everywhere (BenchmarkUNetIm2col against
+//     BenchmarkUNet).
 //
-// The backward pass reuses the same two pieces: the weights' gradient is the patch matrix
+// The backward pass reuses the same pieces: the weights' gradient is the patch matrix
 // transposed times dL/dy (chunk by chunk, accumulated), and dL/dx is the convolution of dL/dy
 // with the weights flipped and transposed, padding k-1-pad (a "full" convolution: im2col of
-// dL/dy, then a GEMM), which needs no scatter-add.
+// dL/dy, then a GEMM, or Winograd's), which needs no scatter-add.
 
 // conv2d is one convolution's view into the flat parameter and gradient buffers.
 type conv2d struct {

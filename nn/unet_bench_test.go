@@ -27,6 +27,16 @@ func BenchmarkUNet(b *testing.B) {
 	}
 }
 
+// BenchmarkUNetIm2col is BenchmarkUNet's forward pass with every convolution on im2col, for
+// the comparison with Winograd's that conv.go writes down.
+func BenchmarkUNetIm2col(b *testing.B) {
+	defer func(w bool) { useWinograd = w }(useWinograd)
+	useWinograd = false
+	for _, base := range []int{32, 64} {
+		b.Run(fmt.Sprintf("forward/c%d/b64/threads=1", base), func(b *testing.B) { benchUNet(b, base, 64, 1, false) })
+	}
+}
+
 func benchUNet(b *testing.B, base, n, threads int, train bool) {
 	defer mat.SetThreads(mat.Threads())
 	mat.SetThreads(threads)
