@@ -255,33 +255,51 @@ func UNetFromStateDict(tensors []Tensor, height, width int, act Activation) (*UN
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("state dict: %w", err)
 	}
-	u, err := NewUNet(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("state dict: %w", err)
-	}
-	want := u.StateDict()
-	for _, w := range want {
-		t := byName[w.Name]
-		if t == nil {
-			return nil, fmt.Errorf("state dict has no %s (the UNet with %d image channels and base %d needs shape %v)", w.Name, cfg.Channels, cfg.Base, w.Shape)
-		}
-		if !slices.Equal(t.Shape, w.Shape) {
-			return nil, fmt.Errorf("%s has shape %v, the UNet with %d image channels and base %d needs %v", w.Name, t.Shape, cfg.Channels, cfg.Base, w.Shape)
-		}
-		if len(t.Data) != len(w.Data) {
-			return nil, fmt.Errorf("%s: %d values for shape %v", w.Name, len(t.Data), t.Shape)
-		}
-		for i, v := range t.Data {
-			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-				return nil, fmt.Errorf("%s holds %v at index %d", w.Name, v, i)
+	// Every tensor is checked against the shapes the configuration implies before anything is
+	// allocated, so that a state dict claiming a large UNet must hold its values.
+	cin, cout := cfg.convShapes()
+	var found [2 * numConvs]*Tensor
+	for l := range numConvs {
+		for j, w := range []struct {
+			name  string
+			shape []int
+		}{
+			{convNames[l] + ".weight", []int{cout[l], cin[l], unetKernel, unetKernel}},
+			{convNames[l] + ".bias", []int{cout[l]}},
+		} {
+			t := byName[w.name]
+			if t == nil {
+				return nil, fmt.Errorf("state dict has no %s (the UNet with %d image channels and base %d needs shape %v)", w.name, cfg.Channels, cfg.Base, w.shape)
 			}
+			if !slices.Equal(t.Shape, w.shape) {
+				return nil, fmt.Errorf("%s has shape %v, the UNet with %d image channels and base %d needs %v", w.name, t.Shape, cfg.Channels, cfg.Base, w.shape)
+			}
+			size := 1
+			for _, d := range w.shape {
+				size *= d
+			}
+			if len(t.Data) != size {
+				return nil, fmt.Errorf("%s: %d values for shape %v", w.name, len(t.Data), t.Shape)
+			}
+			for i, v := range t.Data {
+				if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+					return nil, fmt.Errorf("%s holds %v at index %d", w.name, v, i)
+				}
+			}
+			found[2*l+j] = t
+			delete(byName, w.name)
 		}
-		copy(w.Data, t.Data)
-		delete(byName, w.Name)
 	}
 	if len(byName) > 0 {
 		extra := slices.Sorted(maps.Keys(byName))
 		return nil, fmt.Errorf("state dict has %s, which the seed's UNet does not", extra[0])
+	}
+	u, err := NewUNet(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("state dict: %w", err)
+	}
+	for i, w := range u.StateDict() {
+		copy(w.Data, found[i].Data)
 	}
 	return u, nil
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -543,6 +544,28 @@ func TestUNetBatchSeesNewWeights(t *testing.T) {
 		u.NewBatch(4).MSEGrad(x, ts, target, 4)
 		if !slices.Equal(g, u.Grads) || slices.Equal(g, g0) {
 			t.Fatalf("after parameter %d changed, MSEGrad gives other gradients than a new batch's", i)
+		}
+	}
+}
+
+// TestUNetFromStateDictHostile: a state dict whose first weight claims a huge UNet, with none
+// of the values, is refused before anything of that size is allocated.
+func TestUNetFromStateDictHostile(t *testing.T) {
+	ts := []Tensor{{Name: "enc1.0.weight", Shape: []int{1500, 2, 3, 3}, Data: make([]float32, 4)}} // 1.03e9 parameters: valid
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := UNetFromStateDict(ts, 28, 28, ELU)
+	runtime.ReadMemStats(&after)
+	if err == nil || !strings.Contains(err.Error(), "enc1.0.weight: 4 values") {
+		t.Fatalf("error %v", err)
+	}
+	if a := after.TotalAlloc - before.TotalAlloc; a > 1<<20 {
+		t.Fatalf("refusing it allocated %d bytes", a)
+	}
+	for _, shape := range [][]int{{1 << 40, 2, 3, 3}, {-4, 2, 3, 3}, {4, 1 << 40, 3, 3}, {4, 2, 3}} {
+		ts[0].Shape = shape
+		if _, err := UNetFromStateDict(ts, 28, 28, ELU); err == nil {
+			t.Errorf("shape %v accepted", shape)
 		}
 	}
 }
