@@ -101,7 +101,7 @@ func (f fmap) rows() int { return f.n * f.h * f.w }
 // channels returns the map of channels [lo, hi) of f, a view.
 func (f fmap) channels(lo, hi int) fmap {
 	g := f
-	g.x, g.c = f.x[lo:], hi-lo
+	g.x, g.c = f.x[min(lo, len(f.x)):], hi-lo // an empty map stays empty
 	return g
 }
 
@@ -253,6 +253,10 @@ func convBackward(s *convScratch, L *conv2d, wino bool, wf, dwt []float32, x, dz
 // padding, dwt [cout, k*k*cin] = dz^T P instead.
 func convWeightGrad(s *convScratch, L *conv2d, dwt []float32, x, dz fmap) {
 	rows, K := dz.rows(), L.patch()
+	if rows == 0 {
+		clear(L.dw)
+		return
+	}
 	byRows := 4*L.cout <= asm.Current().NR
 	step := chunkRows(rows, K)
 	for r0 := 0; r0 < rows; r0 += step {

@@ -40,8 +40,8 @@ type UNetBatch struct {
 	y           []float32
 
 	// The weights reordered for the forward products (wt) and for the inputs' gradients (wf),
-	// made from the network's parameters at every call, for im2col's products or, where wino,
-	// Winograd's (winograd.go; chosen when the batch is made).
+	// for im2col's products or, where wino, Winograd's (winograd.go; chosen when the batch is
+	// made).
 	wt, wf       [numConvs][]float32
 	wtBuf, wfBuf []float32
 	wino         [numConvs]bool

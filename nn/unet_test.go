@@ -575,3 +575,21 @@ func TestUNetFromStateDictHostile(t *testing.T) {
 		}
 	}
 }
+
+func TestUNetZeroImages(t *testing.T) {
+	u := newTestUNet(t, SeedUNet(1, 8, 8, 8), 1)
+	for _, b := range []*UNetBatch{u.NewBatch(4), u.NewForwardBatch(4)} {
+		if y := b.Forward(nil, []float32{0.5}, 0); len(y) != 0 {
+			t.Fatalf("%d outputs", len(y))
+		}
+	}
+	b := u.NewBatch(4)
+	for i := range u.Grads {
+		u.Grads[i] = 1
+	}
+	b.Forward(nil, []float32{0.5}, 0)
+	b.Backward(nil, nil)
+	if slices.ContainsFunc(u.Grads, func(g float32) bool { return g != 0 }) {
+		t.Fatal("the gradients over no images are not zero")
+	}
+}

@@ -279,6 +279,10 @@ func winoWeightGrad(s *convScratch, L *conv2d, du []float32, x, dz fmap) {
 	cin, cout := L.cin, L.cout
 	th, tw := winoTiles(x.h, x.w)
 	tiles := x.n * th * tw
+	if tiles == 0 {
+		clear(L.dw)
+		return
+	}
 	step := winoChunk(cin, cout, tiles, tw)
 	v, dm, patch, g4 := winoSplit(s.col, step, cin, cout)
 	for t0 := 0; t0 < tiles; t0 += step {
