@@ -576,6 +576,7 @@ func TestUNetFromStateDictHostile(t *testing.T) {
 	}
 }
 
+// TestUNetZeroImages: a batch of no images gives no outputs, and its gradients are zero.
 func TestUNetZeroImages(t *testing.T) {
 	u := newTestUNet(t, SeedUNet(1, 8, 8, 8), 1)
 	for _, b := range []*UNetBatch{u.NewBatch(4), u.NewForwardBatch(4)} {
