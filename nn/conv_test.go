@@ -303,3 +303,18 @@ func checkConvGradients(t *testing.T, rng *rand.Rand, s convShape, wino bool) {
 	check("bias", L.db, b, sample(len(b), all))
 	check("input", dx.x, xs, sample(len(xs), func(i int) bool { return i%x.ld < x.c }))
 }
+
+// TestWinoChunk checks the chunking of tiles: whole rows of tiles, never more than the scratch
+// made for the largest map holds, and covering the map.
+func TestWinoChunk(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	for range 2000 {
+		cin, cout, tw := 1+rng.IntN(600), 1+rng.IntN(600), 1+rng.IntN(20)
+		maxTiles := tw * (1 + rng.IntN(300))
+		tiles := tw * (rng.IntN(maxTiles/tw) + 1)
+		c := winoChunk(cin, cout, tiles, tw)
+		if c < 1 || c > tiles || c > winoChunkMax(cin, cout, maxTiles, tw) || c != tiles && c%tw != 0 {
+			t.Fatalf("cin %d cout %d tw %d: chunk of %d tiles for %d (scratch for %d)", cin, cout, tw, c, tiles, winoChunkMax(cin, cout, maxTiles, tw))
+		}
+	}
+}

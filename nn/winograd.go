@@ -19,7 +19,10 @@ import "github.com/fmtiny/fmtiny/asm"
 // The backward pass: dL/dx is the same convolution of dL/dy with the weights flipped and
 // transposed (conv.go), and dL/dg = G^T dU G with dU_k^T = dM_k^T V_k summed over the tiles,
 // dM = A dY A^T for each tile of dL/dy. The transforms' coefficients are 0, +-1 and +-1/2, so
-// the rounding stays that of a direct convolution's order (TestUNetTorch).
+// the rounding errors stay within about twice a direct convolution's: against float64, on 64
+// channels of 28 x 28, 3.8e-7 of the largest output where a float32 direct convolution is off
+// by 2.1e-7 (F(4x4, 3x3), with 4 times fewer multiplications, was off by 5.9e-6, too much for
+// the UNet's 1e-5 against PyTorch); TestUNetTorch measures the whole network.
 //
 // A chunk of tiles holds its V as [tile][k][cin] and its M as [tile][k][cout], so that each
 // tile's transform reads and writes 16 contiguous rows, and the products read V_k and write M_k
@@ -123,21 +126,39 @@ var winoBudget = 256 << 10
 
 // winoChunk is how many tiles a chunk takes: whole rows of tiles (so that its output pixels are
 // consecutive rows of the map), and a multiple of 6, the AVX2 kernel's height (so that no
-// product but the last chunk's has a partial panel of A), as many as winoBudget holds but at
-// least 96 tiles. The chunks do not depend on the kernel set, so neither does the scratch.
+// product but the last chunk's has a partial panel of A), about as many as winoBudget holds
+// but at least 96 tiles, and the tiles spread evenly over the chunks (no small last chunk,
+// whose products would lay out the weights for little work). The chunks do not depend on the
+// kernel set, so neither does the scratch.
 func winoChunk(cin, cout, tiles, tw int) int {
+	t := winoChunkMax(cin, cout, tiles, tw)
+	if t == tiles {
+		return tiles
+	}
+	unit := winoUnit(tw)
+	chunks := (tiles + t - 1) / t
+	return min(t, ((tiles+chunks-1)/chunks+unit-1)/unit*unit)
+}
+
+// winoUnit is the least number of tiles that is whole rows of tw tiles and a multiple of 6.
+func winoUnit(tw int) int {
 	unit := tw
 	for unit%6 != 0 {
 		unit += tw
 	}
-	t := max(96, winoBudget/(16*(cin+cout)))
-	return min(max(unit, t/unit*unit), tiles)
+	return unit
+}
+
+// winoChunkMax is the most tiles winoChunk takes for a map of up to tiles tiles.
+func winoChunkMax(cin, cout, tiles, tw int) int {
+	unit := winoUnit(tw)
+	return min(tiles, max(unit, max(96, winoBudget/(16*(cin+cout)))/unit*unit))
 }
 
 // winoScratchSize is the scratch a Winograd convolution of cin -> cout channels over tiles tiles
 // in rows of tw needs: V and M for a chunk, a patch and a tile of outputs.
 func winoScratchSize(cin, cout, tiles, tw int) int {
-	return 16*winoChunk(cin, cout, tiles, tw)*(cin+cout) + 16*max(cin, cout) + 4*max(cin, cout)
+	return 16*winoChunkMax(cin, cout, tiles, tw)*(cin+cout) + 16*max(cin, cout) + 4*max(cin, cout)
 }
 
 // winoSplit cuts the scratch into a chunk's V and M, a patch and a tile of outputs.
