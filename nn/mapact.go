@@ -20,21 +20,49 @@ type postOp struct {
 	act  Activation
 	z, h fmap
 	b    []float32
+	// brep, when not nil, holds b repeated (a whole number of times): over maps whose rows
+	// are contiguous, run takes as many rows at a time as brep covers, one kernel call for
+	// them instead of one a row (a row of 32 channels is four vectors, less work than a
+	// call).
+	brep []float32
+}
+
+// repeatBias fills buf's first whole multiple of len(b) values with b repeated, and returns
+// them.
+func repeatBias(buf, b []float32) []float32 {
+	rep := buf[:len(buf)/len(b)*len(b)]
+	for i := 0; i < len(rep); i += len(b) {
+		copy(rep[i:], b)
+	}
+	return rep
 }
 
 // run applies the bias and activation to rows [r0, r1).
 func (p *postOp) run(r0, r1 int) {
 	c := p.z.c
-	for r := r0; r < r1; r++ {
-		z := p.z.x[r*p.z.ld : r*p.z.ld+c]
-		switch p.act {
-		case noAct:
-			asm.AddBias(z, p.b)
-		case ELU:
-			asm.BiasELU(z, p.h.x[r*p.h.ld:r*p.h.ld+c], p.b)
-		default:
-			biasActivate(p.act, z, p.h.x[r*p.h.ld:r*p.h.ld+c], p.b)
+	if len(p.brep) >= c && p.z.ld == c && p.h.ld == c {
+		per := len(p.brep) / c
+		for r := r0; r < r1; r += per {
+			n := min(per, r1-r)
+			p.apply(p.z.x[r*c:(r+n)*c], p.h.x[r*c:(r+n)*c], p.brep[:n*c])
 		}
+		return
+	}
+	for r := r0; r < r1; r++ {
+		p.apply(p.z.x[r*p.z.ld:r*p.z.ld+c], p.h.x[r*p.h.ld:r*p.h.ld+c], p.b)
+	}
+}
+
+// apply runs the pass over z, h and b of one length (a row, or rows of a dense map with the
+// bias repeated).
+func (p *postOp) apply(z, h, b []float32) {
+	switch p.act {
+	case noAct:
+		asm.AddBias(z, b)
+	case ELU:
+		asm.BiasELU(z, h, b)
+	default:
+		biasActivate(p.act, z, h, b)
 	}
 }
 
@@ -42,18 +70,26 @@ func (p *postOp) run(r0, r1 int) {
 // the activations whose derivative it gives) or the pre-activation z.
 func actGradMap(act Activation, dh, z, h fmap) {
 	c := dh.c
+	if dh.ld == c && h.ld == c && z.ld == c { // dense maps: one pass over them all
+		n := dh.rows() * c
+		actGradRows(act, dh.x[:n], z.x[:n], h.x[:n])
+		return
+	}
 	for r := range dh.rows() {
-		d := dh.x[r*dh.ld : r*dh.ld+c]
-		hr := h.x[r*h.ld : r*h.ld+c]
-		switch act {
-		case ELU:
-			asm.ELUGrad(d, d, hr)
-		case ReLU:
-			asm.ReLUGrad(d, d, hr) // h > 0 exactly where z > 0
-		case Tanh:
-			tanhGrad(d, hr)
-		default:
-			activationGrad(act, d, z.x[r*z.ld:r*z.ld+c], hr)
-		}
+		actGradRows(act, dh.x[r*dh.ld:r*dh.ld+c], z.x[r*z.ld:r*z.ld+c], h.x[r*h.ld:r*h.ld+c])
+	}
+}
+
+// actGradRows is actGradMap over one run of values.
+func actGradRows(act Activation, d, z, h []float32) {
+	switch act {
+	case ELU:
+		asm.ELUGrad(d, d, h)
+	case ReLU:
+		asm.ReLUGrad(d, d, h) // h > 0 exactly where z > 0
+	case Tanh:
+		tanhGrad(d, h)
+	default:
+		activationGrad(act, d, z, h)
 	}
 }

@@ -74,6 +74,7 @@ type unetBlock struct {
 // forward (a forward-only batch), the gradient maps and the weights' gradient in GEMM layout.
 type unetSlot struct {
 	conv convScratch
+	brep []float32 // a bias repeated (postOp.brep)
 	work *unetWork
 	grad *unetGrads
 	dwt  []float32
@@ -89,6 +90,10 @@ const (
 )
 
 func unetBlocksFor(n int) int { return max(1, min(maxUNetBlocks, n/minUNetBlockImages)) }
+
+// postRunValues is about how many values a convolution's bias and activation take in one
+// kernel call (postOp.brep).
+const postRunValues = 2048
 
 // maxUNetBatch bounds a batch's images, so that the workspaces' sizes cannot overflow.
 const maxUNetBatch = 1 << 20
@@ -357,7 +362,8 @@ func (b *UNetBatch) newSlot() *unetSlot {
 		}
 		dwt = max(dwt, b.reorderedSize(l))
 	}
-	s := &unetSlot{conv: convScratch{local: new(mat.Local), col: make([]float32, col)}}
+	s := &unetSlot{conv: convScratch{local: new(mat.Local), col: make([]float32, col)},
+		brep: make([]float32, max(postRunValues, 4*u.Base, u.Channels))}
 	if !b.forwardOnly {
 		s.dwt = make([]float32, dwt)
 	}
@@ -431,7 +437,7 @@ func (b *UNetBatch) blockForward(k *unetBlock, slot *unetSlot, w *unetWork) unet
 	}
 	conv := func(l int) {
 		L := &u.convs[l]
-		post := postOp{act: u.Act, z: M.z[l], h: M.convOut[l], b: L.b}
+		post := postOp{act: u.Act, z: M.z[l], h: M.convOut[l], b: L.b, brep: repeatBias(slot.brep, L.b)}
 		if l == dec1out {
 			post.act = noAct
 		}

@@ -226,13 +226,15 @@ func winoInput(v, patch []float32, x fmap, t0, t1 int) {
 				continue
 			}
 			p := (img*x.h + sy) * x.w
-			for s := 0; s < 4; s++ {
-				ds := d[s*c : (s+1)*c]
-				if sx := x0 + s; sx >= 0 && sx < x.w {
-					copy(ds, x.x[(p+sx)*x.ld:(p+sx)*x.ld+c])
-				} else {
-					clear(ds)
-				}
+			lo, hi := max(0, -x0), min(4, x.w-x0) // the patch's pixels inside the row
+			clear(d[:lo*c])
+			clear(d[hi*c:])
+			if x.ld == c { // one copy for the pixels inside
+				copy(d[lo*c:hi*c], x.x[(p+x0+lo)*c:(p+x0+hi)*c])
+				continue
+			}
+			for s := lo; s < hi; s++ {
+				copy(d[s*c:(s+1)*c], x.x[(p+x0+s)*x.ld:(p+x0+s)*x.ld+c])
 			}
 		}
 		asm.WinogradIn(dst, patch, c, 4*c, c)
