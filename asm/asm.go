@@ -88,6 +88,13 @@ type Set struct {
 	WinogradOut     func(m, y []float32, ld, ldRow, c int)
 	WinogradGradOut func(dm, dy []float32, ld, ldRow, c int)
 
+	// Max4 and Bilerp are 2x2 max-pooling's and bilinear upsampling's output values, c channels
+	// of a pixel at a time (pool.go): dst[i] = max(max(a[i], b[i]), max(d[i], e[i])) as Go's max
+	// computes it, and dst[i] = (a[i]*w0 + b[i]*w1)*h0 + (d[i]*w0 + e[i]*w1)*h1, each product
+	// and sum rounded on its own. A set may leave them nil, as with ELU.
+	Max4   func(dst, a, b, d, e []float32)
+	Bilerp func(dst, a, b, d, e []float32, w0, w1, h0, h1 float32)
+
 	// Adam takes one Adam or AdamW step over len(p) parameters, g, m and v at least as long,
 	// with the step's scalars in s, each operation rounded to float32 in this order:
 	//

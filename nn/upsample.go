@@ -1,5 +1,7 @@
 package nn
 
+import "github.com/fmtiny/fmtiny/asm"
+
 // This file holds bilinear upsampling by 2 over NHWC maps (fmap, conv.go), forward and
 // backward, as PyTorch's F.interpolate(x, scale_factor=2, mode="bilinear",
 // align_corners=False) computes it. Output pixel d along an axis reads the input at
@@ -28,7 +30,8 @@ func upTaps(d, n int) (i0, i1 int, l0, l1 float32) {
 	return i0, i1, 1 - l1, l1
 }
 
-// upsample2 writes the bilinear x2 upsampling of x into y (y.h = 2*x.h, y.w = 2*x.w, y.c = x.c).
+// upsample2 writes the bilinear x2 upsampling of x into y (y.h = 2*x.h, y.w = 2*x.w, y.c = x.c),
+// a pixel's channels at a time with asm.Bilerp.
 func upsample2(x, y fmap) {
 	c := x.c
 	for img := 0; img < y.n; img++ {
@@ -42,13 +45,7 @@ func upsample2(x, y fmap) {
 				d := x.x[(r1+ix0)*x.ld : (r1+ix0)*x.ld+c]
 				e := x.x[(r1+ix1)*x.ld : (r1+ix1)*x.ld+c]
 				q := (img*y.h+oy)*y.w + ox
-				out := y.x[q*y.ld : q*y.ld+c]
-				a, b, d, e = a[:len(out)], b[:len(out)], d[:len(out)], e[:len(out)]
-				for j := range out {
-					top := float32(a[j]*w0) + float32(b[j]*w1)
-					bot := float32(d[j]*w0) + float32(e[j]*w1)
-					out[j] = float32(top*h0) + float32(bot*h1)
-				}
+				asm.Bilerp(y.x[q*y.ld:q*y.ld+c], a, b, d, e, w0, w1, h0, h1)
 			}
 		}
 	}
