@@ -88,11 +88,11 @@ func BenchmarkConvLayout(b *testing.B) {
 	y := newMap(rng, n, h, w, cout, false, 0)
 	run := func(b *testing.B, f func()) {
 		f()
-		c0 := cpuSeconds()
+		c0 := cpuTime()
 		for b.Loop() {
 			f()
 		}
-		if cpu := cpuSeconds() - c0; cpu > 0 {
+		if cpu := (cpuTime() - c0).Seconds(); cpu > 0 {
 			b.ReportMetric(float64(b.N*n)/cpu, "images/cpu-s")
 		}
 	}

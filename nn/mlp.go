@@ -1,16 +1,17 @@
-// Package nn is fmtiny's networks: the multilayer perceptron (Linear layers with an activation
-// between them) and the seed's UNet for images (convolutions, 2x2 max-pooling, bilinear
-// upsampling, skip connections), forward and backward over a batch in workspaces made once,
-// Adam, and state dicts in safetensors files with PyTorch's names.
+// Package nn is fmtiny's multilayer perceptron: Linear layers with an activation between them,
+// forward and backward over a batch in a workspace made once, Adam, and state dicts in
+// safetensors files with PyTorch's names.
 //
 // As in karpathy/llm.c, every layer's forward and backward sit side by side as plain functions
 // over flat arrays; parameters, gradients and optimizer moments are each one flat []float32
 // whose layers are views, so an optimizer step is one loop.
 //
-// The UNet (unet.go, UNetBatch in unet_batch.go) keeps its feature maps NHWC inside, a
-// concatenation being channels of one map; its 3x3 convolutions run as Winograd's F(2x2, 3x3)
-// and the others as im2col, each on mat's GEMM kernels (conv.go and winograd.go say why);
-// pool.go and upsample.go follow PyTorch's max_pool2d and bilinear interpolate.
+// The package also holds the seed's UNet for images (unet.go, UNetBatch in unet_batch.go):
+// convolutions, 2x2 max-pooling, bilinear upsampling and skip connections, with feature maps
+// NHWC inside, a concatenation being channels of one map; its 3x3 convolutions run as
+// Winograd's F(2x2, 3x3) and the others as im2col, each on mat's GEMM kernels (conv.go and
+// winograd.go say why); pool.go and upsample.go follow PyTorch's max_pool2d and bilinear
+// interpolate.
 package nn
 
 import (

@@ -57,12 +57,12 @@ func benchUNet(b *testing.B, base, n, threads int, train bool) {
 	}
 	step()
 	b.ResetTimer()
-	cpu0 := cpuSeconds()
+	cpu0 := cpuTime()
 	for b.Loop() {
 		step()
 	}
 	sec := b.Elapsed().Seconds()
-	if cpu := cpuSeconds() - cpu0; cpu > 0 {
+	if cpu := (cpuTime() - cpu0).Seconds(); cpu > 0 {
 		b.ReportMetric(float64(b.N*n)/cpu, "images/cpu-s")
 	}
 	fwd, tr := u.FLOPs(n)
