@@ -79,6 +79,28 @@ type Set struct {
 	// ReLUGrad: dz[i] = dh[i] if z[i] > 0, else 0; dz may alias dh.
 	ReLUGrad func(dz, dh, z []float32)
 
+	// BiasELU: z[i] += b[i]; h[i] = z[i] if z[i] > 0, else expm1(z[i]) (ELU, alpha 1); h may
+	// alias z. ELUGrad multiplies the gradient by ELU's derivative read from its output h:
+	// dz[i] = dh[i] if h[i] > 0, else dh[i]*(h[i]+1); dz may alias dh. A set may leave both
+	// nil: the package functions then run the best version the CPU has (elu.go).
+	BiasELU func(z, h, b []float32)
+	ELUGrad func(dz, dh, h []float32)
+
+	// WinogradIn, WinogradOut and WinogradGradOut are the transforms of Winograd's F(2x2, 3x3)
+	// convolution over c channels of a tile (winograd.go), each between 16 contiguous rows of
+	// c values (its first argument) and a 4x4 or 2x2 tile of rows addressed through a pixel
+	// stride ld and a row stride ldRow (its second). A set may leave them nil, as with ELU.
+	WinogradIn      func(v, d []float32, ld, ldRow, c int)
+	WinogradOut     func(m, y []float32, ld, ldRow, c int)
+	WinogradGradOut func(dm, dy []float32, ld, ldRow, c int)
+
+	// Max4 and Bilerp are 2x2 max-pooling's and bilinear upsampling's output values, c channels
+	// of a pixel at a time (pool.go): dst[i] = max(max(a[i], b[i]), max(d[i], e[i])) as Go's max
+	// computes it, and dst[i] = (a[i]*w0 + b[i]*w1)*h0 + (d[i]*w0 + e[i]*w1)*h1, each product
+	// and sum rounded on its own. A set may leave them nil, as with ELU.
+	Max4   func(dst, a, b, d, e []float32)
+	Bilerp func(dst, a, b, d, e []float32, w0, w1, h0, h1 float32)
+
 	// Adam takes one Adam or AdamW step over len(p) parameters, g, m and v at least as long,
 	// with the step's scalars in s, each operation rounded to float32 in this order:
 	//

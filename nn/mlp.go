@@ -6,6 +6,13 @@
 // As in karpathy/llm.c, every layer's forward and backward sit side by side as plain functions
 // over flat arrays; parameters, gradients and optimizer moments are each one flat []float32
 // whose layers are views, so an optimizer step is one loop.
+//
+// The package also holds the seed's UNet for images (unet.go, UNetBatch in unet_batch.go):
+// convolutions, 2x2 max-pooling, bilinear upsampling and skip connections, with feature maps
+// NHWC inside, a concatenation being channels of one map; its 3x3 convolutions run as
+// Winograd's F(2x2, 3x3) and the others as im2col, each on mat's GEMM kernels (conv.go and
+// winograd.go say why); pool.go and upsample.go follow PyTorch's max_pool2d and bilinear
+// interpolate.
 package nn
 
 import (
