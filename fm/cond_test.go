@@ -577,7 +577,7 @@ func TestLabelledImages(t *testing.T) {
 			t.Fatalf("image %d (the file's %d) has label %d, want %d", i, j, y[i], labels[j])
 		}
 	}
-	tr := smallTrainer(t, func(c *TrainConfig) { c.Data = im; c.Conditional = true; c.Batch = 8 })
+	tr := smallTrainer(t, func(c *TrainConfig) { c.Data = im; c.Arch = ArchMLP; c.Conditional = true; c.Batch = 8 })
 	trainSteps(t, tr, 3)
 	m := tr.Model()
 	if m.NumClasses() != 6 || !slices.Equal(m.Shape, []int{1, 4, 4}) {

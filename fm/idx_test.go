@@ -143,15 +143,21 @@ func TestFashionMNIST(t *testing.T) {
 	}
 }
 
-// TestImageModelFile trains a few steps on images and reads the model file back: the shape and
-// the shared normalisation are recorded once, not per pixel.
+// TestImageModelFile trains a few steps on images, with an MLP and with the UNet, and reads the
+// model file back: the shape and the shared normalisation are recorded once, not per pixel.
 func TestImageModelFile(t *testing.T) {
+	for _, arch := range []string{ArchMLP, ArchUNet} {
+		t.Run(arch, func(t *testing.T) { testImageModelFile(t, arch) })
+	}
+}
+
+func testImageModelFile(t *testing.T, arch string) {
 	im := &Images{Source: "mnist:test", C: 1, H: 4, W: 4, Pixels: make([]byte, 6*16)}
 	for i := range im.Pixels {
 		im.Pixels[i] = byte(i * 5)
 	}
 	cfg := DefaultTrainConfig()
-	cfg.Data, cfg.Hidden, cfg.Batch, cfg.Steps = im, []int{8}, 4, 2
+	cfg.Data, cfg.Arch, cfg.Hidden, cfg.Channels, cfg.Batch, cfg.Steps = im, arch, []int{8}, 2, 4, 2
 	tr, err := NewTrainer(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -176,6 +182,9 @@ func TestImageModelFile(t *testing.T) {
 	}
 	if !slices.Equal(got.Shape, []int{1, 4, 4}) || !slices.Equal(got.Stats.Mean, m.Stats.Mean) || !slices.Equal(got.Stats.Std, m.Stats.Std) {
 		t.Fatalf("read back shape %v, stats %v", got.Shape, got.Stats)
+	}
+	if _, isUNet := got.Net.(*UNetNetwork); isUNet != (arch == ArchUNet) || !slices.Equal(got.Net.params(), m.Net.params()) {
+		t.Fatalf("read back a %T, its weights equal: %v", got.Net, slices.Equal(got.Net.params(), m.Net.params()))
 	}
 	for _, bad := range []string{"1,4", "1,4,5", "0,4,4", "a,b,c", "1,4,4,1"} {
 		meta := m.Metadata()

@@ -76,6 +76,7 @@ func (m *Model) MLP() *nn.MLP {
 const (
 	keyFormat    = "format"
 	keyArch      = "network"
+	keyChannels  = "unet.channels"
 	keyAct       = "activation"
 	keyTime      = "time"
 	keyPath      = "path"
@@ -146,6 +147,9 @@ func (m *Model) Metadata() map[string]string {
 // says, with the model's values.
 func (m *Model) repeated() [][2]string {
 	r := [][2]string{{"train.path", m.Path.Name()}, {"train.data", m.Data}}
+	if u, ok := m.Net.(*UNetNetwork); ok {
+		r = append(r, [2]string{keyTrainNetwork, ArchUNet}, [2]string{keyTrainChannels, strconv.Itoa(u.Base)})
+	}
 	if net := m.MLP(); net != nil {
 		r = append(r, [2]string{"train.hidden", hiddenList(net.Hidden)},
 			[2]string{"train.activation", net.Act.String()}, [2]string{"train.time", timeName(net.TimeFirst)})
@@ -252,20 +256,34 @@ func ParseModel(data []byte, opt LoadOptions) (*Model, error) {
 	if ours && meta[keyFormat] != Format {
 		return nil, fmt.Errorf("format %q is not %q: written by a newer fmtiny?", meta[keyFormat], Format)
 	}
+	// The network: an MLP, or the seed's UNet, which a file without fmtiny's metadata is when it
+	// holds the UNet's first convolution.
+	arch := ArchMLP
+	if ours && meta[keyArch] != "" {
+		arch = meta[keyArch]
+	} else if !ours && slices.ContainsFunc(tensors, func(t nn.Tensor) bool { return t.Name == "enc1.0.weight" }) {
+		arch = ArchUNet
+	}
 	act, timeFirst, path := nn.SiLU, false, NewPath(CondOT)
-	if ours {
-		// Files written before the key existed hold MLPs.
-		if a := meta[keyArch]; a != "" && a != ArchMLP {
-			return nil, fmt.Errorf("metadata %s = %q: want %s", keyArch, a, ArchMLP)
+	switch arch {
+	case ArchMLP:
+	case ArchUNet:
+		act = nn.ELU // the seed's
+		if opt.TimeFirst != nil {
+			return nil, fmt.Errorf("a UNet takes t as a plane beside the image, not first or last")
 		}
+	default:
+		return nil, fmt.Errorf("metadata %s = %q: want %s or %s", keyArch, arch, ArchMLP, ArchUNet)
+	}
+	if ours {
 		if act, err = nn.ParseActivation(meta[keyAct]); err != nil {
 			return nil, fmt.Errorf("metadata %s: %w", keyAct, err)
 		}
-		switch meta[keyTime] {
-		case "first":
+		switch {
+		case arch == ArchUNet:
+		case meta[keyTime] == "first":
 			timeFirst = true
-		case "last":
-		default:
+		case meta[keyTime] != "last":
 			return nil, fmt.Errorf("metadata %s = %q: want first or last", keyTime, meta[keyTime])
 		}
 		if path, err = pathFromMetadata(meta); err != nil {
@@ -294,24 +312,33 @@ func ParseModel(data []byte, opt LoadOptions) (*Model, error) {
 	if opt.TimeFirst != nil {
 		timeFirst = *opt.TimeFirst
 	}
-	net, err := nn.FromStateDict(tensors, act, timeFirst)
-	if err != nil {
-		return nil, err
+	if arch == ArchUNet {
+		if err := m.readUNet(tensors, meta, ours, act); err != nil {
+			return nil, err
+		}
+	} else {
+		net, err := nn.FromStateDict(tensors, act, timeFirst)
+		if err != nil {
+			return nil, err
+		}
+		if net.Out != net.In-1 {
+			return nil, fmt.Errorf("the network maps %d inputs to %d outputs; a velocity field of d dims takes d+1 (x and t) and gives d", net.In, net.Out)
+		}
+		m.Net = &MLPNetwork{net}
 	}
-	if net.Out != net.In-1 {
-		return nil, fmt.Errorf("the network maps %d inputs to %d outputs; a velocity field of d dims takes d+1 (x and t) and gives d", net.In, net.Out)
-	}
-	m.Net = &MLPNetwork{net}
 	m.Path = path
 	d := m.Dim()
 	if !ours {
 		m.Stats = Identity(d)
+		if m.Shape != nil {
+			m.Stats = (&Images{C: m.Shape[0], H: m.Shape[1], W: m.Shape[2]}).Stats() // the seed's
+		}
 		if meta != nil {
 			m.Extra = meta // the reader's map, not a copy: a header may hold millions of keys
 		}
 		return m, nil
 	}
-	if s, ok := meta[keyShape]; ok {
+	if s, ok := meta[keyShape]; ok && m.Shape == nil {
 		if m.Shape, err = parseShape(s, d); err != nil {
 			return nil, err
 		}
@@ -422,6 +449,45 @@ func pathFromMetadata(meta map[string]string) (Path, error) {
 	return p, nil
 }
 
+// SeedImageSize is the height and width of the images a UNet from a file without fmtiny's
+// metadata takes: MNIST's, as the seed trains it.
+const SeedImageSize = 28
+
+// readUNet builds the model's UNet from the state dict: on images of the shape the metadata
+// gives, or for a file without fmtiny's metadata, the seed's 28 x 28, its channels read from
+// the weights.
+func (m *Model) readUNet(tensors []nn.Tensor, meta map[string]string, ours bool, act nn.Activation) error {
+	shape := []int{0, SeedImageSize, SeedImageSize}
+	if ours {
+		s, ok := meta[keyShape]
+		if !ok {
+			return fmt.Errorf("a UNet model without metadata %s (channels,height,width)", keyShape)
+		}
+		var err error
+		if shape, err = parseShape(s, -1); err != nil {
+			return err
+		}
+		if err := nn.SeedUNet(shape[0], shape[1], shape[2], 1).Validate(); err != nil {
+			return fmt.Errorf("metadata %s = %q: %v", keyShape, s, err)
+		}
+	}
+	u, err := nn.UNetFromStateDict(tensors, shape[1], shape[2], act)
+	if err != nil {
+		return err
+	}
+	if ours {
+		if shape[0] != u.Channels {
+			return fmt.Errorf("metadata %s = %q, but the weights take images of %d channels", keyShape, meta[keyShape], u.Channels)
+		}
+		if b, err := strconv.Atoi(meta[keyChannels]); err != nil || b != u.Base {
+			return fmt.Errorf("metadata %s = %q, but the weights have %d base channels", keyChannels, meta[keyChannels], u.Base)
+		}
+	}
+	m.Net = &UNetNetwork{u}
+	m.Shape = []int{u.Channels, shape[1], shape[2]}
+	return nil
+}
+
 // parseShape reads an image's shape, channels, height and width, which must hold d values.
 func parseShape(s string, d int) ([]int, error) {
 	parts := strings.Split(s, ",")
@@ -429,13 +495,13 @@ func parseShape(s string, d int) ([]int, error) {
 	size := 1
 	for i, p := range parts {
 		v, err := strconv.Atoi(strings.TrimSpace(p))
-		if err != nil || v < 1 || v > d {
+		if err != nil || v < 1 || d >= 0 && v > d || v > 1<<20 {
 			return nil, fmt.Errorf("metadata %s = %q: want channels,height,width", keyShape, s)
 		}
 		shape[i] = v
 		size *= v
 	}
-	if len(shape) != 3 || size != d {
+	if len(shape) != 3 || d >= 0 && size != d {
 		return nil, fmt.Errorf("metadata %s = %q: want channels,height,width of the model's %d values", keyShape, s, d)
 	}
 	return shape, nil

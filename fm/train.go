@@ -1,6 +1,7 @@
 package fm
 
 import (
+	"cmp"
 	"encoding/hex"
 	"fmt"
 	"github.com/fmtiny/fmtiny/fm/fileio"
@@ -161,13 +162,19 @@ const (
 	ArchUNet = "unet"
 )
 
-// arch is the architecture c trains: Arch, or the default for its data.
+// arch is the architecture c trains: Arch, or the default for its data (the UNet for images).
 func (c TrainConfig) arch() string {
 	if c.Arch != "" {
 		return c.Arch
 	}
+	if _, ok := c.Data.(*Images); ok {
+		return ArchUNet
+	}
 	return ArchMLP
 }
+
+// DefaultChannels is the UNet's base width when TrainConfig.Channels is 0.
+const DefaultChannels = 32
 
 // classes is the number of labels c conditions on: the data's (or pairs'), or 0 when not
 // Conditional.
@@ -179,6 +186,18 @@ func (c TrainConfig) classes() int {
 		return c.Pairs.Classes
 	}
 	return Classes(c.Data)
+}
+
+// imageShape is the shape (channels, height, width) of the points when they are images: the
+// dataset's, or the starting model's; nil for vectors.
+func (c TrainConfig) imageShape() []int {
+	if im, ok := c.Data.(*Images); ok {
+		return []int{im.C, im.H, im.W}
+	}
+	if c.Init != nil {
+		return c.Init.Shape
+	}
+	return nil
 }
 
 // dim is the points' number of values.
@@ -210,6 +229,23 @@ func (c TrainConfig) network(alloc bool) (Network, error) {
 			return nil, err
 		}
 		shape = &MLPNetwork{&nn.MLP{Config: cfg}}
+	case ArchUNet:
+		im := c.imageShape()
+		if im == nil {
+			return nil, fmt.Errorf("a UNet learns images (mnist:DIR), not %s", c.dataName())
+		}
+		if c.classes() > 0 {
+			return nil, fmt.Errorf("a class-conditional UNet is not available yet: train the UNet without --conditional")
+		}
+		base := c.Channels
+		if base == 0 {
+			base = DefaultChannels
+		}
+		cfg := nn.SeedUNet(im[0], im[1], im[2], base)
+		if err := cfg.Validate(); err != nil {
+			return nil, err
+		}
+		shape = &UNetNetwork{&nn.UNet{UNetConfig: cfg}}
 	default:
 		return nil, fmt.Errorf("unknown network %q (want %s or %s)", c.Arch, ArchMLP, ArchUNet)
 	}
@@ -223,6 +259,8 @@ func (c TrainConfig) network(alloc bool) (Network, error) {
 	switch net := shape.(type) {
 	case *MLPNetwork:
 		return NewMLPNetwork(d, net.Hidden, net.Act, net.TimeFirst, net.Config.Classes)
+	case *UNetNetwork:
+		return NewUNetNetwork(net.Channels, net.Height, net.Width, net.Base)
 	}
 	panic("unreachable")
 }
@@ -259,6 +297,14 @@ func (c TrainConfig) record() map[string]string {
 		"train.adamw": strconv.FormatBool(c.AdamW), "train.clip": f32(c.ClipNorm),
 		"train.ema": f32(c.EMA), "train.seed": strconv.FormatUint(c.Seed, 10),
 	}
+	// A UNet run records its network; an MLP's record is what it always was.
+	if c.arch() == ArchUNet {
+		r[keyTrainNetwork] = ArchUNet
+		r[keyTrainChannels] = strconv.Itoa(cmp.Or(c.Channels, DefaultChannels))
+		delete(r, "train.hidden")
+		delete(r, "train.activation")
+		delete(r, "train.time")
+	}
 	// Conditional runs record their labels; unconditional ones write what they always wrote.
 	if c.Conditional {
 		r[keyTrainConditional] = "true"
@@ -282,6 +328,8 @@ func (c TrainConfig) record() map[string]string {
 // The training record's keys that only some runs write: a checkpoint with one of them resumes
 // only a run that has it too, and the other way round.
 const (
+	keyTrainNetwork     = "train.network"
+	keyTrainChannels    = "train.channels"
 	keyTrainConditional = "train.conditional"
 	keyTrainCondDrop    = "train.cond_drop"
 	keyTrainLabelColumn = "train.label_column"
@@ -289,7 +337,7 @@ const (
 	keyTrainTimeZero    = "train.time_zero"
 )
 
-var optionalRecordKeys = []string{keyTrainConditional, keyTrainCondDrop, keyTrainLabelColumn, keyTrainPairs, keyTrainTimeZero,
+var optionalRecordKeys = []string{keyTrainNetwork, keyTrainChannels, keyTrainConditional, keyTrainCondDrop, keyTrainLabelColumn, keyTrainPairs, keyTrainTimeZero,
 	keyReflowStage, keyReflowRounds, keyReflowDistilled, keyReflowPairs}
 
 // Trainer runs Conditional Flow Matching: each step draws x1 from the data, x0 ~ N(0, I) and

@@ -111,6 +111,29 @@ var convLevel = [numConvs]int{0, 0, 1, 1, 2, 2, 1, 1, 0, 0, 0}
 // unetKernel is the size of every convolution's kernel, unetPad its padding.
 const unetKernel, unetPad = 3, 1
 
+// NumParams returns the number of parameters of a UNet of configuration c (which must be valid).
+func (c UNetConfig) NumParams() int {
+	n, _ := c.paramCount()
+	return n
+}
+
+// WorkValues estimates the float32 values one image takes in a batch's workspaces: its feature
+// maps (unetWork), and for training also its gradient maps (unetGrads) and the pre-activations
+// that SiLU-like activations keep; for sizing batches against memory.
+func (c UNetConfig) WorkValues(training bool) int {
+	b, ch := c.Base, c.Channels
+	p0 := c.levelPixels(0)
+	p1, p2 := c.levelPixels(1), c.levelPixels(2)
+	v := p0*(2*ch+1+6*b) + p1*13*b + p2*10*b
+	if training {
+		v += p0*(2*ch+1+5*b) + p1*10*b + p2*8*b
+		if !c.Act.fromOutput() {
+			v += p0*4*b + p1*8*b + p2*8*b // every convolution's output but the last
+		}
+	}
+	return v
+}
+
 func (c UNetConfig) paramCount() (int, error) {
 	cin, cout := c.convShapes()
 	var n int64

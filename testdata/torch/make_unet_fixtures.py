@@ -27,7 +27,10 @@ The files (base channels 4, so that each stays under 100 KB):
                                   dataset-fashion-mnist) with torch_unet.py's loop: CondOT,
                                   batch 64, Adam 1e-3, pixels/255 normalised with (0.1307,
                                   0.3081); its images are points of the path x_t = t*x1 + (1-t)*x0
-                                  between noise and three test images
+                                  between noise and three test images; and sample.x0, four
+                                  images of noise, and sample.x1, PyTorch's samples from them
+                                  (torch_unet.py's midpoint loop, 20 steps on [0, 1]), both in
+                                  the network's units
 
 __metadata__ holds the configuration (channels, height, width, base) and what the file is.
 Debian has no safetensors module, so save() writes the format by hand: an 8-byte little-endian
@@ -99,7 +102,7 @@ def fashion(split):
     return torch.from_numpy((imgs - 0.1307) / 0.3081).unsqueeze(1)
 
 
-def write(name, model, x, t, meta):
+def write(name, model, x, t, meta, extra=None):
     c, h, w = x.shape[1:]
     x = x.clone().requires_grad_(True)
     model.zero_grad(set_to_none=True)
@@ -111,6 +114,7 @@ def write(name, model, x, t, meta):
         tensors["grad." + k] = p.grad
     tensors.update({"fixture.x": x.detach(), "fixture.t": t, "fixture.y": y.detach(),
                     "fixture.loss": loss.detach().reshape(()), "fixture.dx": x.grad})
+    tensors.update(extra or {})
     meta = dict(meta, channels=str(c), height=str(h), width=str(w), base=str(BASE))
     save(os.path.join(HERE, name), tensors, meta)
 
@@ -148,9 +152,19 @@ def trained_fixture(name, steps=300, batch=64):
     x0 = torch.randn(test.shape, generator=g)
     t = torch.tensor([0.1, 0.5, 0.9])
     tt = t.view(-1, 1, 1, 1)
+    # Samples from shared noise: torch_unet.py's midpoint loop, 20 steps on [0, 1].
+    noise = torch.randn(4, 1, 28, 28, generator=g)
+    with torch.no_grad():
+        xs, h = noise.clone(), 1.0 / 20
+        for k in range(20):
+            tk = torch.full((4,), k * h)
+            v = model(xs, tk)
+            xs = xs + h * model(xs + 0.5 * h * v, tk + 0.5 * h)
     write(name, model, tt * test + (1 - tt) * x0, t,
           {"weights": "trained %d steps on Fashion-MNIST (CondOT, batch %d, Adam 1e-3)" % (steps, batch),
-           "inputs": "x_t = t*x1 + (1-t)*x0 for three test images x1 and Gaussian x0, t = 0.1, 0.5, 0.9"})
+           "inputs": "x_t = t*x1 + (1-t)*x0 for three test images x1 and Gaussian x0, t = 0.1, 0.5, 0.9",
+           "samples": "sample.x0: noise; sample.x1: midpoint, 20 steps from 0 to 1, in the network's units"},
+          {"sample.x0": noise, "sample.x1": xs})
 
 
 if __name__ == "__main__":
