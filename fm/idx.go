@@ -32,8 +32,16 @@ func ReadIDX(r io.Reader) (dims []int, data []byte, err error) {
 			return nil, nil, fmt.Errorf("gzip: %w", err)
 		}
 		defer zr.Close()
-		br = bufio.NewReader(zr)
+		if dims, data, err = readIDX(bufio.NewReader(zr)); err != nil {
+			err = fmt.Errorf("gzip-compressed: %w", err)
+		}
+		return dims, data, err
 	}
+	return readIDX(br)
+}
+
+// readIDX reads an IDX file's uncompressed bytes.
+func readIDX(br *bufio.Reader) (dims []int, data []byte, err error) {
 	var magic [4]byte
 	if _, err := io.ReadFull(br, magic[:]); err != nil {
 		return nil, nil, fmt.Errorf("no IDX header: %w", eofAsTruncated(err))

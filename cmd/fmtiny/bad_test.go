@@ -170,6 +170,26 @@ func flagCases() []battery {
 		ok(csa("--label", "all", "--guidance", "4", "--solver", "dopri5")...),
 		ok(sa("--label", "none")...),
 
+		// Images and the UNet.
+		usage("--model unet: the UNet learns images (--data mnist:DIR), and checkerboard holds points", tr("--model", "unet")...),
+		usage(`--model "cnn": want mlp or unet`, tr("--model", "cnn")...),
+		usage("--channels: the UNet's; an MLP's width is --hidden", tr("--channels", "8")...),
+		usage("--hidden: an MLP's; the UNet's width is --channels", tr("--data", "mnist:{dir}/imgs", "--hidden", "8")...),
+		usage("--act: an MLP's", tr("--data", "mnist:{dir}/imgs", "--act", "relu")...),
+		usage("--channels 0: must be at least 1", tr("--data", "mnist:{dir}/imgs", "--channels", "0")...),
+		failure("{dir}/sub: no train-images-idx3-ubyte or train-images-idx3-ubyte.gz", tr("--data", "mnist:{dir}/sub")...),
+		failure("{dir}/missing: not a folder of MNIST-format files", tr("--data", "mnist:{dir}/missing")...),
+		failure("IDX file truncated: 95 of the 96 values", tr("--data", "mnist:{dir}/idx-truncated")...),
+		failure("IDX file goes on past the 96 values", tr("--data", "mnist:{dir}/idx-long")...),
+		failure("not an IDX file: it starts with 01 02", tr("--data", "mnist:{dir}/idx-magic")...),
+		failure("IDX values of type 0x0d", tr("--data", "mnist:{dir}/idx-floats")...),
+		failure("IDX dimensions [1048576 1024 1024] hold more than", tr("--data", "mnist:{dir}/idx-huge")...),
+		failure("not images (N x H x W)", tr("--data", "mnist:{dir}/idx-vector")...),
+		failure("gzip-compressed: no IDX header: the file ends early", tr("--data", "mnist:{dir}/idx-gzip")...),
+		failure("[5] labels for 6 images", tr("--data", "mnist:{dir}/idx-labels")...),
+		ok(tr("--data", "mnist:{dir}/imgs", "--channels", "2", "--steps", "2", "--batch", "4", "--quiet")...),
+		ok(tr("--data", "mnist:{dir}/imgs", "--model", "mlp", "--hidden", "8", "--layers", "1", "--steps", "2", "--batch", "4", "--quiet")...),
+
 		// Reflow.
 		usage("--pairs 0: must be at least 1", rf("--pairs", "0")...),
 		usage("--rounds -1: must not be negative", rf("--rounds", "-1")...),
@@ -335,8 +355,24 @@ func setupCaseDir(t testing.TB, good []byte) string {
 		"labels-fraction.csv": []byte("x,y,label\n0,0,1\n1,1,2.5\n"),
 		// The checkpoint of an interrupted run, which train must not destroy.
 		"old.safetensors.ckpt": []byte("the checkpoint of an earlier run"),
+		// MNIST-format folders: six 4 x 4 images with labels, and hostile files.
+		"imgs/train-images-idx3-ubyte":          idx([]int{6, 4, 4}, 96),
+		"imgs/train-labels-idx1-ubyte":          idx([]int{6}, 6),
+		"idx-truncated/train-images-idx3-ubyte": idx([]int{6, 4, 4}, 95),
+		"idx-long/train-images-idx3-ubyte":      idx([]int{6, 4, 4}, 97),
+		"idx-magic/train-images-idx3-ubyte":     append([]byte{1, 2, 8, 3}, idx([]int{6, 4, 4}, 96)[4:]...),
+		"idx-floats/train-images-idx3-ubyte":    append([]byte{0, 0, 0x0d, 3}, idx([]int{6, 4, 4}, 96)[4:]...),
+		"idx-huge/train-images-idx3-ubyte":      idx([]int{1 << 20, 1 << 10, 1 << 10}, 0),
+		"idx-vector/train-images-idx3-ubyte":    idx([]int{96}, 96),
+		"idx-gzip/train-images-idx3-ubyte.gz":   []byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3},
+		"idx-labels/train-images-idx3-ubyte":    idx([]int{6, 4, 4}, 96),
+		"idx-labels/train-labels-idx1-ubyte":    idx([]int{5}, 5),
 	} {
-		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+		path := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, data, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -344,6 +380,18 @@ func setupCaseDir(t testing.TB, good []byte) string {
 		t.Fatal(err)
 	}
 	return dir
+}
+
+// idx returns an IDX file of unsigned bytes with the given dimensions and n values i % 7.
+func idx(dims []int, n int) []byte {
+	b := []byte{0, 0, 8, byte(len(dims))}
+	for _, d := range dims {
+		b = append(b, byte(d>>24), byte(d>>16), byte(d>>8), byte(d))
+	}
+	for i := range n {
+		b = append(b, byte(i%7))
+	}
+	return b
 }
 
 // runBattery runs cases, each in its own folder, and checks them.

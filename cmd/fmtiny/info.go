@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/fmtiny/fmtiny/fm"
 	"github.com/fmtiny/fmtiny/mat"
@@ -17,8 +16,9 @@ the kernel set this machine would run it with. For a file without fmtiny's metad
 state dict), it says what was inferred from the tensors' shapes and what was assumed.
 
 With --json, one JSON object for scripts, whose keys are: file, fmtiny_metadata (false for a
-file without it), architecture ("mlp"), widths (input, hidden layers, output), activation, time
-("first" or "last"), path (an object: name, t_end, and sigma_min, power or beta_min and
+file without it), architecture ("mlp" or "unet"); for an MLP widths (input, hidden layers,
+output), for a UNet channels (its base width) and image_shape (channels, height, width);
+activation, time ("first", "last", or "plane" for the UNet), path (an object: name, t_end, and sigma_min, power or beta_min and
 beta_max where the path has them), dimensions, columns (the names samples are written under),
 data (the dataset or the CSV file trained on; "" when unknown), data_mean, data_std, steps and
 seed (null without fmtiny metadata), parameters, kernels, and metadata (every other key of the
@@ -49,36 +49,47 @@ func runInfo(args []string, stdout, stderr io.Writer) error {
 	if *asJSON {
 		return infoJSON(stdout, file, m)
 	}
-	net := m.MLP()
-	widths := []string{strconv.Itoa(net.In)}
-	for _, h := range net.Hidden {
-		widths = append(widths, strconv.Itoa(h))
+	var rows [][2]string
+	row := func(key, format string, args ...any) {
+		rows = append(rows, [2]string{key, fmt.Sprintf(format, args...)})
 	}
-	widths = append(widths, strconv.Itoa(net.Out))
-	time := "last, cat(x, t)"
-	if net.TimeFirst {
-		time = "first, cat(t, x)"
-	}
-	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "file\t%s\n", file)
+	row("file", "%s", file)
 	if m.Inferred {
-		fmt.Fprintf(tw, "metadata\tnone from fmtiny: layers inferred from the tensor shapes; activation, time input and path from flags or defaults; data taken as unstandardised\n")
+		row("metadata", "none from fmtiny: the network inferred from the tensors' names and shapes; activation, time input and path from flags or defaults; %s",
+			map[bool]string{true: "the seed's 28 x 28 images and normalisation", false: "data taken as unstandardised"}[m.Shape != nil])
 	}
-	fmt.Fprintf(tw, "network\tMLP %s (%d Linear layers)\n", strings.Join(widths, " -> "), len(net.Hidden)+1)
-	fmt.Fprintf(tw, "activation\t%s\n", net.Act)
-	fmt.Fprintf(tw, "time input\t%s\n", time)
+	switch net := m.Net.(type) {
+	case *fm.MLPNetwork:
+		widths := []string{strconv.Itoa(net.In)}
+		for _, h := range net.Hidden {
+			widths = append(widths, strconv.Itoa(h))
+		}
+		widths = append(widths, strconv.Itoa(net.Out))
+		row("network", "MLP %s (%d Linear layers)", strings.Join(widths, " -> "), len(net.Hidden)+1)
+		row("activation", "%s", net.Act)
+		row("time input", "%s", map[bool]string{true: "first, cat(t, x)", false: "last, cat(x, t)"}[net.TimeFirst])
+	case *fm.UNetNetwork:
+		row("network", "the seed's UNet, %d, %d and %d channels at its three levels, on images of %d x %d x %d", net.Base, 2*net.Base, 4*net.Base, net.Channels, net.Height, net.Width)
+		row("activation", "%s", net.Act)
+		row("time input", "a plane beside the image's channels")
+	}
 	if k := m.NumClasses(); k > 0 {
-		fmt.Fprintf(tw, "labels\t%d classes (%s), an embedding added to the first layer; sample --label, --guidance\n", k, describeLabels(m))
+		row("labels", "%d classes (%s), an embedding added to the first layer; sample --label, --guidance", k, describeLabels(m))
 	}
-	fmt.Fprintf(tw, "parameters\t%d\n", net.NumParams())
-	fmt.Fprintf(tw, "path\t%s, integrated on [0, %g]\n", m.Path.Name(), m.Path.TEnd)
+	row("parameters", "%d", m.Net.NumParams())
+	row("path", "%s, integrated on [0, %g]", m.Path.Name(), m.Path.TEnd)
 	if m.Data != "" {
-		fmt.Fprintf(tw, "data\t%s, %d dimensions\n", m.Data, m.Dim())
+		row("data", "%s, %d dimensions", m.Data, m.Dim())
 	}
-	fmt.Fprintf(tw, "data mean\t%s\n", floats(m.Stats.Mean))
-	fmt.Fprintf(tw, "data std\t%s\n", floats(m.Stats.Std))
+	if m.Shape != nil && !slices.ContainsFunc(m.Stats.Mean, func(v float64) bool { return v != m.Stats.Mean[0] }) &&
+		!slices.ContainsFunc(m.Stats.Std, func(v float64) bool { return v != m.Stats.Std[0] }) {
+		row("images", "%d x %d x %d, pixels/255 normalised as (x - %g)/%g", m.Shape[0], m.Shape[1], m.Shape[2], m.Stats.Mean[0], m.Stats.Std[0])
+	} else {
+		row("data mean", "%s", floats(m.Stats.Mean))
+		row("data std", "%s", floats(m.Stats.Std))
+	}
 	if !m.Inferred {
-		fmt.Fprintf(tw, "training\t%d steps, seed %d\n", m.Steps, m.Seed)
+		row("training", "%d steps, seed %d", m.Steps, m.Seed)
 	}
 	keys := make([]string, 0, len(m.Extra))
 	for k := range m.Extra {
@@ -86,10 +97,28 @@ func runInfo(args []string, stdout, stderr io.Writer) error {
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		fmt.Fprintf(tw, "%s\t%s\n", k, m.Extra[k])
+		row(k, "%s", m.Extra[k])
 	}
-	fmt.Fprintf(tw, "kernels\t%s on this machine\n", mat.Impl())
-	return tw.Flush()
+	row("kernels", "%s on this machine", mat.Impl())
+	return writeRows(stdout, rows)
+}
+
+// writeRows writes two columns, the first padded to its widest value.
+func writeRows(w io.Writer, rows [][2]string) error {
+	width := 0
+	for _, r := range rows {
+		width = max(width, len(r[0]))
+	}
+	var b []byte
+	for _, r := range rows {
+		b = append(b, r[0]...)
+		for range width + 2 - len(r[0]) {
+			b = append(b, ' ')
+		}
+		b = append(append(b, r[1]...), '\n')
+	}
+	_, err := w.Write(b)
+	return err
 }
 
 func floats(v []float64) string {
@@ -104,7 +133,6 @@ func floats(v []float64) string {
 // interface (infoAbout lists them).
 func infoJSON(w io.Writer, file string, m *fm.Model) error {
 	names := m.ColumnNames()
-	net := m.MLP()
 	p := m.Path
 	var path jsonObject
 	path.str("name", p.Name())
@@ -121,10 +149,19 @@ func infoJSON(w io.Writer, file string, m *fm.Model) error {
 	var o jsonObject
 	o.str("file", file)
 	o.bool("fmtiny_metadata", !m.Inferred)
-	o.str("architecture", "mlp")
-	o.ints("widths", append(append([]int{net.In}, net.Hidden...), net.Out))
-	o.str("activation", net.Act.String())
-	o.str("time", map[bool]string{true: "first", false: "last"}[net.TimeFirst])
+	switch net := m.Net.(type) {
+	case *fm.MLPNetwork:
+		o.str("architecture", "mlp")
+		o.ints("widths", append(append([]int{net.In}, net.Hidden...), net.Out))
+		o.str("activation", net.Act.String())
+		o.str("time", map[bool]string{true: "first", false: "last"}[net.TimeFirst])
+	case *fm.UNetNetwork:
+		o.str("architecture", "unet")
+		o.int("channels", int64(net.Base))
+		o.ints("image_shape", m.Shape)
+		o.str("activation", net.Act.String())
+		o.str("time", "plane")
+	}
 	o.object("path", &path)
 	o.int("dimensions", int64(m.Dim()))
 	o.strs("columns", names)
@@ -138,7 +175,7 @@ func infoJSON(w io.Writer, file string, m *fm.Model) error {
 		o.int("steps", m.Steps)
 		o.uint("seed", m.Seed)
 	}
-	o.int("parameters", int64(net.NumParams()))
+	o.int("parameters", int64(m.Net.NumParams()))
 	o.str("kernels", mat.Impl())
 	o.strMap("metadata", m.Extra)
 	_, err := w.Write(append(o.bytes(), '\n'))

@@ -42,11 +42,11 @@ func runSteps(t *testing.T) int {
 	t.Helper()
 	fmtinyBinary(t) // skips here, not inside once.Do, where it cannot
 	calibration.once.Do(func() {
-		const probe = 1000
+		const probe = 10000
 		start := time.Now()
 		checkSuccess(t, execFmtiny(t, trainArgs(filepath.Join(t.TempDir(), "probe.safetensors"), probe, "--quiet")...))
 		perStep := time.Since(start) / probe
-		calibration.steps = min(max(int(2*time.Second/perStep), 1000), 20000)
+		calibration.steps = min(max(int(2*time.Second/perStep), 1000), 400000)
 	})
 	if calibration.steps == 0 {
 		t.Fatal("no calibration")

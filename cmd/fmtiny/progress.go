@@ -19,6 +19,9 @@ type progress struct {
 	smoothed     float32 // exponential moving average of the loss
 	lastDraw     time.Time
 	drawn        bool
+	// images, when set, reports the rate in images a second and the epochs done, for training
+	// on a dataset of that many images in batches of batch.
+	images, batch int
 }
 
 func newProgress(w io.Writer, first, total int64) *progress {
@@ -63,6 +66,10 @@ func (p *progress) draw() {
 		eta = (time.Duration(float64(p.total-p.step)/rate) * time.Second).Round(time.Second).String()
 	}
 	stats := fmt.Sprintf("step %d/%d  loss %.4f  %.0f steps/s  ETA %s", p.step, p.total, p.smoothed, rate, eta)
+	if p.images > 0 {
+		epochs := float64(p.step) * float64(p.batch) / float64(p.images)
+		stats = fmt.Sprintf("step %d/%d  epoch %.2f  loss %.4f  %.0f images/s  ETA %s", p.step, p.total, epochs, p.smoothed, rate*float64(p.batch), eta)
+	}
 	if !p.live {
 		fmt.Fprintln(p.w, stats)
 		return

@@ -19,7 +19,7 @@ import (
 var resumeKeys = []struct{ flag, key, after string }{
 	{"data", "train.data", ""}, {"standardize", "train.standardize", ""}, {"columns", "data.select", "data"},
 	{"delimiter", "data.delimiter", "data"}, {"label-column", "train.label_column", "data"},
-	{"path", "train.path", ""}, {"sigma-min", "path.sigma_min", "path"}, {"beta-min", "path.beta_min", "path"},
+	{"model", "train.network", ""}, {"channels", "train.channels", "model"}, {"path", "train.path", ""}, {"sigma-min", "path.sigma_min", "path"}, {"beta-min", "path.beta_min", "path"},
 	{"beta-max", "path.beta_max", "path"}, {"act", "train.activation", ""}, {"time", "train.time", ""},
 	{"batch", "train.batch", ""}, {"lr", "train.lr", ""}, {"schedule", "train.schedule", ""},
 	{"warmup", "train.warmup", ""}, {"weight-decay", "train.weight_decay", ""}, {"adamw", "train.adamw", "weight-decay"},

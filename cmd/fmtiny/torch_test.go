@@ -144,7 +144,7 @@ func torchInfo(t *testing.T, args ...string) map[string]string {
 // layers from the shapes, the activation, time input and path from flags or defaults, and that
 // a file with fmtiny's metadata is described by it instead.
 func TestTorchInfo(t *testing.T) {
-	const inferred = "none from fmtiny: layers inferred from the tensor shapes; activation, time input and path from flags or defaults; data taken as unstandardised"
+	const inferred = "none from fmtiny: the network inferred from the tensors' names and shapes; activation, time input and path from flags or defaults; data taken as unstandardised"
 	const net32 = "MLP 3 -> 32 -> 32 -> 32 -> 32 -> 2 (5 Linear layers)"
 	for _, c := range []struct {
 		args []string

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -72,10 +73,12 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	sigmaMin := fs.finite("sigma-min", 0, "condot: the noise left at t = 1")
 	betaMin := fs.finite("beta-min", fm.VPBetaMin, "vp: beta_min")
 	betaMax := fs.finite("beta-max", fm.VPBetaMax, "vp: beta_max")
-	hidden := fs.Int("hidden", 128, "width of every hidden layer")
-	layers := fs.Int("layers", 4, "hidden Linear+activation blocks (the reference 2D example has 4)")
-	actName := fs.String("act", "silu", "activation: silu, relu, gelu, elu, tanh or selu")
-	timePos := fs.String("time", "last", "where t enters the input: last, cat(x, t), or first, cat(t, x)")
+	model := fs.String("model", "", "the network: mlp or unet (default: unet for images, mlp otherwise)")
+	channels := fs.Int("channels", fm.DefaultChannels, "unet: its base width c (c, 2c and 4c channels at its three levels)")
+	hidden := fs.Int("hidden", 128, "mlp: width of every hidden layer")
+	layers := fs.Int("layers", 4, "mlp: hidden Linear+activation blocks (the reference 2D example has 4)")
+	actName := fs.String("act", "silu", "mlp: activation: silu, relu, gelu, elu, tanh or selu (the UNet's is the seed's ELU)")
+	timePos := fs.String("time", "last", "mlp: where t enters the input: last, cat(x, t), or first, cat(t, x)")
 	batch := fs.Int("batch", def.Batch, "points per step")
 	steps := fs.Int64("steps", defaultSteps, "optimisation steps")
 	lr := fs.finite("lr", 1e-3, "Adam's learning rate")
@@ -160,6 +163,9 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	table, _ := cfg.Data.(*fm.Table)
 	if f := cf.given(fs); f != "" && table == nil {
 		return usagef("--%s: --data %s is a built-in dataset, not a CSV file", f, *data)
+	}
+	if err := chooseNetwork(fs, &cfg, *model, *channels); err != nil {
+		return err
 	}
 	if cfg.Conditional && fm.Classes(cfg.Data) == 0 {
 		if table != nil {
@@ -273,6 +279,9 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		progress = io.Discard
 	}
 	bar := newProgress(progress, tr.Step, cfg.Steps)
+	if im, ok := cfg.Data.(*fm.Images); ok {
+		bar.images, bar.batch = im.Len(), cfg.Batch
+	}
 	if table != nil && !*quiet {
 		describeTable(stderr, *data, table, header)
 	}
@@ -326,7 +335,61 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// Defaults for training on images, chosen by measurement (BENCHMARKS.md, "The default image
+// training"): with the UNet of fm.DefaultChannels, recognisable images within 15 minutes on the
+// two cores of the reference machine.
+const (
+	imageBatch = 128
+	imageSteps = 2000
+)
+
+// chooseNetwork sets cfg's network from --model and --channels, refuses the flags of the other
+// network, and gives images their own defaults of --batch and --steps.
+func chooseNetwork(fs *flagSet, cfg *fm.TrainConfig, model string, channels int) error {
+	_, images := cfg.Data.(*fm.Images)
+	switch model {
+	case "":
+		if images {
+			model = fm.ArchUNet
+		} else {
+			model = fm.ArchMLP
+		}
+	case fm.ArchMLP, fm.ArchUNet:
+	default:
+		return usagef("--model %q: want mlp or unet", model)
+	}
+	cfg.Arch = model
+	if model == fm.ArchUNet {
+		if !images {
+			return usagef("--model unet: the UNet learns images (--data mnist:DIR), and %s holds points", cfg.Data.Name())
+		}
+		for _, f := range []string{"hidden", "layers", "act", "time"} {
+			if fs.isSet(f) {
+				return usagef("--%s: an MLP's; the UNet's width is --channels, its activation the seed's ELU", f)
+			}
+		}
+		if channels < 1 {
+			return usagef("--channels %d: must be at least 1", channels)
+		}
+		cfg.Channels = channels
+		if !fs.isSet("batch") {
+			fs.Set("batch", strconv.Itoa(imageBatch))
+		}
+		if !fs.isSet("steps") {
+			fs.Set("steps", strconv.Itoa(imageSteps))
+		}
+		return nil
+	}
+	if fs.isSet("channels") {
+		return usagef("--channels: the UNet's; an MLP's width is --hidden")
+	}
+	return nil
+}
+
 func describeNet(c fm.TrainConfig) string {
+	if c.Arch == fm.ArchUNet {
+		return fmt.Sprintf("the seed's UNet (%d, %d and %d channels, elu)", c.Channels, 2*c.Channels, 4*c.Channels)
+	}
 	w := "no hidden layers"
 	if len(c.Hidden) > 0 {
 		w = fmt.Sprintf("%dx%d hidden", len(c.Hidden), c.Hidden[0])
