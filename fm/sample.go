@@ -19,8 +19,13 @@ type SampleOptions struct {
 	Rtol, Atol float64    // Dopri5's tolerances
 	Seed       uint64     // the initial noise x0 depends on Seed and N alone
 	// X0, when not nil, gives the initial points instead of the seed: N rows in the source's
-	// units (samples of N(0, I)), as a PyTorch sampler would start from.
+	// units: samples of N(0, I), as a PyTorch sampler would start from, or for a model trained
+	// from a source dataset (Model.Source), points of it in the data's own units.
 	X0 []float32
+	// Source is the dataset a model trained from one (Model.Source names it) starts from: the
+	// initial points are drawn from it with Seed (and standardised as the data were), unless
+	// X0 gives them. A model trained from N(0, I) takes none.
+	Source Dataset
 	// At lists times in [0, 1] at which to record every point (snapshots), in any order; times
 	// past the path's end (1 - 1e-5 for VP) are taken at its end.
 	At []float64
@@ -148,12 +153,42 @@ func (o SampleOptions) checkLabels(classes int) error {
 // InitialNoise returns n points of N(0, I) in d dimensions drawn from seed: the x0 every sampler
 // starts from, the same whatever solver or chunk size integrates it.
 func InitialNoise(n, d int, seed uint64) []float32 {
-	r := rand.New(rand.NewPCG(seed, 0x0d15ea5e))
+	r := newInitialRand(seed)
 	x := make([]float32, n*d)
 	for i := range x {
 		x[i] = float32(r.NormFloat64())
 	}
 	return x
+}
+
+// newInitialRand is the generator of a sample's initial points, from its seed alone.
+func newInitialRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 0x0d15ea5e)) }
+
+// initialPoints returns the points a sample starts from, in the network's units: X0 (a source
+// dataset's points standardised), or drawn from the seed, from N(0, I) or the source dataset.
+func (m *Model) initialPoints(o SampleOptions) ([]float32, error) {
+	d := m.Dim()
+	switch {
+	case m.Source == "" && o.Source != nil:
+		return nil, fmt.Errorf("the model flows from N(0, I), not from a source dataset (%s)", o.Source.Name())
+	case m.Source == "":
+		if o.X0 != nil {
+			return slices.Clone(o.X0), nil
+		}
+		return InitialNoise(o.N, d, o.Seed), nil
+	case o.X0 != nil:
+		x := slices.Clone(o.X0)
+		m.Stats.Normalize(x)
+		return x, nil
+	case o.Source == nil:
+		return nil, fmt.Errorf("the model flows from %s: its initial points come from that dataset (SampleOptions.Source) or X0", m.Source)
+	case o.Source.Dim() != d:
+		return nil, fmt.Errorf("the source %s has %d dimensions, the model %d", o.Source.Name(), o.Source.Dim(), d)
+	}
+	x := make([]float32, o.N*d)
+	o.Source.Sample(newInitialRand(o.Seed), x)
+	m.Stats.Normalize(x)
+	return x, nil
 }
 
 // Sample integrates the model's field from t = 0 to the path's end for N points, and maps them
@@ -183,11 +218,9 @@ func (m *Model) sample(o SampleOptions) (*SampleResult, error) {
 		o.Labels = nil
 	}
 	guided := o.Guidance > 0
-	x := o.X0
-	if x == nil {
-		x = InitialNoise(o.N, d, o.Seed)
-	} else {
-		x = slices.Clone(x)
+	x, err := m.initialPoints(o)
+	if err != nil {
+		return nil, err
 	}
 	chunk := o.Chunk
 	if chunk == 0 {

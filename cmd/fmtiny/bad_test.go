@@ -310,6 +310,23 @@ func flagCases() []battery {
 		failure("no such file or directory", tr("--data", "{dir}/missing.csv")...),
 		failure("{dir}/sub: is a directory", sa("--x0", "{dir}/sub")...),
 		failure("/dev/zero: is not a regular file", "plot", "/dev/zero", "-o", "{dir}/out.png"),
+
+		// TorchCFM's couplings, path noise and sources.
+		usage(`--coupling: unknown coupling "sinkhorn-knopp" (want independent, ot or sb)`, tr("--coupling", "sinkhorn-knopp")...),
+		usage("--sigma -0.1: must not be negative", tr("--sigma", "-0.1")...),
+		usage(`"NaN" is not a finite number`, tr("--sigma", "NaN")...),
+		usage("--coupling sb needs --sigma > 0", tr("--coupling", "sb")...),
+		usage("--path vp: --coupling, --sigma and --source train on TorchCFM's paths", tr("--coupling", "ot", "--path", "vp")...),
+		usage("--path cosine: --coupling, --sigma and --source", tr("--sigma", "0.1", "--path", "cosine")...),
+		usage("--sigma-min: the condot path's noise at t = 1; with --coupling, --sigma or --source", tr("--sigma", "0.1", "--sigma-min", "0.01")...),
+		usage("--conditional with --coupling ot: the coupling pairs source and data points whatever their class", tr("--data", "8gaussians", "--conditional", "--coupling", "ot")...),
+		usage("--source {dir}/labels.csv: 3 dimensions, but the data checkerboard have 2", tr("--source", "{dir}/labels.csv", "--steps", "2")...),
+		usage("--source {dir}/out.csv: 2 dimensions, but the data {dir}/labels.csv have 3", tr("--source", "{dir}/out.csv", "--data", "{dir}/labels.csv", "--steps", "2")...),
+		failure(`{bad}/csv-nan.csv: line`, tr("--source", "{bad}/csv-nan.csv", "--coupling", "ot")...),
+		failure("{dir}/missing.csv: no such file or directory", tr("--source", "{dir}/missing.csv")...),
+		usage(`--source "moon": not a built-in dataset`, tr("--source", "moon")...),
+		ok(tr("--source", "moons", "--coupling", "ot", "--sigma", "0.1", "--steps", "2", "--batch", "16", "--hidden", "4", "--layers", "1", "--quiet")...),
+		ok(tr("--data", "8gaussians", "--conditional", "--sigma", "0.1", "--source", "torchcfm-moons", "--steps", "2", "--batch", "16", "--hidden", "4", "--layers", "1", "--quiet")...),
 	}
 }
 

@@ -182,7 +182,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ds, _, err := openDataset(source, csvOpt)
+	ds, _, err := openDataset("data", source, csvOpt)
 	if err != nil {
 		return err
 	}

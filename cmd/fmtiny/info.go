@@ -20,7 +20,8 @@ With --json, one JSON object for scripts, whose keys are: file, fmtiny_metadata 
 file without it), architecture ("mlp"), widths (input, hidden layers, output), activation, time
 ("first" or "last"), path (an object: name, t_end, and sigma_min, power or beta_min and
 beta_max where the path has them), dimensions, columns (the names samples are written under),
-data (the dataset or the CSV file trained on; "" when unknown), data_mean, data_std, steps and
+data (the dataset or the CSV file trained on; "" when unknown), source (where the flow starts:
+"noise" for N(0, I), or a dataset or CSV file), data_mean, data_std, steps and
 seed (null without fmtiny metadata), parameters, kernels, and metadata (every other key of the
 file's metadata).
 
@@ -75,6 +76,11 @@ func runInfo(args []string, stdout, stderr io.Writer) error {
 	if m.Data != "" {
 		fmt.Fprintf(tw, "data\t%s, %d dimensions\n", m.Data, m.Dim())
 	}
+	if c := m.Extra["train.coupling"]; c != "" {
+		fmt.Fprintf(tw, "source\t%s, the %s coupling, sigma %s (TorchCFM's flow matchers)\n", describeSource(m), c, m.Extra["train.sigma"])
+	} else if m.Source != "" {
+		fmt.Fprintf(tw, "source\t%s\n", describeSource(m))
+	}
 	fmt.Fprintf(tw, "data mean\t%s\n", floats(m.Stats.Mean))
 	fmt.Fprintf(tw, "data std\t%s\n", floats(m.Stats.Std))
 	if !m.Inferred {
@@ -90,6 +96,14 @@ func runInfo(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(tw, "kernels\t%s on this machine\n", mat.Impl())
 	return tw.Flush()
+}
+
+// describeSource names where a model's flow starts: noise, N(0, I), or a dataset.
+func describeSource(m *fm.Model) string {
+	if m.Source == "" {
+		return fm.SourceNoise
+	}
+	return m.Source
 }
 
 func floats(v []float64) string {
@@ -132,6 +146,7 @@ func infoJSON(w io.Writer, file string, m *fm.Model) error {
 	o.int("dimensions", int64(m.Dim()))
 	o.strs("columns", names)
 	o.str("data", m.Data)
+	o.str("source", describeSource(m))
 	o.floats("data_mean", m.Stats.Mean)
 	o.floats("data_std", m.Stats.Std)
 	if m.Inferred {
