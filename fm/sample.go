@@ -44,6 +44,12 @@ type SampleOptions struct {
 	// integrated is v = (1 + w) u(x, t, y) - w u(x, t, none), both terms evaluated in one
 	// forward pass over twice the points. 0 integrates u(x, t, y) alone, at the cost of one.
 	Guidance float64
+
+	// PathEnergy integrates, beside each point and by the same solver steps, the integral of
+	// |v(t, x_t)|^2 along its path, in the network's units (TorchCFM's path energy, which it
+	// carries as an augmented state): SampleResult.PathEnergy is its mean over the points. It
+	// changes neither the points nor Dopri5's steps, which its integral does not choose.
+	PathEnergy bool
 }
 
 // DefaultChunk is how many points are integrated at once: few enough that each of the network's
@@ -80,6 +86,11 @@ type SampleResult struct {
 	X         []float32  // N rows in the data's units
 	Snapshots []Snapshot // one per At time, or per step with Trajectory, in time order
 	Stats     ode.Stats  // of the chunk that took the most field evaluations: what one point's path cost
+	// With PathEnergy: the mean over the points of the integral of |v|^2 along their paths,
+	// and the initial points in the network's units (against which the normalised path
+	// energy's W2 is taken).
+	PathEnergy float64
+	X0         []float32
 }
 
 // Validate reports the first option that cannot work.
@@ -252,6 +263,10 @@ func (m *Model) sample(o SampleOptions) (*SampleResult, error) {
 	}
 
 	res := &SampleResult{X: x}
+	if o.PathEnergy {
+		res.X0 = slices.Clone(x)
+	}
+	energy := make([]float64, chunks) // each chunk's sum of its points' path energies
 	if !o.Trajectory {
 		for _, t := range asked {
 			res.Snapshots = append(res.Snapshots, Snapshot{T: float32(t), X: make([]float32, o.N*d)})
@@ -263,7 +278,15 @@ func (m *Model) sample(o SampleOptions) (*SampleResult, error) {
 	solve := func(s *fieldSampler, c int) {
 		lo, hi := c*chunk, min((c+1)*chunk, o.N)
 		k := 0 // the next snapshot to fill
+		state := x[lo*d : hi*d]
+		if s.energy {
+			// The chunk's points, then each one's path energy so far.
+			state = s.aug[:(hi-lo)*(d+1)]
+			copy(state, x[lo*d:hi*d])
+			clear(state[(hi-lo)*d:])
+		}
 		obs := func(t float32, xt []float32) {
+			xt = xt[:(hi-lo)*d]
 			switch {
 			case o.Trajectory:
 				// Chunks run one at a time here: the first one makes the snapshots.
@@ -287,11 +310,17 @@ func (m *Model) sample(o SampleOptions) (*SampleResult, error) {
 		s.setLabels(labels, hi-lo)
 		var err error
 		if o.Method == ode.Dopri5 {
-			opt := ode.Options{Rtol: o.Rtol, Atol: o.Atol, Outputs: outputs}
-			stats[c], err = s.solver.Dopri5(s.field, x[lo*d:hi*d], 0, tEnd, opt, obs)
+			opt := ode.Options{Rtol: o.Rtol, Atol: o.Atol, Outputs: outputs, ErrorLen: (hi - lo) * d}
+			stats[c], err = s.solver.Dopri5(s.field, state, 0, tEnd, opt, obs)
 		} else {
-			err = s.solver.Fixed(o.Method, s.field, x[lo*d:hi*d], grid, obs)
+			err = s.solver.Fixed(o.Method, s.field, state, grid, obs)
 			stats[c] = ode.Stats{NFE: (len(grid) - 1) * o.Method.Stages(), Accepted: len(grid) - 1}
+		}
+		if s.energy {
+			copy(x[lo*d:hi*d], state)
+			for _, e := range state[(hi-lo)*d:] {
+				energy[c] += float64(e)
+			}
 		}
 		switch {
 		case err != nil:
@@ -308,7 +337,7 @@ func (m *Model) sample(o SampleOptions) (*SampleResult, error) {
 	// order.
 	workers := mat.Threads()
 	if workers <= 1 || chunks < workers || o.Trajectory {
-		s := newFieldSampler(m.Net, chunk, false, o.Guidance)
+		s := newFieldSampler(m.Net, chunk, false, o.Guidance, o.PathEnergy)
 		for c := range chunks {
 			if solve(s, c); errs[c] != nil {
 				return nil, errs[c]
@@ -317,7 +346,7 @@ func (m *Model) sample(o SampleOptions) (*SampleResult, error) {
 	} else {
 		samplers := make([]*fieldSampler, workers)
 		for w := range samplers {
-			samplers[w] = newFieldSampler(m.Net, chunk, true, o.Guidance)
+			samplers[w] = newFieldSampler(m.Net, chunk, true, o.Guidance, o.PathEnergy)
 		}
 		var next atomic.Int64
 		mat.Parallel(workers, func(lo, hi int) {
@@ -333,11 +362,13 @@ func (m *Model) sample(o SampleOptions) (*SampleResult, error) {
 			}
 		}
 	}
-	for _, st := range stats {
+	for c, st := range stats {
 		if st.NFE > res.Stats.NFE {
 			res.Stats = st
 		}
+		res.PathEnergy += energy[c]
 	}
+	res.PathEnergy /= float64(o.N)
 	return res, nil
 }
 
@@ -365,6 +396,10 @@ type fieldSampler struct {
 	field  ode.Field
 
 	labels []int32 // the running chunk's labels: one per point, one for all, or nil
+	// energy: the state is the chunk's points and then each one's path energy (aug), whose
+	// derivative is |v|^2.
+	energy bool
+	aug    []float32
 	// Guidance: the weight and 1 + the weight in float32, the points twice, and their labels
 	// (the chunk's, then "no label"), made once for the largest chunk.
 	guided       bool
@@ -376,14 +411,22 @@ type fieldSampler struct {
 }
 
 // newFieldSampler returns a sampler of up to maxBatch points; serial runs the network on the
-// calling goroutine alone; guidance > 0 makes it guide.
-func newFieldSampler(net Network, maxBatch int, serial bool, guidance float64) *fieldSampler {
+// calling goroutine alone; guidance > 0 makes it guide; energy carries each point's path
+// energy beside it.
+func newFieldSampler(net Network, maxBatch int, serial bool, guidance float64, energy bool) *fieldSampler {
 	d := net.Dim()
 	rows := maxBatch
 	if guidance > 0 {
 		rows = 2 * maxBatch
 	}
-	s := &fieldSampler{d: d, pass: net.newForwardPass(rows, serial), solver: ode.NewSolver(maxBatch * d), classes: net.NumClasses()}
+	state := maxBatch * d
+	if energy {
+		state = maxBatch * (d + 1)
+	}
+	s := &fieldSampler{d: d, pass: net.newForwardPass(rows, serial), solver: ode.NewSolver(state), classes: net.NumClasses(), energy: energy}
+	if energy {
+		s.aug = make([]float32, state)
+	}
 	if guidance > 0 {
 		s.guided, s.w, s.w1 = true, float32(guidance), float32(1+guidance)
 		s.x2, s.labels2 = make([]float32, 2*maxBatch*d), make([]int32, 2*maxBatch)
@@ -409,6 +452,24 @@ func (s *fieldSampler) setLabels(labels []int32, n int) {
 }
 
 func (s *fieldSampler) eval(t float32, x, dxdt []float32) {
+	if !s.energy {
+		s.velocity(t, x, dxdt)
+		return
+	}
+	n := len(x) / (s.d + 1)
+	v, de := dxdt[:n*s.d], dxdt[n*s.d:n*(s.d+1)]
+	s.velocity(t, x[:n*s.d], v)
+	for i := range de {
+		var e float32
+		for _, vi := range v[i*s.d : (i+1)*s.d] {
+			e += vi * vi
+		}
+		de[i] = e
+	}
+}
+
+// velocity writes the field v(t, x) of the chunk's points into dxdt.
+func (s *fieldSampler) velocity(t float32, x, dxdt []float32) {
 	s.t[0] = t
 	n := len(x) / s.d
 	if !s.guided {

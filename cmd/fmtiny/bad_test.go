@@ -327,6 +327,31 @@ func flagCases() []battery {
 		usage(`--source "moon": not a built-in dataset`, tr("--source", "moon")...),
 		ok(tr("--source", "moons", "--coupling", "ot", "--sigma", "0.1", "--steps", "2", "--batch", "16", "--hidden", "4", "--layers", "1", "--quiet")...),
 		ok(tr("--data", "8gaussians", "--conditional", "--sigma", "0.1", "--source", "torchcfm-moons", "--steps", "2", "--batch", "16", "--hidden", "4", "--layers", "1", "--quiet")...),
+
+		// The likelihood, the density grid and their flags.
+		usage("--probes 0: want 1 to 65536 Rademacher probes per point", ev("--likelihood", "--probes", "0")...),
+		usage("--probes -3: want 1 to 65536", ev("--density", "--probes", "-3")...),
+		usage("--probes 100000: want 1 to 65536", ev("--likelihood", "--probes", "100000")...),
+		usage("--probes: applies to --likelihood and --density", ev("--probes", "2")...),
+		usage("--divergence: applies to --likelihood and --density", ev("--divergence", "exact")...),
+		usage("--probes: the exact divergence takes no probes; they are Hutchinson's", ev("--likelihood", "--divergence", "exact", "--probes", "3")...),
+		usage(`--divergence: unknown divergence "skilling" (want auto, exact or hutchinson)`, ev("--likelihood", "--divergence", "skilling")...),
+		usage("--grid: applies to --density", ev("--grid", "10")...),
+		usage("--range: applies to --density", ev("--likelihood", "--range", "0,1,0,1")...),
+		usage("--grid 1: want 2 to 4096 points a side", ev("--density", "--grid", "1")...),
+		usage("--grid 5000: want 2 to 4096", ev("--density", "--grid", "5000")...),
+		usage("--range 1,0,0,1: want xmin,xmax,ymin,ymax with xmin < xmax and ymin < ymax", ev("--density", "--range", "1,0,0,1")...),
+		usage("--range 0,1,0: want xmin,xmax,ymin,ymax", ev("--density", "--range", "0,1,0")...),
+		usage(`"inf" is not a finite number`, ev("--density", "--range", "0,inf,0,1")...),
+		usage("-n: --density writes the log-density on a grid, and draws no sample to measure", ev("--density", "-n", "5")...),
+		usage("--json: --density writes the log-density on a grid", ev("--density", "--json")...),
+		usage("--likelihood: --density writes the log-density on a grid", ev("--density", "--likelihood")...),
+		usage("--steps: --density integrates with dopri5 (--rtol, --atol) unless --solver names a fixed-step solver", ev("--density", "--steps", "5")...),
+		usage("--steps: dopri5 chooses its own steps", ev("--density", "--solver", "dopri5", "--steps", "5")...),
+		usage("--rtol: only dopri5 takes tolerances; euler takes a fixed number of --steps", ev("--likelihood", "--solver", "euler", "--rtol", "1e-3")...),
+		ok(ev("--likelihood", "-n", "20", "--solver", "euler", "--steps", "2")...),
+		ok(ev("--likelihood", "-n", "20", "--probes", "3", "--rtol", "1e-3", "--atol", "1e-3")...),
+		ok(ev("--density", "--grid", "3", "--divergence", "hutchinson", "--solver", "midpoint", "--steps", "2")...),
 	}
 }
 

@@ -244,10 +244,10 @@ func modelSource(m *fm.Model, file string) (fm.Dataset, error) {
 	}
 	ds, _, err := openDataset("source", m.Source, fm.CSVOptions{})
 	if err != nil {
-		return nil, fmt.Errorf("%s flows from %s, which cannot be read here (%v): give its initial points with --x0", file, m.Source, unwrapPath(err))
+		return nil, fmt.Errorf("%s: the flow starts from %s, which cannot be read here (%v): give its initial points with --x0", file, m.Source, unwrapPath(err))
 	}
 	if ds.Dim() != m.Dim() {
-		return nil, fmt.Errorf("%s flows from %s, which now has %d columns, not the model's %d", file, m.Source, ds.Dim(), m.Dim())
+		return nil, fmt.Errorf("%s: the flow starts from %s, which now has %d columns, not the model's %d", file, m.Source, ds.Dim(), m.Dim())
 	}
 	return ds, nil
 }
