@@ -175,6 +175,48 @@ func TestDot(t *testing.T) {
 	})
 }
 
+// TestMinTwo checks every set's MinTwo against a plain pass, on random values, on many ties
+// (values drawn from a few integers, so the least and the second least repeat), at every
+// length up to 40 and some long ones, and every offset.
+func TestMinTwo(t *testing.T) {
+	plain := func(x, v []float64) (w1, w2 float64, j1 int) {
+		w1, w2, j1 = math.Inf(1), math.Inf(1), -1
+		for j := range x {
+			if h := x[j] - v[j]; h < w1 {
+				w2, w1, j1 = w1, h, j
+			} else if h < w2 {
+				w2 = h
+			}
+		}
+		return
+	}
+	forEachSet(t, func(t *testing.T, s *Set) {
+		r := rand.New(rand.NewPCG(5, 6))
+		for _, ties := range []bool{false, true} {
+			for n := 1; n < 600; n++ {
+				if n > 40 && n%37 != 0 && n != 512 {
+					continue
+				}
+				for off := 0; off < 4; off++ {
+					x, v := make([]float64, n+off), make([]float64, n+off)
+					for i := range x {
+						x[i], v[i] = r.NormFloat64()*10, r.NormFloat64()
+						if ties {
+							x[i], v[i] = float64(r.IntN(4)), float64(r.IntN(2))
+						}
+					}
+					x, v = x[off:], v[off:]
+					w1, w2, j1 := s.MinTwo(x, v)
+					p1, p2, pj := plain(x, v)
+					if w1 != p1 || w2 != p2 || j1 != pj {
+						t.Fatalf("ties %v n=%d off=%d: (%v, %v, %d), want (%v, %v, %d)", ties, n, off, w1, w2, j1, p1, p2, pj)
+					}
+				}
+			}
+		}
+	})
+}
+
 func TestActivationSpecialValues(t *testing.T) {
 	// Beyond |z| = 88 exp(-z) overflows float32: SIMD sets must saturate, not produce NaN.
 	z := []float32{0, 1e-30, -1e-30, 1, -1, 87, -87, 89, -89, 100, -100, 1e4, -1e4, 3e38, -3e38}
