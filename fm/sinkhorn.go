@@ -41,6 +41,12 @@ type Sinkhorn struct {
 	MaxIter int     // the most iterations, 0 for 1000 (POT's numItermax)
 	Tol     float64 // stop once the Euclidean norm of the column marginals' error is below Tol (checked every 10 iterations), 0 for 1e-9 (POT's stopThr)
 
+	// Scaling computes the plan by epsilon scaling over a truncated kernel (see
+	// planScaled): the same plan to the tolerance, far faster when eps is small against the
+	// costs, but other iterates than POT's. MaxIter then bounds the iterations of all stages
+	// together (0: 5000).
+	Scaling bool
+
 	Iters int     // iterations the last Plan ran
 	Err   float64 // the column marginals' error it ended with (its rows are exact)
 
@@ -52,7 +58,11 @@ type Sinkhorn struct {
 	n, m       int
 	loga, logb float64
 	costs      costBuffer
+	sparse     sparseKernel // Scaling's truncated kernel
 }
+
+// scalingMaxIter bounds the iterations of all of Scaling's stages together by default.
+const scalingMaxIter = 5000
 
 // Default stopping rule, POT's.
 const (
@@ -79,6 +89,19 @@ func (s *Sinkhorn) Plan(cost []float64, n, m int, eps float64) ([]float64, error
 	}
 	if err := checkCost(cost, n, m); err != nil {
 		return nil, err
+	}
+	if s.Scaling {
+		maxIter, tol := s.MaxIter, s.Tol
+		if maxIter <= 0 {
+			maxIter = scalingMaxIter
+		}
+		if tol <= 0 {
+			tol = sinkhornTol
+		}
+		s.f, s.g, s.plan = growFloat64(s.f, n), growFloat64(s.g, m), growFloat64(s.plan, n*m)
+		s.u, s.v, s.acc = growFloat64(s.u, n), growFloat64(s.v, m), growFloat64(s.acc, m)
+		s.n, s.m = n, m
+		return s.planScaled(cost, n, m, eps, maxIter, tol)
 	}
 	maxIter, tol := s.MaxIter, s.Tol
 	if maxIter <= 0 {
