@@ -91,17 +91,7 @@ func (s *Sinkhorn) Plan(cost []float64, n, m int, eps float64) ([]float64, error
 		return nil, err
 	}
 	if s.Scaling {
-		maxIter, tol := s.MaxIter, s.Tol
-		if maxIter <= 0 {
-			maxIter = scalingMaxIter
-		}
-		if tol <= 0 {
-			tol = sinkhornTol
-		}
-		s.f, s.g, s.plan = growFloat64(s.f, n), growFloat64(s.g, m), growFloat64(s.plan, n*m)
-		s.u, s.v, s.acc = growFloat64(s.u, n), growFloat64(s.v, m), growFloat64(s.acc, m)
-		s.n, s.m = n, m
-		return s.planScaled(cost, n, m, eps, maxIter, tol)
+		return s.scaledPlan(cost, n, m, eps)
 	}
 	maxIter, tol := s.MaxIter, s.Tol
 	if maxIter <= 0 {

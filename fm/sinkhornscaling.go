@@ -127,6 +127,33 @@ func growInt32(buf []int32, n int) []int32 {
 	return buf[:n]
 }
 
+// scaledPlan is Plan with Scaling set; it does not link the plain iteration into a program
+// that only couples (the command line).
+func (s *Sinkhorn) scaledPlan(cost []float64, n, m int, eps float64) ([]float64, error) {
+	switch {
+	case n < 1 || m < 1 || int64(n)*int64(m) > 1<<28:
+		return nil, fmt.Errorf("entropic plan of %d x %d out of range", n, m)
+	case len(cost) < n*m:
+		panic(fmt.Sprintf("fm: Sinkhorn plan of %d x %d with %d costs", n, m, len(cost)))
+	case !(eps > 0) || math.IsInf(eps, 0):
+		return nil, fmt.Errorf("entropic regularisation %v is not a positive number", eps)
+	}
+	if err := checkCost(cost, n, m); err != nil {
+		return nil, err
+	}
+	maxIter, tol := s.MaxIter, s.Tol
+	if maxIter <= 0 {
+		maxIter = scalingMaxIter
+	}
+	if tol <= 0 {
+		tol = sinkhornTol
+	}
+	s.f, s.g, s.plan = growFloat64(s.f, n), growFloat64(s.g, m), growFloat64(s.plan, n*m)
+	s.u, s.v, s.acc = growFloat64(s.u, n), growFloat64(s.v, m), growFloat64(s.acc, m)
+	s.n, s.m = n, m
+	return s.planScaled(cost, n, m, eps, maxIter, tol)
+}
+
 // planScaled is Plan by epsilon scaling over a truncated kernel (see above); the plan is
 // written densely into s.plan.
 func (s *Sinkhorn) planScaled(cost []float64, n, m int, eps float64, maxIter int, tol float64) ([]float64, error) {

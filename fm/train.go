@@ -395,9 +395,7 @@ func NewTrainer(c TrainConfig) (*Trainer, error) {
 	tr.x0, tr.x1, tr.xt, tr.ut = make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
 	tr.t = make([]float32, c.Batch)
 	if c.torchCFM() {
-		// The entropic plan by epsilon scaling: the same plan as POT's iteration to its tolerance,
-		// which at SB-CFM's small regularisations it takes thousands of iterations to reach.
-		tr.coupler = &Coupler{Kind: c.Coupling, Sigma: c.Sigma, Sinkhorn: Sinkhorn{Scaling: true}}
+		tr.coupler = &Coupler{Kind: c.Coupling, Sigma: c.Sigma}
 		if c.Sigma > 0 {
 			tr.noise = make([]float32, n)
 		}
