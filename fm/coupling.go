@@ -60,7 +60,7 @@ type Coupler struct {
 	Sigma float64 // Entropic: the path's noise; the plan's regularisation is 2 Sigma^2
 
 	// Sinkhorn's stopping rule for Entropic (its fields MaxIter, of all the epsilon-scaling
-	// stages together, and Tol; 5000 and POT's 1e-9 if zero), and, after each Couple, its
+	// stages together, and Tol; POT's 1000 and 1e-9 if zero), and, after each Couple, its
 	// iterations and marginal error. The plan is computed by epsilon scaling (Sinkhorn.Scaling,
 	// whatever that field says): the same plan as POT's iteration to the tolerance, which at
 	// SB-CFM's small regularisations that iteration takes thousands of steps to reach.

@@ -44,7 +44,7 @@ type Sinkhorn struct {
 	// Scaling computes the plan by epsilon scaling over a truncated kernel (see
 	// planScaled): the same plan to the tolerance, far faster when eps is small against the
 	// costs, but other iterates than POT's. MaxIter then bounds the iterations of all stages
-	// together (0: 5000).
+	// together (0: 1000, POT's numItermax).
 	Scaling bool
 
 	Iters int     // iterations the last Plan ran
@@ -61,8 +61,9 @@ type Sinkhorn struct {
 	sparse     sparseKernel // Scaling's truncated kernel
 }
 
-// scalingMaxIter bounds the iterations of all of Scaling's stages together by default.
-const scalingMaxIter = 5000
+// scalingMaxIter bounds the iterations of all of Scaling's stages together by default: POT's
+// numItermax, which TorchCFM's SB-CFM runs with.
+const scalingMaxIter = sinkhornMaxIter
 
 // Default stopping rule, POT's.
 const (

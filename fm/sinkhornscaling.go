@@ -38,9 +38,9 @@ import (
 // stageMaxIter iterations; kernel entries below e^-truncateAt are dropped. The iterations are
 // overrelaxed (A. Thibault, L. Chizat, C. Dossal, N. Papadakis, "Overrelaxed Sinkhorn-Knopp
 // algorithm for regularized optimal transport", 2017): log u <- (1 - w) log u + w log(a/Kv),
-// w = overrelax, which at eps = 0.02 on 512 points took 1200 to 1900 iterations to a column
-// error of 1e-9 where plain ones took 5000 to 7400; should the error grow, plain iterations
-// take over.
+// w = overrelax = 1.5, for which u^(1-w) (a/Kv)^w is (a/Kv) sqrt((a/Kv)/u), no exp or log;
+// at eps = 0.02 on 512 points it took 1200 to 1900 iterations to a column error of 1e-9 where
+// plain ones took 5000 to 7400; should the error grow, plain iterations take over.
 const (
 	overrelax     = 1.5
 	scalingFactor = 0.5
@@ -182,8 +182,8 @@ func (s *Sinkhorn) planScaled(cost []float64, n, m int, eps float64, maxIter int
 			v[j] = 1
 		}
 	}
-	// step is one iteration, v then u, overrelaxed by w; it reports whether every scaling
-	// stayed within [e^-absorbScaled, e^absorbScaled].
+	// step is one iteration, v then u, overrelaxed by w (overrelax, 1.5, or 1); it reports
+	// whether every scaling stayed within [e^-absorbScaled, e^absorbScaled].
 	step := func(w float64) bool {
 		ok := true
 		for j := range v {
@@ -193,7 +193,7 @@ func (s *Sinkhorn) planScaled(cost []float64, n, m int, eps float64, maxIter int
 			}
 			x := b / sum
 			if w != 1 {
-				x = math.Exp((1-w)*math.Log(v[j]) + w*math.Log(x))
+				x *= math.Sqrt(x / v[j]) // v^(1-w) x^w at w = 1.5
 			}
 			v[j] = x
 			ok = ok && x >= scaleLoScaled && x <= scaleHiScaled
@@ -205,7 +205,7 @@ func (s *Sinkhorn) planScaled(cost []float64, n, m int, eps float64, maxIter int
 			}
 			x := a / sum
 			if w != 1 {
-				x = math.Exp((1-w)*math.Log(u[i]) + w*math.Log(x))
+				x *= math.Sqrt(x / u[i])
 			}
 			u[i] = x
 			ok = ok && x >= scaleLoScaled && x <= scaleHiScaled
