@@ -119,6 +119,12 @@ type Set struct {
 	// products rounded before the sum (no fused multiply-add), the same bits in every set.
 	EMA func(avg, p []float32, d, w float32)
 
+	// MinTwo returns the least and the second least of x[j] - v[j] over j < len(x) (v at least
+	// as long), each difference rounded once as in Go, and the first index of the least: an
+	// auction's bid scan. The second least is the least once more when it occurs twice, and
+	// +Inf for one element. For finite values every set gives the same results; len(x) > 0.
+	MinTwo func(x, v []float64) (w1, w2 float64, j1 int)
+
 	// Peak runs n iterations of a register-only multiply-add loop and returns the number of
 	// floating-point operations it performed, to measure the machine's arithmetic ceiling.
 	Peak func(n int) float64
@@ -241,6 +247,10 @@ func Adam(p, g, m, v []float32, s AdamScalars) {
 
 // EMA computes avg[i] = d*avg[i] + w*p[i] for i < len(avg); p must be at least as long as avg.
 func EMA(avg, p []float32, d, w float32) { current.EMA(avg, p[:len(avg)], d, w) }
+
+// MinTwo returns the least and the second least of x[j] - v[j] over j < len(x) and the first
+// index of the least (see Set.MinTwo); v must be at least as long as x, and x not empty.
+func MinTwo(x, v []float64) (w1, w2 float64, j1 int) { return current.MinTwo(x, v[:len(x)]) }
 
 // checkBlock panics unless the arguments of a Block call for a set with an mr x nr tile name
 // only elements inside a, b and c, so that no kernel reads or writes past a slice.

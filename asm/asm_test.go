@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -87,6 +89,18 @@ func TestSetsAndUse(t *testing.T) {
 	}
 	if Current() != chosen {
 		t.Fatalf("current set %q, want %q (%s=%q)", Current().Name, chosen.Name, KernelsEnv, os.Getenv(KernelsEnv))
+	}
+	// Every function a set may not leave nil is there: a set assembled from another's parts
+	// (avx512 takes some of avx2-fma's) must not miss one added later.
+	optional := []string{"BiasELU", "ELUGrad", "WinogradIn", "WinogradOut", "WinogradGradOut", "Max4", "Bilerp"}
+	for _, s := range all {
+		v := reflect.ValueOf(*s)
+		for i := range v.NumField() {
+			f := v.Type().Field(i)
+			if f.Type.Kind() == reflect.Func && v.Field(i).IsNil() && !slices.Contains(optional, f.Name) {
+				t.Errorf("the %s set has no %s", s.Name, f.Name)
+			}
+		}
 	}
 	if _, err := Use("no-such-set"); err == nil {
 		t.Fatal("Use accepted an unknown set")
@@ -218,6 +232,48 @@ func TestDot(t *testing.T) {
 				// Summation order differs between sets: the error bound grows with n.
 				if got := s.Dot(x, y); math.Abs(float64(got)-want) > 1e-6*float64(n+1) {
 					t.Fatalf("Dot n=%d off=%d = %v, want %v", n, off, got, want)
+				}
+			}
+		}
+	})
+}
+
+// TestMinTwo checks every set's MinTwo against a plain pass, on random values, on many ties
+// (values drawn from a few integers, so the least and the second least repeat), at every
+// length up to 40 and some long ones, and every offset.
+func TestMinTwo(t *testing.T) {
+	plain := func(x, v []float64) (w1, w2 float64, j1 int) {
+		w1, w2, j1 = math.Inf(1), math.Inf(1), -1
+		for j := range x {
+			if h := x[j] - v[j]; h < w1 {
+				w2, w1, j1 = w1, h, j
+			} else if h < w2 {
+				w2 = h
+			}
+		}
+		return
+	}
+	forEachSet(t, func(t *testing.T, s *Set) {
+		r := rand.New(rand.NewPCG(5, 6))
+		for _, ties := range []bool{false, true} {
+			for n := 1; n < 600; n++ {
+				if n > 40 && n%37 != 0 && n != 512 {
+					continue
+				}
+				for off := 0; off < 4; off++ {
+					x, v := make([]float64, n+off), make([]float64, n+off)
+					for i := range x {
+						x[i], v[i] = r.NormFloat64()*10, r.NormFloat64()
+						if ties {
+							x[i], v[i] = float64(r.IntN(4)), float64(r.IntN(2))
+						}
+					}
+					x, v = x[off:], v[off:]
+					w1, w2, j1 := s.MinTwo(x, v)
+					p1, p2, pj := plain(x, v)
+					if w1 != p1 || w2 != p2 || j1 != pj {
+						t.Fatalf("ties %v n=%d off=%d: (%v, %v, %d), want (%v, %v, %d)", ties, n, off, w1, w2, j1, p1, p2, pj)
+					}
 				}
 			}
 		}

@@ -35,7 +35,46 @@ var goSet = Set{
 	ReLUGrad: reluGradGo,
 	Adam:     adamGo,
 	EMA:      emaGo,
+	MinTwo:   minTwoGo,
 	Peak:     peakGo,
+}
+
+// minTwoGo is Set.MinTwo in Go: one pass keeping the least two, four differences tested
+// against the second least at once (most columns of an auction's row are far from its best).
+func minTwoGo(x, v []float64) (w1, w2 float64, j1 int) {
+	v = v[:len(x)]
+	w1, w2 = x[0]-v[0], math.Inf(1)
+	return minTwoFrom(x, v, 1, w1, w2, 0)
+}
+
+// minTwoFrom continues minTwoGo's pass from index j with the least two and the least's index
+// found so far.
+func minTwoFrom(x, v []float64, j int, w1, w2 float64, j1 int) (float64, float64, int) {
+	for ; j+4 <= len(x); j += 4 {
+		h0, h1, h2, h3 := x[j]-v[j], x[j+1]-v[j+1], x[j+2]-v[j+2], x[j+3]-v[j+3]
+		if h0 >= w2 && h1 >= w2 && h2 >= w2 && h3 >= w2 {
+			continue
+		}
+		for k, h := range [4]float64{h0, h1, h2, h3} {
+			if h < w2 {
+				if h < w1 {
+					w2, w1, j1 = w1, h, j+k
+				} else {
+					w2 = h
+				}
+			}
+		}
+	}
+	for ; j < len(x); j++ {
+		if h := x[j] - v[j]; h < w2 {
+			if h < w1 {
+				w2, w1, j1 = w1, h, j
+			} else {
+				w2 = h
+			}
+		}
+	}
+	return w1, w2, j1
 }
 
 // The Go set's tile. Go compiles float32 arithmetic to scalar SSE or FP instructions and keeps

@@ -2,7 +2,11 @@
 
 package asm
 
-import "github.com/klauspost/cpuid/v2"
+import (
+	"math"
+
+	"github.com/klauspost/cpuid/v2"
+)
 
 // archSets returns the sets this CPU can run, best first (see sets in asm.go).
 //
@@ -95,6 +99,7 @@ var avx2Set = Set{
 	ReLUGrad: func(dz, dh, z []float32) { reluGradAVX2(dz, dh[:len(dz)], z[:len(dz)]) },
 	Adam:     runAdamAVX2,
 	EMA:      func(avg, p []float32, d, w float32) { emaAVX2(avg, p[:len(avg)], d, w) },
+	MinTwo:   minTwoAVX2Go,
 	Peak: func(n int) float64 {
 		peakFMA(n)
 		return 192 * float64(max(n, 0))
@@ -336,3 +341,38 @@ func reluGradAVX2(dz, dh, z []float32)
 //
 //go:noescape
 func peakFMA(n int)
+
+// minTwoAVX2Go runs the assembly over the multiple of 4 elements, four lanes each keeping its
+// least two and the least's first index, merges the lanes as Go's pass would have found them
+// (the first index of the least; the second least of the union), and finishes the tail in Go.
+func minTwoAVX2Go(x, v []float64) (w1, w2 float64, j1 int) {
+	v = v[:len(x)]
+	n4 := len(x) &^ 3
+	if n4 == 0 {
+		return minTwoGo(x, v)
+	}
+	var lanes [12]uint64 // the lanes' least, second least and index of the least
+	minTwoAVX2(x[:n4], v[:n4], &lanes)
+	w1, w2, j1 = math.Inf(1), math.Inf(1), -1
+	for k := range 4 {
+		a, b, c := math.Float64frombits(lanes[k]), math.Float64frombits(lanes[4+k]), int(lanes[8+k])
+		switch {
+		case a < w1:
+			w2, w1, j1 = min(w1, b), a, c
+		case a == w1:
+			w2 = a // the least occurs twice
+			j1 = min(j1, c)
+		default:
+			w2 = min(w2, a)
+		}
+		w2 = min(w2, b)
+	}
+	return minTwoFrom(x, v, n4, w1, w2, j1)
+}
+
+// minTwoAVX2 finds, in each of the four lanes of x[j] - v[j] (j = lane mod 4, len(x) a
+// positive multiple of 4), the least, the second least and the least's first index, and
+// writes them to lanes[0:4], lanes[4:8] (as float64 bits) and lanes[8:12].
+//
+//go:noescape
+func minTwoAVX2(x, v []float64, lanes *[12]uint64)

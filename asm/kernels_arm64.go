@@ -32,6 +32,7 @@ var neonSet = Set{
 	ReLUGrad: reluGradNEON,
 	Adam:     adamNEON,
 	EMA:      emaNEON,
+	MinTwo:   minTwoGo, // no NEON kernel yet
 	Peak:     peakNEON,
 }
 

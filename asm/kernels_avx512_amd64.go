@@ -61,6 +61,9 @@ var avx512Set = Set{
 		adamAVX512(p, g[:len(p)], m[:len(p)], v[:len(p)], &s)
 	},
 	EMA: func(avg, p []float32, d, w float32) { emaAVX512(avg, p[:len(avg)], d, w) },
+	// The auction's scans of float64 costs are the avx2-fma set's: wider registers would only
+	// halve a scan that is a quarter of the exact plan's time.
+	MinTwo: minTwoAVX2Go,
 	Peak: func(n int) float64 {
 		peakAVX512(n)
 		return 768 * float64(max(n, 0))

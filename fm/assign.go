@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/fmtiny/fmtiny/asm"
 	"github.com/fmtiny/fmtiny/mat"
 )
 
@@ -485,10 +486,7 @@ func (a *Assigner) auctionInit(cost []float64, n int) int {
 			j := rowsol[i]
 			if j >= 0 {
 				row := cost[i*n : i*n+n]
-				m := math.Inf(1)
-				for k, c := range row {
-					m = min(m, c-v[k])
-				}
+				m, _, _ := asm.MinTwo(row, v)
 				if row[j]-v[j] <= m+eps {
 					continue
 				}
@@ -503,7 +501,7 @@ func (a *Assigner) auctionInit(cost []float64, n int) int {
 			}
 			nf--
 			i := free[nf]
-			w1, w2, j1 := bestTwo(cost[int(i)*n:int(i)*n+n], v)
+			w1, w2, j1 := asm.MinTwo(cost[int(i)*n:int(i)*n+n], v)
 			v[j1] -= w2 - w1 + eps
 			if k := colsol[j1]; k >= 0 {
 				rowsol[k] = -1
@@ -522,10 +520,7 @@ func (a *Assigner) auctionInit(cost []float64, n int) int {
 	for i := range n {
 		row := cost[i*n : i*n+n]
 		j := rowsol[i]
-		m := math.Inf(1)
-		for k, c := range row {
-			m = min(m, c-v[k])
-		}
+		m, _, _ := asm.MinTwo(row, v)
 		if row[j]-v[j] > m {
 			// v_j = c_ij - m, rounded up until c_ij - v_j is not above m as computed.
 			vj := row[j] - m
@@ -540,51 +535,13 @@ func (a *Assigner) auctionInit(cost []float64, n int) int {
 	for i := range n {
 		row := cost[i*n : i*n+n]
 		j := rowsol[i]
-		r := row[j] - v[j]
-		for k, c := range row {
-			if c-v[k] < r {
-				colsol[j], rowsol[i] = -1, -1
-				free[nf] = int32(i)
-				nf++
-				break
-			}
+		if m, _, _ := asm.MinTwo(row, v); m < row[j]-v[j] {
+			colsol[j], rowsol[i] = -1, -1
+			free[nf] = int32(i)
+			nf++
 		}
 	}
 	return nf
-}
-
-// bestTwo returns the least and the second least of row[j] - v[j] (len(row) >= 2) and the
-// column of the least, the first one on a tie. The loop takes four columns at a time and tests
-// them against the second least at once: after the first few columns, none is below it.
-func bestTwo(row, v []float64) (w1, w2 float64, j1 int) {
-	v = v[:len(row)]
-	w1, w2 = row[0]-v[0], math.Inf(1)
-	j := 1
-	for ; j+4 <= len(row); j += 4 {
-		h0, h1, h2, h3 := row[j]-v[j], row[j+1]-v[j+1], row[j+2]-v[j+2], row[j+3]-v[j+3]
-		if h0 >= w2 && h1 >= w2 && h2 >= w2 && h3 >= w2 {
-			continue
-		}
-		for k, h := range [4]float64{h0, h1, h2, h3} {
-			if h < w2 {
-				if h < w1 {
-					w2, w1, j1 = w1, h, j+k
-				} else {
-					w2 = h
-				}
-			}
-		}
-	}
-	for ; j < len(row); j++ {
-		if h := row[j] - v[j]; h < w2 {
-			if h < w1 {
-				w2, w1, j1 = w1, h, j
-			} else {
-				w2 = h
-			}
-		}
-	}
-	return w1, w2, j1
 }
 
 // The auction's epsilon scaling, relative to the span of the costs (largest less least): from

@@ -289,7 +289,7 @@ func TestGuidedField(t *testing.T) {
 	const n, w = 70, 1.5
 	x := InitialNoise(n, 2, 5)
 	for _, labels := range [][]int32{BalancedLabels(n, 8), {3}} {
-		s := newFieldSampler(net, n, false, w)
+		s := newFieldSampler(net, n, false, w, false)
 		s.setLabels(labels, n)
 		got := make([]float32, 2*n)
 		s.eval(0.4, x, got)
@@ -368,7 +368,7 @@ func TestGuidedSampling(t *testing.T) {
 	for _, threads := range []int{1, 2} {
 		mat.SetThreads(threads)
 		for _, n := range []int{1, 300} {
-			s := newFieldSampler(m.Net, n, false, 1)
+			s := newFieldSampler(m.Net, n, false, 1, false)
 			s.setLabels(BalancedLabels(n, 8), n)
 			x := InitialNoise(n, 2, 1)
 			s.solver.FixedSteps(ode.Midpoint, s.field, x, 0, 1, 2, nil)

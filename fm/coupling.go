@@ -59,8 +59,11 @@ type Coupler struct {
 	Kind  Coupling
 	Sigma float64 // Entropic: the path's noise; the plan's regularisation is 2 Sigma^2
 
-	// Sinkhorn's stopping rule for Entropic (its fields MaxIter and Tol; POT's defaults if
-	// zero), and, after each Couple, its iterations and marginal error.
+	// Sinkhorn's stopping rule for Entropic (its fields MaxIter, of all the epsilon-scaling
+	// stages together, and Tol; POT's 1000 and 1e-9 if zero), and, after each Couple, its
+	// iterations and marginal error. The plan is computed by epsilon scaling (Sinkhorn.Scaling,
+	// whatever that field says): the same plan as POT's iteration to the tolerance, which at
+	// SB-CFM's small regularisations that iteration takes thousands of steps to reach.
 	Sinkhorn Sinkhorn
 
 	assign     Assigner
@@ -95,7 +98,7 @@ func (c *Coupler) Couple(r *rand.Rand, x0, x1 []float32, n, d int) error {
 		if !(c.Sigma > 0) || math.IsInf(c.Sigma, 0) {
 			return fmt.Errorf("sb coupling: sigma %v is not a positive number", c.Sigma)
 		}
-		plan, err := c.Sinkhorn.PlanPoints(x0, x1, n, n, d, 2*c.Sigma*c.Sigma)
+		plan, err := c.Sinkhorn.scaledPlan(c.Sinkhorn.costs.squared(x0, x1, n, n, d), n, n, 2*c.Sigma*c.Sigma)
 		if err != nil {
 			return fmt.Errorf("sb coupling: %w", err)
 		}

@@ -36,7 +36,7 @@ func Classes(ds Dataset) int {
 
 // Builtins lists the names of the built-in datasets.
 func Builtins() []string {
-	return []string{"8gaussians", "checkerboard", "circles", "moons", "scurve", "swissroll"}
+	return []string{"8gaussians", "checkerboard", "circles", "moons", "scurve", "swissroll", "torchcfm-moons"}
 }
 
 // Builtin returns the built-in dataset of that name ("swiss" and "checkers" are accepted too).
@@ -55,6 +55,8 @@ func Builtin(name string) (Dataset, bool) {
 		return Circles{Noise: 0.05, Factor: 0.5}, true
 	case "scurve", "s-curve", "s_curve":
 		return SCurve{Noise: 0.05, Scale: 1.5}, true
+	case "torchcfm-moons":
+		return torchCFMMoons{}, true
 	}
 	return nil, false
 }
@@ -111,6 +113,23 @@ func (m Moons) SampleLabelled(r *rand.Rand, dst []float32, labels []int32) {
 		if labels != nil {
 			labels[i/2] = int32(moon)
 		}
+	}
+}
+
+// torchCFMMoons is the moons of TorchCFM's runner (SKLearnDataModule, the 2D benchmark of Tong
+// et al.): sklearn's make_moons with noise 0.05, times 2, then shifted by -1 along x, so that
+// it spans about [-3, 3] x [-1.1, 2.1] around the origin instead of [-1, 2] x [-0.6, 1.1].
+type torchCFMMoons struct{}
+
+func (torchCFMMoons) Name() string                         { return "torchcfm-moons" }
+func (torchCFMMoons) Dim() int                             { return 2 }
+func (torchCFMMoons) NumClasses() int                      { return 2 }
+func (m torchCFMMoons) Sample(r *rand.Rand, dst []float32) { m.SampleLabelled(r, dst, nil) }
+func (torchCFMMoons) SampleLabelled(r *rand.Rand, dst []float32, labels []int32) {
+	Moons{Noise: 0.05}.SampleLabelled(r, dst, labels)
+	for i := 0; i+1 < len(dst); i += 2 {
+		dst[i] = 2*dst[i] - 1
+		dst[i+1] *= 2
 	}
 }
 

@@ -204,3 +204,13 @@ func Wasserstein2(x, y []float32, d int) (float64, error) {
 	}
 	return math.Sqrt(total / float64(n)), nil
 }
+
+// NormalizedPathEnergy is the normalised path energy of Tong et al. (TMLR 2024, section 5.1),
+// |PE - W2^2| / W2^2: how far the path energy pe of a flow (the mean over its paths of the
+// integral of |v|^2 over [0, 1]) is from the least any flow between its source and its target
+// can have, their squared 2-Wasserstein distance (w2 here, not squared), reached by the straight
+// paths of the optimal transport map (Benamou and Brenier). 0 is optimal.
+func NormalizedPathEnergy(pe, w2 float64) float64 {
+	w := w2 * w2
+	return math.Abs(pe-w) / w
+}

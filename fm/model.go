@@ -24,6 +24,10 @@ type Model struct {
 	Path  Path
 	Stats Stats  // the network sees (x - Mean)/Std
 	Data  string // the dataset's name or the CSV file it was trained on, for eval and info
+	// Source names the distribution the flow starts from: "" for N(0, I), or a dataset's name
+	// or CSV file (TrainConfig.Source), from which sampling draws its initial points
+	// (SampleOptions.Source), standardised with Stats as the data are.
+	Source string
 	// Shape is an image's channels, height and width when the points are images (their
 	// Dim() values are the pixels, channel by channel, row by row), and nil for vectors.
 	Shape []int
@@ -91,6 +95,7 @@ const (
 	keyDelimiter = "data.delimiter"
 	keyStd       = "data.std"
 	keyData      = "data"
+	keySource    = "source"
 	keySteps     = "train.steps"
 	keySeed      = "train.seed"
 	tensorPrefix = "main"
@@ -128,6 +133,9 @@ func (m *Model) Metadata() map[string]string {
 		meta[keyDelimiter] = delimiterFlag(d)
 	}
 	meta[keyData] = m.Data
+	if m.Source != "" {
+		meta[keySource] = m.Source
+	}
 	meta[keySteps] = strconv.FormatInt(m.Steps, 10)
 	meta[keySeed] = strconv.FormatUint(m.Seed, 10)
 	if m.LabelValues != nil {
@@ -146,7 +154,11 @@ func (m *Model) Metadata() map[string]string {
 // repeated lists the keys of the training record (train.*) that repeat what the model itself
 // says, with the model's values.
 func (m *Model) repeated() [][2]string {
-	r := [][2]string{{"train.path", m.Path.Name()}, {"train.data", m.Data}}
+	src := m.Source
+	if src == "" {
+		src = SourceNoise
+	}
+	r := [][2]string{{"train.path", m.Path.Name()}, {"train.data", m.Data}, {keyTrainSource, src}}
 	if u, ok := m.Net.(*UNetNetwork); ok {
 		r = append(r, [2]string{keyTrainNetwork, ArchUNet}, [2]string{keyTrainChannels, strconv.Itoa(u.Base)})
 	}
@@ -374,6 +386,9 @@ func ParseModel(data []byte, opt LoadOptions) (*Model, error) {
 		}
 	}
 	m.Data = meta[keyData]
+	if m.Source = meta[keySource]; m.Source == SourceNoise {
+		m.Source = ""
+	}
 	if m.Steps, err = strconv.ParseInt(meta[keySteps], 10, 64); err != nil || m.Steps < 0 {
 		return nil, fmt.Errorf("metadata %s = %q is not a step count", keySteps, meta[keySteps])
 	}

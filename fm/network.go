@@ -35,6 +35,13 @@ type Network interface {
 	// newForwardPass returns a forward pass alone over up to maxBatch points; serial runs it on
 	// the calling goroutine, for callers that run several passes at once.
 	newForwardPass(maxBatch int, serial bool) forwardPass
+	// newDivergencePass returns a pass of u and its exact divergence over up to maxBatch
+	// points, or nil when the network has none cheaper than Dim() probes (the likelihood then
+	// takes Hutchinson's estimator through newProbePass).
+	newDivergencePass(maxBatch int) divergencePass
+	// newProbePass returns a pass of u and of the Jacobian's products with k probe directions
+	// per point, over up to maxBatch points: what Hutchinson's estimator of the divergence needs.
+	newProbePass(maxBatch, k int) probePass
 	// valuesPerPoint estimates the float32 values a training pass (or a forward-only one) holds
 	// per point of its batch, activations and inputs together, to bound memory.
 	valuesPerPoint(forwardOnly bool) float64
@@ -60,6 +67,30 @@ type trainPass interface {
 // view valid until the next call. It allocates nothing after its first call.
 type forwardPass interface {
 	Forward(x, t []float32, labels []int32, n int) []float32
+}
+
+// divergencePass evaluates u(x, t) over n points (t one time per point or one for all; a
+// conditional network's field with "no label") and its divergence, the trace of du/dx, at each
+// exactly (to rounding). The results are views valid until the next call; after its first call
+// it allocates nothing.
+type divergencePass interface {
+	Divergence(x, t []float32, n int) (u, div []float32)
+}
+
+// probePass evaluates u(x, t) over n points, as divergencePass does, and for the K probe
+// directions of each point (e holds n*K*Dim() values, point i's at rows i*K..i*K+K-1) one
+// product of the Jacobian J = du/dx with each: either J e_k (forward mode, a Jacobian-vector
+// product, as the MLP's tangents give it) or J^T e_k (reverse mode, a vector-Jacobian product:
+// a backward pass with e_k as the gradient of the output), in p, laid out as e. Hutchinson's
+// estimator uses only e_k . p_k = e_k^T J e_k, which both give.
+//
+// What a network without tangents provides (the UNet): a forward pass over the n points (or
+// the n*K rows of the points repeated K times), then a backward pass whose output gradient is
+// the probes, from which its batch's Backward(dy, dx) returns dx = J^T e for the images
+// (ignoring the t input's column and the parameters' gradients it also fills). The results
+// are views valid until the next call; after its first call it allocates nothing.
+type probePass interface {
+	Probe(x, t []float32, n int, e []float32) (u, p []float32)
 }
 
 // MLPNetwork is the multilayer perceptron as a velocity network on d-dimensional points: its
@@ -94,6 +125,22 @@ func (m *MLPNetwork) newForwardPass(maxBatch int, serial bool) forwardPass {
 	b := m.NewForwardBatch(maxBatch)
 	b.Serial = serial
 	return b
+}
+
+func (m *MLPNetwork) newDivergencePass(maxBatch int) divergencePass {
+	return m.NewTangentBatch(maxBatch)
+}
+
+func (m *MLPNetwork) newProbePass(maxBatch, k int) probePass {
+	return mlpProbes{m.NewProbeBatch(maxBatch, k)}
+}
+
+// mlpProbes gives the MLP's Jacobian-vector products, its forward-mode tangents along the
+// probes.
+type mlpProbes struct{ *nn.TangentBatch }
+
+func (p mlpProbes) Probe(x, t []float32, n int, e []float32) (u, jv []float32) {
+	return p.Tangents(x, t, n, e)
 }
 
 // valuesPerPoint counts the assembled input, every layer's output and the gathered output; for

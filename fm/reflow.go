@@ -56,6 +56,9 @@ func (m *Model) Pairs(o PairOptions) (*Pairs, ode.Stats, error) {
 	if o.N < 1 {
 		return nil, ode.Stats{}, fmt.Errorf("pairs %d: must be at least 1", o.N)
 	}
+	if m.Source != "" {
+		return nil, ode.Stats{}, fmt.Errorf("reflow draws its pairs from N(0, I), and the model flows from %s", m.Source)
+	}
 	p := &Pairs{D: d, X0: InitialNoise(o.N, d, o.Seed), Classes: k}
 	if k > 0 {
 		p.Labels = BalancedLabels(o.N, k)
@@ -139,8 +142,11 @@ func (c ReflowConfig) Validate() error {
 // to be read from a checkpoint).
 func (c ReflowConfig) stageConfig(s int, teacher *Model, pairs *Pairs) (TrainConfig, error) {
 	net := teacher.MLP()
-	if net == nil {
+	switch {
+	case net == nil:
 		return TrainConfig{}, fmt.Errorf("reflow takes an MLP teacher")
+	case teacher.Source != "":
+		return TrainConfig{}, fmt.Errorf("reflow draws its pairs from N(0, I), and the teacher flows from %s", teacher.Source)
 	}
 	t := c.Train
 	t.Data, t.Standardize, t.Path = nil, StandardizeNever, NewPath(CondOT)

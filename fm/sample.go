@@ -19,8 +19,13 @@ type SampleOptions struct {
 	Rtol, Atol float64    // Dopri5's tolerances
 	Seed       uint64     // the initial noise x0 depends on Seed and N alone
 	// X0, when not nil, gives the initial points instead of the seed: N rows in the source's
-	// units (samples of N(0, I)), as a PyTorch sampler would start from.
+	// units: samples of N(0, I), as a PyTorch sampler would start from, or for a model trained
+	// from a source dataset (Model.Source), points of it in the data's own units.
 	X0 []float32
+	// Source is the dataset a model trained from one (Model.Source names it) starts from: the
+	// initial points are drawn from it with Seed (and standardised as the data were), unless
+	// X0 gives them. A model trained from N(0, I) takes none.
+	Source Dataset
 	// At lists times in [0, 1] at which to record every point (snapshots), in any order; times
 	// past the path's end (1 - 1e-5 for VP) are taken at its end.
 	At []float64
@@ -39,6 +44,12 @@ type SampleOptions struct {
 	// integrated is v = (1 + w) u(x, t, y) - w u(x, t, none), both terms evaluated in one
 	// forward pass over twice the points. 0 integrates u(x, t, y) alone, at the cost of one.
 	Guidance float64
+
+	// PathEnergy integrates, beside each point and by the same solver steps, the integral of
+	// |v(t, x_t)|^2 along its path, in the network's units (TorchCFM's path energy, which it
+	// carries as an augmented state): SampleResult.PathEnergy is its mean over the points. It
+	// changes neither the points nor Dopri5's steps, which its integral does not choose.
+	PathEnergy bool
 }
 
 // DefaultChunk is how many points are integrated at once: few enough that each of the network's
@@ -75,6 +86,11 @@ type SampleResult struct {
 	X         []float32  // N rows in the data's units
 	Snapshots []Snapshot // one per At time, or per step with Trajectory, in time order
 	Stats     ode.Stats  // of the chunk that took the most field evaluations: what one point's path cost
+	// With PathEnergy: the mean over the points of the integral of |v|^2 along their paths,
+	// and the initial points in the network's units (against which the normalised path
+	// energy's W2 is taken).
+	PathEnergy float64
+	X0         []float32
 }
 
 // Validate reports the first option that cannot work.
@@ -148,12 +164,42 @@ func (o SampleOptions) checkLabels(classes int) error {
 // InitialNoise returns n points of N(0, I) in d dimensions drawn from seed: the x0 every sampler
 // starts from, the same whatever solver or chunk size integrates it.
 func InitialNoise(n, d int, seed uint64) []float32 {
-	r := rand.New(rand.NewPCG(seed, 0x0d15ea5e))
+	r := newInitialRand(seed)
 	x := make([]float32, n*d)
 	for i := range x {
 		x[i] = float32(r.NormFloat64())
 	}
 	return x
+}
+
+// newInitialRand is the generator of a sample's initial points, from its seed alone.
+func newInitialRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 0x0d15ea5e)) }
+
+// initialPoints returns the points a sample starts from, in the network's units: X0 (a source
+// dataset's points standardised), or drawn from the seed, from N(0, I) or the source dataset.
+func (m *Model) initialPoints(o SampleOptions) ([]float32, error) {
+	d := m.Dim()
+	switch {
+	case m.Source == "" && o.Source != nil:
+		return nil, fmt.Errorf("the model flows from N(0, I), not from a source dataset (%s)", o.Source.Name())
+	case m.Source == "":
+		if o.X0 != nil {
+			return slices.Clone(o.X0), nil
+		}
+		return InitialNoise(o.N, d, o.Seed), nil
+	case o.X0 != nil:
+		x := slices.Clone(o.X0)
+		m.Stats.Normalize(x)
+		return x, nil
+	case o.Source == nil:
+		return nil, fmt.Errorf("the model flows from %s: its initial points come from that dataset (SampleOptions.Source) or X0", m.Source)
+	case o.Source.Dim() != d:
+		return nil, fmt.Errorf("the source %s has %d dimensions, the model %d", o.Source.Name(), o.Source.Dim(), d)
+	}
+	x := make([]float32, o.N*d)
+	o.Source.Sample(newInitialRand(o.Seed), x)
+	m.Stats.Normalize(x)
+	return x, nil
 }
 
 // Sample integrates the model's field from t = 0 to the path's end for N points, and maps them
@@ -183,11 +229,9 @@ func (m *Model) sample(o SampleOptions) (*SampleResult, error) {
 		o.Labels = nil
 	}
 	guided := o.Guidance > 0
-	x := o.X0
-	if x == nil {
-		x = InitialNoise(o.N, d, o.Seed)
-	} else {
-		x = slices.Clone(x)
+	x, err := m.initialPoints(o)
+	if err != nil {
+		return nil, err
 	}
 	chunk := o.Chunk
 	if chunk == 0 {
@@ -219,6 +263,10 @@ func (m *Model) sample(o SampleOptions) (*SampleResult, error) {
 	}
 
 	res := &SampleResult{X: x}
+	if o.PathEnergy {
+		res.X0 = slices.Clone(x)
+	}
+	energy := make([]float64, chunks) // each chunk's sum of its points' path energies
 	if !o.Trajectory {
 		for _, t := range asked {
 			res.Snapshots = append(res.Snapshots, Snapshot{T: float32(t), X: make([]float32, o.N*d)})
@@ -230,7 +278,15 @@ func (m *Model) sample(o SampleOptions) (*SampleResult, error) {
 	solve := func(s *fieldSampler, c int) {
 		lo, hi := c*chunk, min((c+1)*chunk, o.N)
 		k := 0 // the next snapshot to fill
+		state := x[lo*d : hi*d]
+		if s.energy {
+			// The chunk's points, then each one's path energy so far.
+			state = s.aug[:(hi-lo)*(d+1)]
+			copy(state, x[lo*d:hi*d])
+			clear(state[(hi-lo)*d:])
+		}
 		obs := func(t float32, xt []float32) {
+			xt = xt[:(hi-lo)*d]
 			switch {
 			case o.Trajectory:
 				// Chunks run one at a time here: the first one makes the snapshots.
@@ -254,11 +310,17 @@ func (m *Model) sample(o SampleOptions) (*SampleResult, error) {
 		s.setLabels(labels, hi-lo)
 		var err error
 		if o.Method == ode.Dopri5 {
-			opt := ode.Options{Rtol: o.Rtol, Atol: o.Atol, Outputs: outputs}
-			stats[c], err = s.solver.Dopri5(s.field, x[lo*d:hi*d], 0, tEnd, opt, obs)
+			opt := ode.Options{Rtol: o.Rtol, Atol: o.Atol, Outputs: outputs, ErrorLen: (hi - lo) * d}
+			stats[c], err = s.solver.Dopri5(s.field, state, 0, tEnd, opt, obs)
 		} else {
-			err = s.solver.Fixed(o.Method, s.field, x[lo*d:hi*d], grid, obs)
+			err = s.solver.Fixed(o.Method, s.field, state, grid, obs)
 			stats[c] = ode.Stats{NFE: (len(grid) - 1) * o.Method.Stages(), Accepted: len(grid) - 1}
+		}
+		if s.energy {
+			copy(x[lo*d:hi*d], state)
+			for _, e := range state[(hi-lo)*d:] {
+				energy[c] += float64(e)
+			}
 		}
 		switch {
 		case err != nil:
@@ -275,7 +337,7 @@ func (m *Model) sample(o SampleOptions) (*SampleResult, error) {
 	// order.
 	workers := mat.Threads()
 	if workers <= 1 || chunks < workers || o.Trajectory {
-		s := newFieldSampler(m.Net, chunk, false, o.Guidance)
+		s := newFieldSampler(m.Net, chunk, false, o.Guidance, o.PathEnergy)
 		for c := range chunks {
 			if solve(s, c); errs[c] != nil {
 				return nil, errs[c]
@@ -284,7 +346,7 @@ func (m *Model) sample(o SampleOptions) (*SampleResult, error) {
 	} else {
 		samplers := make([]*fieldSampler, workers)
 		for w := range samplers {
-			samplers[w] = newFieldSampler(m.Net, chunk, true, o.Guidance)
+			samplers[w] = newFieldSampler(m.Net, chunk, true, o.Guidance, o.PathEnergy)
 		}
 		var next atomic.Int64
 		mat.Parallel(workers, func(lo, hi int) {
@@ -300,11 +362,13 @@ func (m *Model) sample(o SampleOptions) (*SampleResult, error) {
 			}
 		}
 	}
-	for _, st := range stats {
+	for c, st := range stats {
 		if st.NFE > res.Stats.NFE {
 			res.Stats = st
 		}
+		res.PathEnergy += energy[c]
 	}
+	res.PathEnergy /= float64(o.N)
 	return res, nil
 }
 
@@ -332,6 +396,10 @@ type fieldSampler struct {
 	field  ode.Field
 
 	labels []int32 // the running chunk's labels: one per point, one for all, or nil
+	// energy: the state is the chunk's points and then each one's path energy (aug), whose
+	// derivative is |v|^2.
+	energy bool
+	aug    []float32
 	// Guidance: the weight and 1 + the weight in float32, the points twice, and their labels
 	// (the chunk's, then "no label"), made once for the largest chunk.
 	guided       bool
@@ -343,14 +411,22 @@ type fieldSampler struct {
 }
 
 // newFieldSampler returns a sampler of up to maxBatch points; serial runs the network on the
-// calling goroutine alone; guidance > 0 makes it guide.
-func newFieldSampler(net Network, maxBatch int, serial bool, guidance float64) *fieldSampler {
+// calling goroutine alone; guidance > 0 makes it guide; energy carries each point's path
+// energy beside it.
+func newFieldSampler(net Network, maxBatch int, serial bool, guidance float64, energy bool) *fieldSampler {
 	d := net.Dim()
 	rows := maxBatch
 	if guidance > 0 {
 		rows = 2 * maxBatch
 	}
-	s := &fieldSampler{d: d, pass: net.newForwardPass(rows, serial), solver: ode.NewSolver(maxBatch * d), classes: net.NumClasses()}
+	state := maxBatch * d
+	if energy {
+		state = maxBatch * (d + 1)
+	}
+	s := &fieldSampler{d: d, pass: net.newForwardPass(rows, serial), solver: ode.NewSolver(state), classes: net.NumClasses(), energy: energy}
+	if energy {
+		s.aug = make([]float32, state)
+	}
 	if guidance > 0 {
 		s.guided, s.w, s.w1 = true, float32(guidance), float32(1+guidance)
 		s.x2, s.labels2 = make([]float32, 2*maxBatch*d), make([]int32, 2*maxBatch)
@@ -376,6 +452,24 @@ func (s *fieldSampler) setLabels(labels []int32, n int) {
 }
 
 func (s *fieldSampler) eval(t float32, x, dxdt []float32) {
+	if !s.energy {
+		s.velocity(t, x, dxdt)
+		return
+	}
+	n := len(x) / (s.d + 1)
+	v, de := dxdt[:n*s.d], dxdt[n*s.d:n*(s.d+1)]
+	s.velocity(t, x[:n*s.d], v)
+	for i := range de {
+		var e float32
+		for _, vi := range v[i*s.d : (i+1)*s.d] {
+			e += vi * vi
+		}
+		de[i] = e
+	}
+}
+
+// velocity writes the field v(t, x) of the chunk's points into dxdt.
+func (s *fieldSampler) velocity(t float32, x, dxdt []float32) {
 	s.t[0] = t
 	n := len(x) / s.d
 	if !s.guided {

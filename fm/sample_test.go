@@ -156,7 +156,7 @@ func TestSamplerAllocatesNothingPerStep(t *testing.T) {
 	for _, threads := range []int{1, 2} {
 		mat.SetThreads(threads)
 		for _, n := range []int{1, 300} {
-			s := newFieldSampler(m.Net, n, false, 0)
+			s := newFieldSampler(m.Net, n, false, 0, false)
 			x := InitialNoise(n, 2, 1)
 			s.solver.FixedSteps(ode.Midpoint, s.field, x, 0, 1, 2, nil)
 			if a := testing.AllocsPerRun(10, func() { s.solver.FixedSteps(ode.Midpoint, s.field, x, 0, 1, 5, nil) }); a != 0 {

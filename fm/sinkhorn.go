@@ -41,6 +41,12 @@ type Sinkhorn struct {
 	MaxIter int     // the most iterations, 0 for 1000 (POT's numItermax)
 	Tol     float64 // stop once the Euclidean norm of the column marginals' error is below Tol (checked every 10 iterations), 0 for 1e-9 (POT's stopThr)
 
+	// Scaling computes the plan by epsilon scaling over a truncated kernel (see
+	// planScaled): the same plan to the tolerance, far faster when eps is small against the
+	// costs, but other iterates than POT's. MaxIter then bounds the iterations of all stages
+	// together (0: 1000, POT's numItermax).
+	Scaling bool
+
 	Iters int     // iterations the last Plan ran
 	Err   float64 // the column marginals' error it ended with (its rows are exact)
 
@@ -52,7 +58,12 @@ type Sinkhorn struct {
 	n, m       int
 	loga, logb float64
 	costs      costBuffer
+	sparse     sparseKernel // Scaling's truncated kernel
 }
+
+// scalingMaxIter bounds the iterations of all of Scaling's stages together by default: POT's
+// numItermax, which TorchCFM's SB-CFM runs with.
+const scalingMaxIter = sinkhornMaxIter
 
 // Default stopping rule, POT's.
 const (
@@ -79,6 +90,9 @@ func (s *Sinkhorn) Plan(cost []float64, n, m int, eps float64) ([]float64, error
 	}
 	if err := checkCost(cost, n, m); err != nil {
 		return nil, err
+	}
+	if s.Scaling {
+		return s.scaledPlan(cost, n, m, eps)
 	}
 	maxIter, tol := s.MaxIter, s.Tol
 	if maxIter <= 0 {

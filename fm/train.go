@@ -71,6 +71,26 @@ type TrainConfig struct {
 	// Record holds keys written into the model file's training record and checked when a
 	// checkpoint is resumed, beside the config's own (a reflow's stage).
 	Record map[string]string
+
+	// Coupling, Sigma and Source train one of TorchCFM's flow matchers (Tong et al., TMLR
+	// 2024) instead of Path: each step draws x0 from Source (N(0, I) when nil) and x1 from
+	// Data, pairs them by Coupling, and regresses on the path between each pair. Independent
+	// (I-CFM) and ExactOT (OT-CFM) take x_t = t x1 + (1 - t) x0 + Sigma eps with target
+	// x1 - x0 (CFMSample); Entropic (SB-CFM) draws the pairs from the entropic plan of
+	// regularisation 2 Sigma^2 and takes the Brownian bridge of noise Sigma sqrt(t (1 - t))
+	// (SBCFMSample), so it needs Sigma > 0. A source dataset is standardised with the data's
+	// statistics, so that both ends share the network's units. Path must then be condot with
+	// sigma_min 0 (the straight path these generalise). With the zero values (Independent,
+	// Sigma 0, no Source) training is Path's, exactly as before they existed.
+	Coupling Coupling
+	Sigma    float64
+	Source   Dataset
+}
+
+// torchCFM reports whether c trains one of TorchCFM's flow matchers (a coupling, path noise or
+// a source dataset) rather than Path from N(0, I).
+func (c TrainConfig) torchCFM() bool {
+	return c.Coupling != Independent || c.Sigma != 0 || c.Source != nil
 }
 
 // DefaultTrainConfig is facebookresearch/flow_matching's 2D example loop at a width that trains
@@ -122,6 +142,9 @@ func (c TrainConfig) Validate() error {
 	case c.Conditional && c.classes() == 0:
 		return fmt.Errorf("%s carries no labels to condition on", c.dataName())
 	}
+	if err := c.validateCoupling(); err != nil {
+		return err
+	}
 	for _, h := range c.Hidden {
 		if h < 1 {
 			return fmt.Errorf("hidden width %d: must be at least 1", h)
@@ -154,6 +177,29 @@ func (c TrainConfig) standardized() bool {
 	}
 	_, table := c.Data.(*Table)
 	return table
+}
+
+// validateCoupling checks Coupling, Sigma and Source and what they may be combined with.
+func (c TrainConfig) validateCoupling() error {
+	switch {
+	case c.Coupling < Independent || c.Coupling > Entropic:
+		return fmt.Errorf("unknown coupling %v", c.Coupling)
+	case !(c.Sigma >= 0) || math.IsInf(c.Sigma, 0):
+		return fmt.Errorf("sigma %v: must be a non-negative number", c.Sigma)
+	case c.Coupling == Entropic && c.Sigma == 0:
+		return fmt.Errorf("the sb coupling needs a sigma > 0: its plan's regularisation is 2 sigma^2 and its path's noise sigma sqrt(t(1-t))")
+	case !c.torchCFM():
+		return nil
+	case c.Pairs != nil:
+		return fmt.Errorf("training on fixed pairs (reflow) takes no coupling, sigma or source")
+	case !(c.Path.Schedule == CondOT && c.Path.SigmaMin == 0 && c.Path.TEnd == 1):
+		return fmt.Errorf("a coupling, sigma or source trains on TorchCFM's paths between x0 and x1, which generalise condot without sigma_min; the %s path is not one", c.Path.Name())
+	case c.Conditional && c.Coupling != Independent:
+		return fmt.Errorf("the %s coupling pairs source and data points whatever their class; a class-conditional run takes the independent coupling alone", c.Coupling)
+	case c.Source != nil && c.Data != nil && c.Source.Dim() != c.Data.Dim():
+		return fmt.Errorf("the source %s has %d dimensions, the data %s %d: a flow joins points of one dimension", c.Source.Name(), c.Source.Dim(), c.Data.Name(), c.Data.Dim())
+	}
+	return nil
 }
 
 // The architectures a TrainConfig may name.
@@ -313,6 +359,13 @@ func (c TrainConfig) record() map[string]string {
 			r[keyTrainLabelColumn] = t.LabelColumn
 		}
 	}
+	// TorchCFM's flow matchers record their coupling, sigma and source; Path's runs write
+	// what they always wrote.
+	if c.torchCFM() {
+		r[keyTrainCoupling] = c.Coupling.String()
+		r[keyTrainSigma] = strconv.FormatFloat(c.Sigma, 'g', -1, 64)
+		r[keyTrainSource] = sourceName(c.Source)
+	}
 	if c.Pairs != nil {
 		r[keyTrainPairs] = strconv.Itoa(c.Pairs.Len())
 		if c.TimeZero {
@@ -335,9 +388,25 @@ const (
 	keyTrainLabelColumn = "train.label_column"
 	keyTrainPairs       = "train.pairs"
 	keyTrainTimeZero    = "train.time_zero"
+	keyTrainCoupling    = "train.coupling"
+	keyTrainSigma       = "train.sigma"
+	keyTrainSource      = "train.source"
 )
 
+// sourceName names a source distribution as the model file records it: the dataset's name (a
+// CSV file's path), or "noise" for N(0, I).
+func sourceName(ds Dataset) string {
+	if ds == nil {
+		return SourceNoise
+	}
+	return ds.Name()
+}
+
+// SourceNoise is the name of the default source, N(0, I).
+const SourceNoise = "noise"
+
 var optionalRecordKeys = []string{keyTrainNetwork, keyTrainChannels, keyTrainConditional, keyTrainCondDrop, keyTrainLabelColumn, keyTrainPairs, keyTrainTimeZero,
+	keyTrainCoupling, keyTrainSigma, keyTrainSource,
 	keyReflowStage, keyReflowRounds, keyReflowDistilled, keyReflowPairs}
 
 // Trainer runs Conditional Flow Matching: each step draws x1 from the data, x0 ~ N(0, I) and
@@ -356,8 +425,10 @@ type Trainer struct {
 	stats Stats
 
 	x0, x1, xt, ut, t []float32
-	labels            []int32 // a conditional run's labels (nil otherwise)
-	classes           int     // a conditional run's classes, whose number is "no label"
+	noise             []float32 // TorchCFM's path noise eps (nil unless Sigma > 0)
+	coupler           *Coupler  // TorchCFM's coupling (nil for Path's runs)
+	labels            []int32   // a conditional run's labels (nil otherwise)
+	classes           int       // a conditional run's classes, whose number is "no label"
 
 	// tamper, when set (by tests only), alters a step's inputs and targets before the network
 	// sees them, to show that a broken method fails the quality tests the real one passes.
@@ -397,6 +468,12 @@ func NewTrainer(c TrainConfig) (*Trainer, error) {
 	n := c.Batch * d
 	tr.x0, tr.x1, tr.xt, tr.ut = make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
 	tr.t = make([]float32, c.Batch)
+	if c.torchCFM() {
+		tr.coupler = &Coupler{Kind: c.Coupling, Sigma: c.Sigma}
+		if c.Sigma > 0 {
+			tr.noise = make([]float32, n)
+		}
+	}
 	if tr.classes = c.classes(); tr.classes > 0 {
 		tr.labels = make([]int32, c.Batch)
 	}
@@ -461,7 +538,13 @@ func (e *DivergedError) Error() string {
 // with a *DivergedError before the weights are touched, so the last good state stays.
 func (tr *Trainer) TrainStep() (float32, error) {
 	c := &tr.Config
-	d, n := c.dim(), c.Batch
+	d := c.dim()
+	if tr.coupler != nil {
+		if err := tr.torchCFMBatch(); err != nil {
+			return 0, fmt.Errorf("step %d: %w", tr.Step+1, err)
+		}
+		return tr.update()
+	}
 	switch {
 	case c.Pairs != nil:
 		tr.drawPairs()
@@ -485,6 +568,51 @@ func (tr *Trainer) TrainStep() (float32, error) {
 	}
 	tr.dropLabels()
 	c.Path.Sample(tr.xt, tr.ut, tr.x0, tr.x1, tr.t, d)
+	return tr.update()
+}
+
+// torchCFMBatch draws a step's batch for TorchCFM's flow matchers: x1 from the data (with its
+// labels), x0 from the source or N(0, I), both in the network's units; t ~ U[0, 1); the pairs
+// coupled; then x_t and the target on I-CFM's and OT-CFM's path or SB-CFM's bridge.
+func (tr *Trainer) torchCFMBatch() error {
+	c := &tr.Config
+	d := c.dim()
+	if tr.labels != nil {
+		c.Data.(LabelledDataset).SampleLabelled(tr.rng, tr.x1, tr.labels)
+	} else {
+		c.Data.Sample(tr.rng, tr.x1)
+	}
+	tr.stats.Normalize(tr.x1)
+	if c.Source != nil {
+		c.Source.Sample(tr.rng, tr.x0)
+		tr.stats.Normalize(tr.x0)
+	} else {
+		for i := range tr.x0 {
+			tr.x0[i] = float32(tr.rng.NormFloat64())
+		}
+	}
+	for i := range tr.t {
+		tr.t[i] = float32(tr.rng.Float64())
+	}
+	if err := tr.coupler.Couple(tr.rng, tr.x0, tr.x1, c.Batch, d); err != nil {
+		return err
+	}
+	for i := range tr.noise {
+		tr.noise[i] = float32(tr.rng.NormFloat64())
+	}
+	tr.dropLabels()
+	if c.Coupling == Entropic {
+		SBCFMSample(tr.xt, tr.ut, tr.x0, tr.x1, tr.noise, tr.t, d, c.Sigma)
+	} else {
+		CFMSample(tr.xt, tr.ut, tr.x0, tr.x1, tr.noise, tr.t, d, c.Sigma)
+	}
+	return nil
+}
+
+// update runs the network on the step's batch and takes the optimizer's step.
+func (tr *Trainer) update() (float32, error) {
+	c := &tr.Config
+	n := c.Batch
 	if tr.tamper != nil {
 		tr.tamper(tr)
 	}
@@ -553,7 +681,11 @@ func (tr *Trainer) Model() *Model {
 		columns = t.Columns
 		read = CSVOptions{Delimiter: t.Read.Delimiter, Columns: t.Read.Columns, Label: t.Read.Label}
 	}
-	return &Model{Net: net, Path: tr.Config.Path, Stats: tr.stats, Data: tr.Config.dataName(), Shape: shape,
+	var source string
+	if tr.Config.Source != nil {
+		source = tr.Config.Source.Name()
+	}
+	return &Model{Net: net, Path: tr.Config.Path, Stats: tr.stats, Data: tr.Config.dataName(), Source: source, Shape: shape,
 		Columns: columns, DataOptions: read, Steps: tr.Step, Seed: tr.Config.Seed, LabelValues: values,
 		Extra: tr.Config.record()}
 }

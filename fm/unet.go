@@ -74,3 +74,48 @@ func noLabels(labels []int32) {
 		panic(fmt.Sprintf("fm: %d labels for an unconditional UNet", len(labels)))
 	}
 }
+
+// The UNet has no divergence cheaper than Dim() probes: the likelihood takes Hutchinson's.
+func (u *UNetNetwork) newDivergencePass(int) divergencePass { return nil }
+
+// newProbePass gives J^T e by reverse mode: the points repeated k times go forward through a
+// training batch, whose backward pass with the probes as the output's gradient returns them
+// in dx (the parameters' gradients it also fills are not used).
+func (u *UNetNetwork) newProbePass(maxBatch, k int) probePass {
+	d, rows := u.Dim(), maxBatch*k
+	net := u.UNet
+	if net.Grads == nil { // a view of other weights (an EMA): a copy with gradients of its own
+		net, _ = nn.NewUNet(u.UNetConfig)
+		copy(net.Params, u.Params)
+	}
+	return &unetProbes{b: net.NewBatch(rows), k: k, d: d,
+		x: make([]float32, rows*d), t: make([]float32, rows), u: make([]float32, maxBatch*d), p: make([]float32, rows*d)}
+}
+
+// unetProbes is the UNet's probe pass: x and t hold the repeated points, u each point's
+// velocity, p the products J^T e.
+type unetProbes struct {
+	b          *nn.UNetBatch
+	k, d       int
+	x, t, u, p []float32
+}
+
+func (q *unetProbes) Probe(x, t []float32, n int, e []float32) (u, p []float32) {
+	k, d := q.k, q.d
+	for i := range n {
+		ti := t[0]
+		if len(t) > 1 {
+			ti = t[i]
+		}
+		for j := range k {
+			copy(q.x[(i*k+j)*d:(i*k+j+1)*d], x[i*d:(i+1)*d])
+			q.t[i*k+j] = ti
+		}
+	}
+	y := q.b.Forward(q.x, q.t, n*k)
+	for i := range n {
+		copy(q.u[i*d:(i+1)*d], y[i*k*d:(i*k+1)*d])
+	}
+	q.b.Backward(e[:n*k*d], q.p)
+	return q.u[:n*d], q.p[:n*k*d]
+}

@@ -173,8 +173,11 @@ func (m *MLP) Divergence(ws *TangentWorkspace, x, t []float32, n int) (y, div []
 type TangentBatch struct {
 	net      *MLP
 	ws       []*TangentWorkspace // one per thread
+	k        int                 // directions per row: In-1 for Divergence, any for Tangents
 	y, div   []float32
+	jv       []float32 // Tangents' products, n*k*Out
 	x, t     []float32 // the running call's arguments
+	dirs     []float32 // Tangents' directions, nil for Divergence
 	n        int
 	next     atomic.Int32
 	runClaim func(lo, hi int)
@@ -186,7 +189,20 @@ const tangentBlockRows = 256
 
 // NewTangentBatch returns a TangentBatch for up to maxBatch rows through m, for Divergence
 // (m.Out must be m.In - 1).
-func (m *MLP) NewTangentBatch(maxBatch int) *TangentBatch {
+func (m *MLP) NewTangentBatch(maxBatch int) *TangentBatch { return m.newTangentBatch(maxBatch, m.In-1) }
+
+// NewProbeBatch returns a TangentBatch for Tangents along k directions per row, up to
+// maxBatch rows through m (m.Out must be m.In - 1): Hutchinson's probes of the divergence.
+func (m *MLP) NewProbeBatch(maxBatch, k int) *TangentBatch {
+	if k < 1 {
+		panic(fmt.Sprintf("nn: probe batch of %d directions", k))
+	}
+	b := m.newTangentBatch(maxBatch, k)
+	b.jv = make([]float32, maxBatch*k*m.Out)
+	return b
+}
+
+func (m *MLP) newTangentBatch(maxBatch, k int) *TangentBatch {
 	if maxBatch < 1 {
 		panic(fmt.Sprintf("nn: tangent batch of %d rows", maxBatch))
 	}
@@ -194,9 +210,9 @@ func (m *MLP) NewTangentBatch(maxBatch int) *TangentBatch {
 		panic(fmt.Sprintf("nn: Divergence of a map from %d to %d dimensions", m.In-1, m.Out))
 	}
 	blocks := (maxBatch + tangentBlockRows - 1) / tangentBlockRows
-	b := &TangentBatch{net: m, y: make([]float32, maxBatch*m.Out), div: make([]float32, maxBatch)}
+	b := &TangentBatch{net: m, k: k, y: make([]float32, maxBatch*m.Out), div: make([]float32, maxBatch)}
 	for range min(mat.Threads(), blocks) {
-		ws := m.NewTangentWorkspace(min(maxBatch, tangentBlockRows), m.In-1)
+		ws := m.NewTangentWorkspace(min(maxBatch, tangentBlockRows), k)
 		ws.fw.local = new(mat.Local)
 		b.ws = append(b.ws, ws)
 	}
@@ -217,7 +233,36 @@ func (b *TangentBatch) Divergence(x, t []float32, n int) (y, div []float32) {
 	case len(t) != n && len(t) != 1:
 		panic(fmt.Sprintf("nn: TangentBatch.Divergence on %d rows with %d times (want %d or 1)", n, len(t), n))
 	}
-	b.x, b.t, b.n = x, t, n
+	if b.k != d {
+		panic(fmt.Sprintf("nn: TangentBatch.Divergence on a batch made for %d directions (NewProbeBatch)", b.k))
+	}
+	b.run(x, t, n, nil)
+	return b.y[:n*m.Out], b.div[:n]
+}
+
+// Tangents is MLP.ForwardTangents over n rows along k directions per row (dirs holds n*k*(In-1)
+// values, row p's at rows p*k..p*k+k-1, as NewProbeBatch's k), cut into blocks; y (n*Out) and
+// jv (n*k*Out) are valid until the next call.
+func (b *TangentBatch) Tangents(x, t []float32, n int, dirs []float32) (y, jv []float32) {
+	m := b.net
+	d := m.In - 1
+	switch {
+	case b.jv == nil:
+		panic("nn: TangentBatch.Tangents on a batch made for Divergence (NewTangentBatch)")
+	case n < 0 || n > len(b.div):
+		panic(fmt.Sprintf("nn: TangentBatch.Tangents on %d rows, the batch holds %d", n, len(b.div)))
+	case len(x) < n*d || len(dirs) < n*b.k*d:
+		panic(fmt.Sprintf("nn: TangentBatch.Tangents on %d rows of %d values and %d directions, x has %d, dirs %d", n, d, b.k, len(x), len(dirs)))
+	case len(t) != n && len(t) != 1:
+		panic(fmt.Sprintf("nn: TangentBatch.Tangents on %d rows with %d times (want %d or 1)", n, len(t), n))
+	}
+	b.run(x, t, n, dirs[:n*b.k*d])
+	return b.y[:n*m.Out], b.jv[:n*b.k*m.Out]
+}
+
+// run hands the blocks of n rows to the threads.
+func (b *TangentBatch) run(x, t []float32, n int, dirs []float32) {
+	b.x, b.t, b.n, b.dirs = x, t, n, dirs
 	b.next.Store(0)
 	blocks := (n + tangentBlockRows - 1) / tangentBlockRows
 	if w := min(len(b.ws), blocks); w <= 1 {
@@ -225,8 +270,7 @@ func (b *TangentBatch) Divergence(x, t []float32, n int) (y, div []float32) {
 	} else {
 		mat.Parallel(w, b.runClaim)
 	}
-	b.x, b.t = nil, nil
-	return b.y[:n*m.Out], b.div[:n]
+	b.x, b.t, b.dirs = nil, nil, nil
 }
 
 // claim runs blocks on workspaces lo..hi-1 (one each at a time) until none is left.
@@ -240,6 +284,13 @@ func (b *TangentBatch) claim(lo, hi int) {
 			t := b.t
 			if len(t) > 1 {
 				t = t[r0:r1]
+			}
+			if b.dirs != nil {
+				k := b.k
+				y, jv := m.ForwardTangents(ws, b.x[r0*d:r1*d], t, r1-r0, b.dirs[r0*k*d:r1*k*d])
+				copy(b.y[r0*m.Out:r1*m.Out], y)
+				copy(b.jv[r0*k*m.Out:r1*k*m.Out], jv)
+				continue
 			}
 			y, div := m.Divergence(ws, b.x[r0*d:r1*d], t, r1-r0)
 			copy(b.y[r0*m.Out:r1*m.Out], y)

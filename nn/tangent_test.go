@@ -154,6 +154,38 @@ func TestTangentBatch(t *testing.T) {
 	}
 }
 
+// TestProbeBatch: Tangents along per-row directions over blocks agree with ForwardTangents on
+// one workspace, whatever the threads, bit for bit across thread counts.
+func TestProbeBatch(t *testing.T) {
+	defer mat.SetThreads(mat.Threads())
+	m := newTestMLP(t, 3, []int{32, 32}, 2, SELU, true, 4)
+	rng := rand.New(rand.NewPCG(7, 9))
+	const maxN, k = 2*tangentBlockRows + 3, 3
+	x, ts := randSlice(rng, 2*maxN, 2), randSlice(rng, 1, 1)
+	dirs := randSlice(rng, maxN*k*2, 1)
+	ws := m.NewTangentWorkspace(maxN, k)
+	for _, n := range []int{1, 2, tangentBlockRows + 1, maxN} {
+		_, want := m.ForwardTangents(ws, x, ts, n, dirs[:n*k*2])
+		want = append([]float32(nil), want...)
+		var first []float32
+		for _, threads := range []int{1, 2} {
+			mat.SetThreads(threads)
+			pb := m.NewProbeBatch(maxN, k)
+			_, jv := pb.Tangents(x, ts, n, dirs)
+			for i := range jv {
+				if math.Abs(float64(jv[i]-want[i])) > 1e-5*(1+math.Abs(float64(want[i]))) {
+					t.Fatalf("n=%d threads=%d: product %d = %v, one workspace %v", n, threads, i, jv[i], want[i])
+				}
+			}
+			if first == nil {
+				first = append([]float32(nil), jv...)
+			} else if !slices.Equal(first, jv) {
+				t.Fatalf("n=%d: the products depend on the threads", n)
+			}
+		}
+	}
+}
+
 func TestTangentsAllocs(t *testing.T) {
 	m := newTestMLP(t, 3, []int{64, 64}, 2, GELU, false, 3)
 	rng := rand.New(rand.NewPCG(8, 8))
@@ -161,11 +193,12 @@ func TestTangentsAllocs(t *testing.T) {
 	x, ts := randSlice(rng, 2*n, 2), randSlice(rng, n, 1)
 	dirs := randSlice(rng, n*4*2, 1)
 	wsDiv, wsDirs := m.NewTangentWorkspace(n, 2), m.NewTangentWorkspace(n, 4)
-	tb := m.NewTangentBatch(n)
+	tb, pb := m.NewTangentBatch(n), m.NewProbeBatch(n, 4)
 	run := func() {
 		m.Divergence(wsDiv, x, ts, n)
 		m.ForwardTangents(wsDirs, x, ts, n, dirs)
 		tb.Divergence(x, ts, n)
+		pb.Tangents(x, ts, n, dirs)
 	}
 	run()
 	if a := testing.AllocsPerRun(5, run); a != 0 {

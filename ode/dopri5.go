@@ -31,6 +31,12 @@ type Options struct {
 	// oscillation; Hairer suggests 0.04 and allows up to 0.2. The default 0 is the plain
 	// (integral) controller of torchdiffeq.
 	Beta float64
+	// ErrorLen, when positive, makes the error norm (and the first step's choice) cover
+	// x[:ErrorLen] alone: the components past it are integrated with the same steps but do not
+	// choose them, as suits a quadrature carried along (an integral of the field's norm beside
+	// the points), which then leaves the points' steps as they would be without it. 0 (or a
+	// value past the state's length) covers the whole state.
+	ErrorLen int
 }
 
 // DefaultMaxSteps is how many steps Dopri5 tries when Options.MaxSteps is 0.
@@ -84,6 +90,15 @@ type controller struct {
 	safety, minFactor, maxFactor float64
 	beta, expo                   float64 // expo = 1/5 - 0.75*beta, Hairer's expo1
 	maxSteps                     int
+	errLen                       int // Options.ErrorLen
+}
+
+// normLen is how many leading components of a state of n the error norm covers.
+func (c *controller) normLen(n int) int {
+	if c.errLen > 0 && c.errLen < n {
+		return c.errLen
+	}
+	return n
 }
 
 func (o *Options) controller() (controller, error) {
@@ -106,7 +121,10 @@ func (o *Options) controller() (controller, error) {
 		return c, fmt.Errorf("ode: dopri5: MaxFactor = %v, want a finite value >= 1", c.maxFactor)
 	case !(c.beta >= 0 && c.beta <= 0.2):
 		return c, fmt.Errorf("ode: dopri5: Beta = %v, want 0 <= Beta <= 0.2", c.beta)
+	case o.ErrorLen < 0:
+		return c, fmt.Errorf("ode: dopri5: ErrorLen = %d, want >= 0", o.ErrorLen)
 	}
+	c.errLen = o.ErrorLen
 	if c.maxSteps == 0 {
 		c.maxSteps = DefaultMaxSteps
 	}
@@ -343,7 +361,12 @@ func (s *Solver) attempt(f Field, t, tEnd float64, y, yNew []float32, ctl *contr
 	axpyTo(yNew, float32(h*dpB1), sum, y)
 	f(float32(tEnd), yNew, k7)
 
-	return errorRatio(h, k1, k3, k4, k5, k6, k7, y, yNew, ctl.rtol, ctl.atol)
+	m := ctl.normLen(n)
+	ratio, yNewFinite = errorRatio(h, k1, k3, k4, k5, k6, k7, y[:m], yNew, ctl.rtol, ctl.atol)
+	if m < n {
+		yNewFinite = yNewFinite && allFinite(yNew[m:])
+	}
+	return ratio, yNewFinite
 }
 
 // errorRatio returns the RMS over all components of err_i/(atol + rtol*max(|y_i|, |yNew_i|))
@@ -394,13 +417,14 @@ func (s *Solver) initialStep(f Field, y []float32, t0, dir, span float64, ctl *c
 		return span
 	}
 	f0, f1, tmp := s.k[0][:n:n], s.k[1][:n:n], s.tmp[:n:n]
+	m := ctl.normLen(n)
 	var d0, d1 float64
-	for i, v := range y {
+	for i, v := range y[:m] {
 		sc := ctl.atol + ctl.rtol*math.Abs(float64(v))
 		d0 += sq(scaled(float64(v), sc))
 		d1 += sq(scaled(float64(f0[i]), sc))
 	}
-	d0, d1 = math.Sqrt(d0/float64(n)), math.Sqrt(d1/float64(n))
+	d0, d1 = math.Sqrt(d0/float64(m)), math.Sqrt(d1/float64(m))
 	h0 := 0.01 * d0 / d1
 	if d0 < 1e-5 || d1 < 1e-5 || !(h0 > 0) || math.IsInf(h0, 0) {
 		h0 = 1e-6
@@ -410,11 +434,11 @@ func (s *Solver) initialStep(f Field, y []float32, t0, dir, span float64, ctl *c
 	axpyTo(tmp, float32(dir*h0), f0, y)
 	f(float32(t0+dir*h0), tmp, f1)
 	var d2 float64
-	for i, v := range y {
+	for i, v := range y[:m] {
 		sc := ctl.atol + ctl.rtol*math.Abs(float64(v))
 		d2 += sq(scaled(float64(f1[i])-float64(f0[i]), sc))
 	}
-	d2 = math.Sqrt(d2/float64(n)) / h0
+	d2 = math.Sqrt(d2/float64(m)) / h0
 
 	var h1 float64
 	if d := max(d1, d2); d <= 1e-15 {

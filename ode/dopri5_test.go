@@ -475,3 +475,31 @@ func TestDopri5Edges(t *testing.T) {
 		t.Logf("Beta %v: %+v, error %.2f x tol", beta, st, e)
 	}
 }
+
+// TestDopri5ErrorLen: a quadrature carried past ErrorLen (here q' = x^2 beside x' = -x) leaves
+// the steps of x as they are without it, and is integrated to Dopri5's accuracy: q(1) =
+// (1 - e^-2)/2 for x(0) = 1.
+func TestDopri5ErrorLen(t *testing.T) {
+	opt := Options{Rtol: 1e-6, Atol: 1e-8}
+	s := NewSolver(2)
+	x := []float32{1}
+	alone, err := s.Dopri5(func(_ float32, x, dx []float32) { dx[0] = -x[0] }, x, 0, 1, opt, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	xq := []float32{1, 0}
+	opt.ErrorLen = 1
+	with, err := s.Dopri5(func(_ float32, x, dx []float32) { dx[0], dx[1] = -x[0], 100*x[0]*x[0] }, xq, 0, 1, opt, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if with != alone || xq[0] != x[0] {
+		t.Fatalf("with a quadrature: %+v, x(1) = %v; without: %+v, x(1) = %v", with, xq[0], alone, x[0])
+	}
+	if want := 50 * (1 - math.Exp(-2)); math.Abs(float64(xq[1])-want) > 1e-4*want {
+		t.Fatalf("quadrature %v, want %v", xq[1], want)
+	}
+	if _, err := s.Dopri5(func(_ float32, x, dx []float32) {}, xq, 0, 1, Options{Rtol: 1, ErrorLen: -1}, nil); err == nil {
+		t.Fatal("ErrorLen -1 accepted")
+	}
+}

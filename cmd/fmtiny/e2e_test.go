@@ -422,16 +422,20 @@ func TestInfoEval(t *testing.T) {
 		SlicedW1       float64  `json:"sliced_wasserstein1"`
 		MMD            float64  `json:"mmd_rbf"`
 		MMDPoints      int      `json:"mmd_points"`
+		W2             float64  `json:"w2"`
+		W2Points       int      `json:"w2_points"`
 		OnBoard        *float64 `json:"checkerboard_on_squares"`
 		Balance        *float64 `json:"checkerboard_balance"`
 	}
 	var got struct {
-		Model  string  `json:"model"`
-		Data   string  `json:"data"`
-		Solver string  `json:"solver"`
-		Steps  int     `json:"steps"`
-		NFE    int     `json:"nfe"`
-		Floor  *scores `json:"noise_floor"`
+		Model      string  `json:"model"`
+		Data       string  `json:"data"`
+		Solver     string  `json:"solver"`
+		Steps      int     `json:"steps"`
+		NFE        int     `json:"nfe"`
+		PathEnergy float64 `json:"path_energy"`
+		NPE        float64 `json:"npe"`
+		Floor      *scores `json:"noise_floor"`
 		scores
 	}
 	dec := json.NewDecoder(strings.NewReader(r.stdout))
@@ -443,14 +447,15 @@ func TestInfoEval(t *testing.T) {
 		t.Fatalf("eval --json wrote %q after its JSON", rest)
 	}
 	if got.Model != model || got.Data != "checkerboard" || got.Points != 200 || got.Reference != 200 || got.Solver != "midpoint" ||
-		got.Steps != 20 || got.NFE != 40 || got.MMDPoints != 200 || got.OnBoard == nil || got.Balance == nil || got.Method != "" {
+		got.Steps != 20 || got.NFE != 40 || got.MMDPoints != 200 || got.OnBoard == nil || got.Balance == nil || got.Method != "" ||
+		got.W2Points != 200 || !(got.W2 > 0) || !(got.PathEnergy > 0) || !(got.NPE >= 0) {
 		t.Fatalf("eval --json: %+v", got)
 	}
 	// The noise floor: a second sample of the checkerboard, all of it on the squares, closer to
 	// the reference than a model trained for 200 steps.
 	f := got.Floor
 	if f == nil || f.Method != "fresh_sample" || f.Points != 200 || f.Reference != 200 || f.MMDPoints != 200 || f.OnBoard == nil || *f.OnBoard != 1 ||
-		!(f.EnergyDistance < got.EnergyDistance) || !(f.SlicedW1 < got.SlicedW1) || !(*f.Balance > 0.8) {
+		!(f.EnergyDistance < got.EnergyDistance) || !(f.SlicedW1 < got.SlicedW1) || !(*f.Balance > 0.8) || !(f.W2 > 0 && f.W2 < got.W2) {
 		t.Fatalf("eval --json: noise floor %+v, model %+v", f, got.scores)
 	}
 	for name, v := range map[string]float64{"energy": got.EnergyDistance, "sw1": got.SlicedW1, "mmd": got.MMD, "on": *got.OnBoard, "balance": *got.Balance} {

@@ -20,7 +20,8 @@ file without it), architecture ("mlp" or "unet"); for an MLP widths (input, hidd
 output), for a UNet channels (its base width) and image_shape (channels, height, width);
 activation, time ("first", "last", or "plane" for the UNet), path (an object: name, t_end, and sigma_min, power or beta_min and
 beta_max where the path has them), dimensions, columns (the names samples are written under),
-data (the dataset or the CSV file trained on; "" when unknown), data_mean, data_std, steps and
+data (the dataset or the CSV file trained on; "" when unknown), source (where the flow starts:
+"noise" for N(0, I), or a dataset or CSV file), data_mean, data_std, steps and
 seed (null without fmtiny metadata), parameters, kernels, and metadata (every other key of the
 file's metadata).
 
@@ -88,6 +89,11 @@ func runInfo(args []string, stdout, stderr io.Writer) error {
 		row("data mean", "%s", floats(m.Stats.Mean))
 		row("data std", "%s", floats(m.Stats.Std))
 	}
+	if c := m.Extra["train.coupling"]; c != "" {
+		row("source", "%s, the %s coupling, sigma %s (TorchCFM's flow matchers)", describeSource(m), c, m.Extra["train.sigma"])
+	} else if m.Source != "" {
+		row("source", "%s", describeSource(m))
+	}
 	if !m.Inferred {
 		row("training", "%d steps, seed %d", m.Steps, m.Seed)
 	}
@@ -119,6 +125,14 @@ func writeRows(w io.Writer, rows [][2]string) error {
 	}
 	_, err := w.Write(b)
 	return err
+}
+
+// describeSource names where a model's flow starts: noise, N(0, I), or a dataset.
+func describeSource(m *fm.Model) string {
+	if m.Source == "" {
+		return fm.SourceNoise
+	}
+	return m.Source
 }
 
 func floats(v []float64) string {
@@ -166,6 +180,7 @@ func infoJSON(w io.Writer, file string, m *fm.Model) error {
 	o.int("dimensions", int64(m.Dim()))
 	o.strs("columns", names)
 	o.str("data", m.Data)
+	o.str("source", describeSource(m))
 	o.floats("data_mean", m.Stats.Mean)
 	o.floats("data_std", m.Stats.Std)
 	if m.Inferred {

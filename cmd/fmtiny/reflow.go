@@ -114,6 +114,9 @@ func runReflow(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if teacher.Source != "" {
+		return fmt.Errorf("%s: the flow starts from %s, and reflow draws its pairs from N(0, I)", *model, teacher.Source)
+	}
 	if teacher.NumClasses() == 0 {
 		switch {
 		case fs.isSet("guidance"):

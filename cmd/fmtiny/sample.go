@@ -142,6 +142,8 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("%s: %d columns, but the model generates %d dimensions", *x0, t.D, m.Dim())
 		}
 		opt.X0, opt.N = t.X, t.Rows()
+	} else if opt.Source, err = modelSource(m, *model); err != nil {
+		return err
 	}
 	names := m.ColumnNames()
 	if opt.Guidance = *guidance; opt.Guidance > 0 && m.NumClasses() == 0 {
@@ -229,6 +231,22 @@ func writePoints(w io.Writer, names []string, res *fm.SampleResult, n int, label
 		}
 	}
 	return bw.Flush()
+}
+
+// modelSource opens the dataset a model trained from one (train --source) starts from: a
+// built-in dataset or the CSV file it recorded; nil for a model from N(0, I).
+func modelSource(m *fm.Model, file string) (fm.Dataset, error) {
+	if m.Source == "" {
+		return nil, nil
+	}
+	ds, _, err := openDataset("source", m.Source, fm.CSVOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("%s: the flow starts from %s, which cannot be read here (%v): give its initial points with --x0", file, m.Source, unwrapPath(err))
+	}
+	if ds.Dim() != m.Dim() {
+		return nil, fmt.Errorf("%s: the flow starts from %s, which now has %d columns, not the model's %d", file, m.Source, ds.Dim(), m.Dim())
+	}
+	return ds, nil
 }
 
 // parseLabelFlag reads --label: none, all, or an integer (returned).

@@ -19,8 +19,8 @@ import (
 )
 
 const trainAbout = `Fit an MLP velocity field with Conditional Flow Matching (Lipman et al. 2023) on a built-in
-2D dataset (checkerboard, moons, swissroll, 8gaussians, circles) or a CSV file of any number
-of numeric columns, and save it as a safetensors file that PyTorch reads.
+2D dataset (checkerboard, moons, swissroll, 8gaussians, circles, scurve, torchcfm-moons) or a
+CSV file of any number of numeric columns, and save it as a safetensors file that PyTorch reads.
 
 A CSV file's values are separated by commas, semicolons, tabs or | (detected from its first
 line, or --delimiter); its first line is a header when none of its values is a number.
@@ -36,6 +36,14 @@ file of mnist:DIR, or a CSV file's integer column named by --label-column (which
 --conditional; values other than 0..K-1 are numbered in increasing order and the model file
 keeps them). Each point's label is dropped with probability --cond-drop, so that the model also
 learns the unconditional field that sample --guidance needs.
+--coupling, --sigma and --source train TorchCFM's flow matchers (Tong et al., TMLR 2024) on the
+straight path between coupled pairs: independent (I-CFM) and ot (OT-CFM, the exact optimal
+transport plan of each batch) with x_t = t x1 + (1-t) x0 + sigma eps and target x1 - x0; sb
+(SB-CFM) with the entropic plan of regularisation 2 sigma^2 and the Brownian bridge of noise
+sigma sqrt(t(1-t)). --source starts the flow from another dataset instead of N(0, I) (a
+built-in or a CSV file of the data's dimension, standardised with the data's statistics); the
+model records it, and sample draws its initial points from it. A class-conditional run takes
+the independent coupling alone; other paths than condot take none of these.
 
 A checkpoint (the -o file with .ckpt appended) is written every --checkpoint-every steps and when
 the run is interrupted (Ctrl-C, SIGTERM); train --resume -o FILE continues it with the settings
@@ -50,6 +58,8 @@ Examples:
   fmtiny train --data points.csv --hidden 256 --layers 3 --ema 0.999
   fmtiny train --data measurements.csv --columns temp,pressure -o weather.safetensors
   fmtiny train --data 8gaussians --conditional -o cond.safetensors
+  fmtiny train --data 8gaussians --coupling ot --sigma 0.1 -o otcfm.safetensors
+  fmtiny train --data 8gaussians --source torchcfm-moons --coupling ot -o moons-to-8g.safetensors
   fmtiny train --data points.csv --label-column class
   fmtiny train --resume -o moons-vp.safetensors`
 
@@ -65,7 +75,7 @@ const defaultSteps = 10000
 func runTrain(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("train", "[flags]", trainAbout)
 	def := fm.DefaultTrainConfig()
-	data := fs.String("data", "checkerboard", "dataset: checkerboard, moons, swissroll, 8gaussians, circles, mnist:DIR (MNIST-format IDX files), or a CSV file")
+	data := fs.String("data", "checkerboard", "dataset: checkerboard, moons, swissroll, 8gaussians, circles, scurve, torchcfm-moons, mnist:DIR (MNIST-format IDX files), or a CSV file")
 	var cf csvFlags
 	cf.register(fs, "--data FILE", "all")
 	standardize := fs.String("standardize", "auto", "train on data standardised per column (samples come back in the data's units): true, false, or auto (true for CSV files)")
@@ -92,6 +102,9 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	conditional := fs.Bool("conditional", false, "train a class-conditional field on the data's labels (8gaussians, moons, circles, mnist:DIR, a CSV file with --label-column)")
 	condDrop := fs.finite("cond-drop", 0.2, "conditional: the probability of dropping a point's label, which trains the unconditional field guidance needs")
 	labelColumn := fs.String("label-column", "", "a CSV file's column of integer labels, taken out of the points (implies --conditional)")
+	couplingName := fs.String("coupling", "independent", "how a batch pairs source and data points (TorchCFM): independent (I-CFM), ot (exact minibatch optimal transport, OT-CFM) or sb (entropic OT and a Brownian bridge, SB-CFM; needs --sigma)")
+	sigma := fs.finite("sigma", 0, "TorchCFM's sigma: path noise N(t x1 + (1-t) x0, sigma^2) for independent and ot; sigma sqrt(t(1-t)) and the plan's regularisation 2 sigma^2 for sb")
+	sourceName := fs.String("source", fm.SourceNoise, "where the flow starts: noise (N(0, I)), or a built-in dataset or CSV file of the data's dimension (all its columns)")
 	threads := fs.Int("threads", 0, "threads (0: all cores)")
 	out := fs.String("o", "model.safetensors", "output model file")
 	every := fs.Int64("checkpoint-every", 1000, "write a checkpoint every N steps (0: only when interrupted)")
@@ -143,6 +156,9 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		return usagef("--cond-drop: only with --conditional (or --label-column)")
 	}
 	cfg.CondDrop = float32(*condDrop)
+	if err := couplingFlags(fs, &cfg, *couplingName, *sigma, *sourceName, *pathName); err != nil {
+		return err
+	}
 	csvOpt, err := cf.options()
 	if err != nil {
 		return err
@@ -157,7 +173,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		csvOpt.Label = *labelColumn
 	}
 	var header []string
-	if cfg.Data, header, err = openDataset(*data, csvOpt); err != nil {
+	if cfg.Data, header, err = openDataset("data", *data, csvOpt); err != nil {
 		return err
 	}
 	table, _ := cfg.Data.(*fm.Table)
@@ -166,6 +182,9 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	if err := chooseNetwork(fs, &cfg, *model, *channels); err != nil {
 		return err
+	}
+	if cfg.Source != nil && cfg.Source.Dim() != cfg.Data.Dim() {
+		return usagef("--source %s: %d dimensions, but the data %s have %d: a flow joins points of one dimension", *sourceName, cfg.Source.Dim(), *data, cfg.Data.Dim())
 	}
 	if cfg.Conditional && fm.Classes(cfg.Data) == 0 {
 		if table != nil {
@@ -286,8 +305,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		describeTable(stderr, *data, table, header)
 	}
 	if !*quiet {
-		fmt.Fprintf(stderr, "fmtiny: training %s on %s with the %s path: %d parameters, batch %d, %d steps, kernels %s, %d threads\n",
-			describeNet(cfg), describeData(cfg), cfg.Path.Name(), tr.Model().Net.NumParams(), cfg.Batch, cfg.Steps, mat.Impl(), mat.Threads())
+		fmt.Fprintf(stderr, "fmtiny: training %s on %s %s: %d parameters, batch %d, %d steps, kernels %s, %d threads\n",
+			describeNet(cfg), describeData(cfg), describeMethod(cfg), tr.Model().Net.NumParams(), cfg.Batch, cfg.Steps, mat.Impl(), mat.Threads())
 	}
 	lastCkpt := tr.Step
 	for tr.Step < cfg.Steps {
@@ -386,6 +405,52 @@ func chooseNetwork(fs *flagSet, cfg *fm.TrainConfig, model string, channels int)
 	return nil
 }
 
+// couplingFlags reads --coupling, --sigma and --source into c, and refuses what they cannot be
+// combined with: another path than condot (or its --sigma-min), and a coupling other than
+// independent for a class-conditional run.
+func couplingFlags(fs *flagSet, c *fm.TrainConfig, coupling string, sigma float64, source, path string) error {
+	var err error
+	if c.Coupling, err = fm.ParseCoupling(coupling); err != nil {
+		return usagef("--coupling: %v", err)
+	}
+	if sigma < 0 {
+		return usagef("--sigma %v: must not be negative", sigma)
+	}
+	c.Sigma = sigma
+	if source != fm.SourceNoise && source != "" {
+		if c.Source, _, err = openDataset("source", source, fm.CSVOptions{}); err != nil {
+			return err
+		}
+	}
+	given := c.Coupling != fm.Independent || c.Sigma != 0 || c.Source != nil
+	switch {
+	case c.Coupling == fm.Entropic && c.Sigma == 0:
+		return usagef("--coupling sb needs --sigma > 0: the entropic plan's regularisation is 2 sigma^2 and the bridge's noise sigma sqrt(t(1-t)) (TorchCFM's runs take 0.1)")
+	case !given:
+		return nil
+	case fs.isSet("path") && path != "condot":
+		return usagef("--path %s: --coupling, --sigma and --source train on TorchCFM's paths between x0 and x1, which generalise condot; leave --path out", path)
+	case fs.isSet("sigma-min"):
+		return usagef("--sigma-min: the condot path's noise at t = 1; with --coupling, --sigma or --source the paths are TorchCFM's, whose noise is --sigma")
+	case c.Conditional && c.Coupling != fm.Independent:
+		return usagef("--conditional with --coupling %s: the coupling pairs source and data points whatever their class; a conditional run takes the independent coupling (with --sigma and --source if wanted)", c.Coupling)
+	}
+	return nil
+}
+
+// describeMethod says what a run regresses on: a path from the noise, or TorchCFM's coupling,
+// sigma and source.
+func describeMethod(c fm.TrainConfig) string {
+	if c.Coupling == fm.Independent && c.Sigma == 0 && c.Source == nil {
+		return "with the " + c.Path.Name() + " path"
+	}
+	from := "N(0, I)"
+	if c.Source != nil {
+		from = c.Source.Name()
+	}
+	return fmt.Sprintf("from %s with the %s coupling, sigma %g", from, c.Coupling, c.Sigma)
+}
+
 func describeNet(c fm.TrainConfig) string {
 	if c.Arch == fm.ArchUNet {
 		return fmt.Sprintf("the seed's UNet (%d, %d and %d channels, elu)", c.Channels, 2*c.Channels, 4*c.Channels)
@@ -409,7 +474,7 @@ func describeData(c fm.TrainConfig) string {
 // MNIST-format files in DIR), or a CSV file's path read with opt. For a file it returns the
 // header too (nil if there is none), and the table's Source, which the model records, is the
 // file's absolute path, so that eval finds it from any folder.
-func openDataset(name string, opt fm.CSVOptions) (fm.Dataset, []string, error) {
+func openDataset(flag, name string, opt fm.CSVOptions) (fm.Dataset, []string, error) {
 	if ds, ok := fm.Builtin(name); ok {
 		return ds, nil, nil
 	}
@@ -419,10 +484,10 @@ func openDataset(name string, opt fm.CSVOptions) (fm.Dataset, []string, error) {
 	}
 	looksLikeFile := strings.ContainsAny(name, `/\`) || strings.HasSuffix(strings.ToLower(name), ".csv")
 	if _, err := os.Stat(name); err != nil && !looksLikeFile {
-		return nil, nil, usagef("--data %q: not a built-in dataset (%s) nor a file", name, strings.Join(fm.Builtins(), ", "))
+		return nil, nil, usagef("--%s %q: not a built-in dataset (%s) nor a file", flag, name, strings.Join(fm.Builtins(), ", "))
 	}
 	header, t, err := readTable(name, opt)
-	if errors.Is(err, fm.ErrCSVText) && opt.Columns == nil {
+	if errors.Is(err, fm.ErrCSVText) && opt.Columns == nil && flag == "data" {
 		err = fmt.Errorf("%w; a column of text? --columns chooses the numeric ones", err)
 	}
 	if err != nil {

@@ -112,6 +112,7 @@ func TestInfoJSON(t *testing.T) {
 		Dimensions   int               `json:"dimensions"`
 		Columns      []string          `json:"columns"`
 		Data         string            `json:"data"`
+		Source       string            `json:"source"`
 		DataMean     []float64         `json:"data_mean"`
 		DataStd      []float64         `json:"data_std"`
 		Steps        *int64            `json:"steps"`
@@ -138,7 +139,7 @@ func TestInfoJSON(t *testing.T) {
 		got.Activation != "silu" || got.Time != "last" || got.Path.Name != "vp" || got.Path.TEnd != 1-1e-5 ||
 		got.Path.BetaMin == nil || *got.Path.BetaMin != 0.1 || *got.Path.BetaMax != 20 || got.Path.SigmaMin != nil ||
 		got.Dimensions != 2 || !slices.Equal(got.Columns, []string{"x", "y"}) || got.Data != "checkerboard" ||
-		len(got.DataMean) != 2 || len(got.DataStd) != 2 || got.Steps == nil || *got.Steps != 200 || *got.Seed != 3 ||
+		got.Source != "noise" || len(got.DataMean) != 2 || len(got.DataStd) != 2 || got.Steps == nil || *got.Steps != 200 || *got.Seed != 3 ||
 		got.Parameters != 1250 || got.Kernels == "" || got.Metadata["train.batch"] != "128" {
 		t.Fatalf("info --json: %+v", got)
 	}
