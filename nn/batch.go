@@ -27,7 +27,8 @@ type Batch struct {
 
 	x, t, dy, target []float32 // the running call's arguments
 	labels           []int32
-	sqErr            []float64 // MSEGrad's sum of squared errors, per block
+	sqErr            []float64     // MSEGrad's sum of squared errors, per block
+	packed           []mat.PackedB // PackWeights' layers, shared by the blocks
 
 	// The passes over a block, bound once so that using them allocates nothing; the one
 	// running, and the next block to claim.
@@ -96,6 +97,34 @@ func (m *MLP) newBatch(maxBatch int, forwardOnly bool) *Batch {
 	b.runForward, b.runBackward, b.runMSE = b.forwardBlock, b.backwardBlock, b.mseBlock
 	b.runClaim, b.sumTask.b = b.claim, b
 	return b
+}
+
+// PackWeights lays out every hidden layer's weights once, for the Forward calls that follow,
+// instead of once per call and row block: a sampler's solve evaluates the same weights tens of
+// times. The outputs are the same bits, but for a lone row (or two), which then goes through
+// the kernel set's RowBiasAct where it has one: each sum formed as in a row of a larger batch,
+// not as DotRows forms it, and the bias and activation applied in registers. The packed weights
+// are a copy: call PackWeights again after the weights change, or UnpackWeights to go back to
+// packing them in every call. It allocates only the first time.
+func (b *Batch) PackWeights() {
+	m := b.net
+	if b.packed == nil {
+		b.packed = make([]mat.PackedB, len(m.layers))
+	}
+	for l := range m.layers[:len(m.layers)-1] {
+		L := &m.layers[l]
+		b.packed[l].Pack(true, L.in, L.out, L.w, L.in)
+	}
+	for s := range b.blocks {
+		b.blocks[s].ws.packed = b.packed
+	}
+}
+
+// UnpackWeights makes Forward read the network's weights again, packing them in every call.
+func (b *Batch) UnpackWeights() {
+	for s := range b.blocks {
+		b.blocks[s].ws.packed = nil
+	}
 }
 
 // Forward is MLP.Forward over n rows, cut into blocks; it returns the n*Out outputs, valid until
