@@ -275,7 +275,8 @@ func (m *Model) sample(o SampleOptions) (*SampleResult, error) {
 	// order.
 	workers := mat.Threads()
 	if workers <= 1 || chunks < workers || o.Trajectory {
-		s := newFieldSampler(m.Net, chunk, false, o.Guidance)
+		s := takeSampler(m.Net, chunk, false, o.Guidance)
+		defer putSampler(m.Net, chunk, false, o.Guidance, s)
 		for c := range chunks {
 			if solve(s, c); errs[c] != nil {
 				return nil, errs[c]
@@ -284,7 +285,8 @@ func (m *Model) sample(o SampleOptions) (*SampleResult, error) {
 	} else {
 		samplers := make([]*fieldSampler, workers)
 		for w := range samplers {
-			samplers[w] = newFieldSampler(m.Net, chunk, true, o.Guidance)
+			samplers[w] = takeSampler(m.Net, chunk, true, o.Guidance)
+			defer putSampler(m.Net, chunk, true, o.Guidance, samplers[w])
 		}
 		var next atomic.Int64
 		mat.Parallel(workers, func(lo, hi int) {
