@@ -36,7 +36,20 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-PEER = os.path.join(os.path.dirname(ROOT), "shared", "bench")
+
+
+def find_peer():
+    """../shared/bench beside the clone, or beside a folder above it (a git worktree)."""
+    d = ROOT
+    while os.path.dirname(d) != d:
+        d = os.path.dirname(d)
+        p = os.path.join(d, "shared", "bench")
+        if os.path.isfile(os.path.join(p, "torch_cfm.py")):
+            return p
+    sys.exit("no shared/bench/torch_cfm.py above " + ROOT)
+
+
+PEER = os.environ.get("FMTINY_PEER") or find_peer()
 sys.path.insert(0, PEER)
 import sysnoise  # noqa: E402
 
