@@ -180,7 +180,7 @@ def main():
         onnx[(h, l)] = os.path.join(ARGS.ort, "sidebyside-h%d-l%d.onnx" % (h, l))
         subprocess.run(["/usr/bin/python3", os.path.join(PEER, "ort_export.py"), "--hidden", str(h), "--layers", str(l),
                         "-o", onnx[(h, l)]], check=True, capture_output=True, env=PEER_ENV)
-    sets = subprocess.run([ASM, "-test.run", "^$", "-test.bench", "^BenchmarkPeak$/t=1", "-test.benchtime", "1x"],
+    sets = subprocess.run([ASM, "-test.run", "^$", "-test.bench", "^BenchmarkPeak$/./^t=1$", "-test.benchtime", "1x"],
                           capture_output=True, text=True, check=True).stdout
     sets = [m.group(1) for m in re.finditer(r"BenchmarkPeak/([a-z0-9-]+)/t=1", sets)]
     best = sets[0]
