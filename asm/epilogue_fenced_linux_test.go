@@ -9,12 +9,16 @@ import (
 
 // TestEpilogueStaysInBounds puts the fused kernels' inputs and outputs right before an
 // inaccessible page: RowBiasAct at every width up to two panels and one more (its masked
-// tails) and BlockBiasAct's biases and H, so that a read or write past a slice faults.
+// tails) and some wider and BlockBiasAct's biases and H, so that a read or write past a slice faults.
 func TestEpilogueStaysInBounds(t *testing.T) {
 	forEachSet(t, func(t *testing.T, s *Set) {
 		r := rand.New(rand.NewPCG(15, 16))
 		if s.RowBiasAct != nil {
+			widths := []int{64, 65, 127, 129, 200} // avx2-fma's groups of four panels
 			for n := 1; n <= 2*s.NR+1; n++ {
+				widths = append(widths, n)
+			}
+			for _, n := range widths {
 				for _, k := range []int{1, 3, 17} {
 					for _, act := range acts {
 						fenced(t, func(f *fences) {
