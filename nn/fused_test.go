@@ -86,8 +86,12 @@ func TestForwardFusedSameBits(t *testing.T) {
 func TestPackWeights(t *testing.T) {
 	defer mat.SetThreads(mat.Threads())
 	forEachSet(t, func(t *testing.T) {
+		hiddens := [][]int{{64, 64, 64}, {130, 17}, {512}}
+		if testing.Short() {
+			hiddens = hiddens[:2] // 15 s under emulation with the widest
+		}
 		for _, act := range []Activation{SiLU, ReLU, Tanh} {
-			for _, hidden := range [][]int{{64, 64, 64}, {130, 17}, {512}} {
+			for _, hidden := range hiddens {
 				m := newTestMLP(t, 3, hidden, 2, act, false, 4)
 				r := rand.New(rand.NewPCG(5, 6))
 				const rows = 300

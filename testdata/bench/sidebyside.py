@@ -270,10 +270,12 @@ def main():
                   med([v for v, _ in rows[p]]), r, ", ".join("%.2f" % x for x in rs)))
     h, b, l, _ = TRAIN[-1]
     name = "Train/h%d/b%d/l%d" % (h, b, l)
-    f, p = (name, best + " GFLOP/s", 2), ("Peak", best + " GFLOP/s", 2)
-    r, rs = ratio_rows(f, p)
-    print("| %s GFLOP/s vs 2-thread Peak (%s) | %.4g | %.4g | %.0f%% | %s |" % (name, best, med([v for v, _ in rows[f]]),
-          med([v for v, _ in rows[p]]), 100 * r, ", ".join("%.0f%%" % (100 * x) for x in rs)))
+    for peak in ("GFLOP/s", "best-GFLOP/s"):
+        f, p = (name, best + " GFLOP/s", 2), ("Peak", best + " " + peak, 2)
+        r, rs = ratio_rows(f, p)
+        print("| %s GFLOP/s vs 2-thread Peak %s (%s) | %.4g | %.4g | %.0f%% | %s |" % (
+              name, "mean" if peak == "GFLOP/s" else "fastest round", best, med([v for v, _ in rows[f]]),
+              med([v for v, _ in rows[p]]), 100 * r, ", ".join("%.0f%%" % (100 * x) for x in rs)))
     print()
     print("Thread scaling, 2 threads over 1 (per round, then the median), beside BenchmarkPeak's:")
     print()
