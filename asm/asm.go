@@ -42,6 +42,28 @@ type Set struct {
 	// it does not change any value.
 	Block func(m, n, k int, alpha float32, a []float32, psa, rsa, csa int, b []float32, psb, rsb int, c []float32, ldc int, acc bool)
 
+	// BlockBiasAct is Block with alpha 1 and acc false followed, as each tile is stored, by a
+	// layer's bias and activation (a fused epilogue): the bits of Block and then AddBias,
+	// BiasSiLU or BiasReLU over each row of the block, with no pass over C of its own:
+	//
+	//	C[i][j] = sum_p A[i][p]*B[p][j] + bias[j]
+	//	H[i][j] = act(C[i][j]), H[i][j] = h[i*ldh + j]   (act ActNone: h is not written)
+	//
+	// h may be c itself with ldh = ldc (the activation then replaces the pre-activation). It is
+	// nil in a set without such a kernel; mat then runs Block and the passes over the block.
+	BlockBiasAct func(m, n, k int, a []float32, psa, rsa, csa int, b []float32, psb, rsb int, c []float32, ldc int, bias []float32, act Act, h []float32, ldh int)
+
+	// RowBiasAct takes one row x of k = len(x) values through a layer whose B (k x n, the
+	// weights W^T) PackB has packed into panels psb >= NR*k values apart:
+	//
+	//	z[j] = sum_p x[p]*B[p][j] + bias[j],  B[p][j] = b[(j/NR)*psb + p*NR + j%NR]
+	//	h[j] = act(z[j])                                  (act ActNone: h is not written)
+	//
+	// for j < n, every sum formed as Block forms it, so that the row gets the bits a row of a
+	// blocked product followed by the bias pass gets; h may be z. The panels are read whole,
+	// padding included. k >= 1. nil in a set without such a kernel.
+	RowBiasAct func(x, b []float32, psb, n int, bias, z, h []float32, act Act)
+
 	// PackA copies an m x k block of op(A) into ceil(m/MR) panels of MR*k values, the order
 	// Block reads fastest: dst[(i/MR)*MR*k + p*MR + i%MR] = op(A)[i][p], and zero for the rows
 	// i >= m of the last panel. op(A)[i][p] is a[i*lda+p], or a[p*lda+i] when trans.
@@ -129,6 +151,16 @@ type Set struct {
 	// floating-point operations it performed, to measure the machine's arithmetic ceiling.
 	Peak func(n int) float64
 }
+
+// Act names the activation a fused kernel applies after the bias (Set.BlockBiasAct,
+// Set.RowBiasAct): none, or SiLU or ReLU as BiasSiLU and BiasReLU compute them.
+type Act int
+
+const (
+	ActNone Act = iota // the bias alone
+	ActSiLU            // z*sigmoid(z)
+	ActReLU            // max(z, 0)
+)
 
 // AdamScalars are the scalars of one Adam step (see Set.Adam), computed once per step by the
 // optimizer. Clip = 1 leaves the gradient as it is and Decay = 1 the parameters, since
@@ -307,5 +339,41 @@ func storedShape(trans bool, r, c int) (rows, cols int) {
 func checkDotRows(y, w []float32, ldw int, x []float32) {
 	if ldw < len(x) || len(y) > 0 && len(x) > 0 && len(w) < (len(y)-1)*ldw+len(x) {
 		panic(fmt.Sprintf("asm: DotRows of %d rows of %d with ldw = %d from len(w) = %d", len(y), len(x), ldw, len(w)))
+	}
+}
+
+// checkEpilogue panics unless bias holds n values and, with an activation, h holds m rows of n
+// values ldh apart.
+func checkEpilogue(m, n int, bias []float32, act Act, h []float32, ldh int) {
+	if act < ActNone || act > ActReLU {
+		panic(fmt.Sprintf("asm: activation %d", int(act)))
+	}
+	if m == 0 || n == 0 {
+		return
+	}
+	if len(bias) < n {
+		panic(fmt.Sprintf("asm: %d biases for %d columns", len(bias), n))
+	}
+	if act != ActNone && (ldh < n || len(h) < (m-1)*ldh+n) {
+		panic(fmt.Sprintf("asm: activation into len(h) = %d with ldh = %d for %d x %d", len(h), ldh, m, n))
+	}
+}
+
+// checkRow panics unless RowBiasAct's arguments name only elements inside the slices, for a
+// set whose panels are nr columns wide.
+func checkRow(nr int, x, b []float32, psb, n int, bias, z, h []float32, act Act) {
+	k := len(x)
+	if k < 1 || n < 0 || psb < nr*k {
+		panic(fmt.Sprintf("asm: RowBiasAct of %d values into %d columns with psb = %d", k, n, psb))
+	}
+	if n == 0 {
+		return
+	}
+	if last := (n-1)/nr*psb + k*nr - 1; last >= len(b) {
+		panic(fmt.Sprintf("asm: RowBiasAct reads b[%d], len(b) = %d", last, len(b)))
+	}
+	checkEpilogue(1, n, bias, act, h, n)
+	if len(z) < n {
+		panic(fmt.Sprintf("asm: RowBiasAct of %d columns into len(z) = %d", n, len(z)))
 	}
 }

@@ -92,7 +92,7 @@ func TestSetsAndUse(t *testing.T) {
 	}
 	// Every function a set may not leave nil is there: a set assembled from another's parts
 	// (avx512 takes some of avx2-fma's) must not miss one added later.
-	optional := []string{"BiasELU", "ELUGrad", "WinogradIn", "WinogradOut", "WinogradGradOut", "Max4", "Bilerp"}
+	optional := []string{"BiasELU", "ELUGrad", "WinogradIn", "WinogradOut", "WinogradGradOut", "Max4", "Bilerp", "BlockBiasAct", "RowBiasAct"}
 	for _, s := range all {
 		v := reflect.ValueOf(*s)
 		for i := range v.NumField() {

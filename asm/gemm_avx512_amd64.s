@@ -1,6 +1,7 @@
 //go:build amd64 && gc && !purego && !noasm
 
 #include "textflag.h"
+#include "silu_avx512_amd64.h"
 
 // blockAVX512: a 6x64 single-precision kernel for AVX-512, run over a whole block of tiles
 // per call and reading A and B through strides (see Set.Block), as blockAVX2 does with 6x16.
@@ -133,10 +134,48 @@
 	PREFETCHT0   192 addr           \
 	PREFETCHT0   252 addr
 
-// func blockAVX512(mt, nt, k int, alpha float32, a []float32, psa, rsa, csa int, b []float32, psb, rsb int, c []float32, ldc int, acc bool)
-TEXT ·blockAVX512(SB), NOSPLIT, $80-153
-	// The stack: the current line's first tile (aline, bline, cline), the lines left, the
-	// strides along a line (dA, dB, dC) and from line to line (eA, eB, eC), in bytes.
+// BIASROW adds the tile's 64 biases at (R10) to row i's sums.
+#define BIASROW(c0, c1, c2, c3) \
+	VADDPS       (R10), c0, c0      \
+	VADDPS       64(R10), c1, c1    \
+	VADDPS       128(R10), c2, c2   \
+	VADDPS       192(R10), c3, c3
+
+// SILU32 writes h = silu(z) for the 32 values of z at off(SI) into off(DI): biasSiLUAVX512's
+// loop body without the bias (the epilogue added it), so the bits are that pass's.
+#define SILU32(off) \
+	VMOVUPS      off(SI), Z0        \
+	VMOVUPS      off+64(SI), Z6     \
+	FWD_REDUCE(Z0, Z1, Z2, Z3)      \
+	FWD_REDUCE(Z6, Z7, Z8, Z9)      \
+	FWD_DENOM(Z1, Z2, Z3, Z4, Z5)   \
+	FWD_DENOM(Z7, Z8, Z9, Z10, Z11) \
+	VDIVPS       Z5, Z0, Z5         \
+	VDIVPS       Z11, Z6, Z11       \
+	VMOVUPS      Z5, off(DI)        \
+	VMOVUPS      Z11, off+64(DI)
+
+// RELUROW writes h = max(0, z) for row i's sums into the row at addr, VMAXPS with z as its
+// second source as in biasReLUAVX512 (NaN passes through).
+#define RELUROW(addr, c0, c1, c2, c3) \
+	VMAXPS       c0, Z24, c0        \
+	VMAXPS       c1, Z24, c1        \
+	VMAXPS       c2, Z24, c2        \
+	VMAXPS       c3, Z24, c3        \
+	STORE(addr, c0, c1, c2, c3)
+
+// func blockAVX512(mt, nt, k int, alpha float32, a []float32, psa, rsa, csa int, b []float32, psb, rsb int, c []float32, ldc int, acc bool, bias, h []float32, ldh, act int)
+//
+// With bias not nil (acc is then false), the epilogue: each tile's sums (times alpha) plus the
+// biases of its 64 columns, bias[0..63] for the block's first column of tiles, are stored into
+// C; then, when act is 1 (SiLU) or 2 (ReLU), the activation of those values into H, element
+// (i, j) at h[i*ldh + j], which may be C itself. SiLU reads the tile's rows back from C (in L1:
+// its 14 constants and scratch need the registers the sums held); ReLU writes from registers.
+TEXT ·blockAVX512(SB), NOSPLIT, $144-224
+	// The stack: the current line's first tile (aline, bline, cline, hline, sline), the lines
+	// left, the strides along a line (dA, dB, dC, dH, dS) and from line to line (eA, eB, eC,
+	// eH, eS), in bytes, and the current tile's H and bias (ht, st): the H and bias pointers
+	// walk as C and B do, the bias 256 bytes a column of tiles.
 	MOVQ mt+0(FP), R9
 	MOVQ nt+8(FP), R14
 	TESTQ R9, R9
@@ -144,11 +183,11 @@ TEXT ·blockAVX512(SB), NOSPLIT, $80-153
 	TESTQ R14, R14
 	JZ   done
 	MOVQ a_base+32(FP), AX
-	MOVQ AX, aline-80(SP)
+	MOVQ AX, aline-144(SP)
 	MOVQ b_base+80(FP), BX
-	MOVQ BX, bline-72(SP)
+	MOVQ BX, bline-136(SP)
 	MOVQ c_base+120(FP), DX
-	MOVQ DX, cline-64(SP)
+	MOVQ DX, cline-128(SP)
 	MOVQ ldc+144(FP), R8
 	SHLQ $2, R8                      // ldc in bytes
 	MOVQ psa+56(FP), R10
@@ -157,35 +196,54 @@ TEXT ·blockAVX512(SB), NOSPLIT, $80-153
 	SHLQ $2, R12                     // the next panel of B
 	LEAQ (R8)(R8*2), R13
 	SHLQ $1, R13                     // the tile six rows down: 6*ldc*4 bytes
+	MOVQ h_base+184(FP), R15
+	MOVQ R15, hline-64(SP)
+	MOVQ bias_base+160(FP), R15
+	MOVQ R15, sline-40(SP)
+	MOVQ ldh+208(FP), R11
+	LEAQ (R11)(R11*2), R11
+	SHLQ $3, R11                     // R11 = the tile six rows down in H: 6*ldh*4 bytes
 	XORQ R15, R15
 	MOVQ k+16(FP), CX
 	IMULQ R14, CX
 	CMPQ CX, $128                    // k*nt*256 bytes of B in 32 KiB: row by row
 	JLE  rows
 	// Column of tiles by column of tiles: down a column A and C move, then B and C move right.
-	MOVQ R10, da-48(SP)
-	MOVQ R15, db-40(SP)
-	MOVQ R13, dc-32(SP)
-	MOVQ R15, ea-24(SP)
-	MOVQ R12, eb-16(SP)
-	MOVQ $256, eC-8(SP)              // the next column of tiles, 64 values right
-	MOVQ R14, lines-56(SP)           // nt columns of mt tiles
+	MOVQ R10, da-112(SP)
+	MOVQ R15, db-104(SP)
+	MOVQ R13, dc-96(SP)
+	MOVQ R15, ea-88(SP)
+	MOVQ R12, eb-80(SP)
+	MOVQ $256, eC-72(SP)              // the next column of tiles, 64 values right
+	MOVQ R11, dH-56(SP)
+	MOVQ $256, eH-48(SP)
+	MOVQ R15, dS-32(SP)
+	MOVQ $256, eS-24(SP)
+	MOVQ R14, lines-120(SP)           // nt columns of mt tiles
 	JMP  line
 rows:
 	// Row of tiles by row of tiles: along a row B and C move, then A and C move down.
-	MOVQ R15, da-48(SP)
-	MOVQ R12, db-40(SP)
-	MOVQ $256, dc-32(SP)
-	MOVQ R10, ea-24(SP)
-	MOVQ R15, eb-16(SP)
-	MOVQ R13, eC-8(SP)
-	MOVQ R9, lines-56(SP)            // mt rows of nt tiles
+	MOVQ R15, da-112(SP)
+	MOVQ R12, db-104(SP)
+	MOVQ $256, dc-96(SP)
+	MOVQ R10, ea-88(SP)
+	MOVQ R15, eb-80(SP)
+	MOVQ R13, eC-72(SP)
+	MOVQ $256, dH-56(SP)
+	MOVQ R11, eH-48(SP)
+	MOVQ $256, dS-32(SP)
+	MOVQ R15, eS-24(SP)
+	MOVQ R9, lines-120(SP)            // mt rows of nt tiles
 	MOVQ R14, R9
 
 line:
-	MOVQ aline-80(SP), AX
-	MOVQ bline-72(SP), BX
-	MOVQ cline-64(SP), DX
+	MOVQ aline-144(SP), AX
+	MOVQ bline-136(SP), BX
+	MOVQ cline-128(SP), DX
+	MOVQ hline-64(SP), R15
+	MOVQ R15, ht-16(SP)
+	MOVQ sline-40(SP), R15
+	MOVQ R15, st-8(SP)
 	MOVQ R9, R14                     // the tiles of a line: mt or nt
 
 tile:
@@ -295,28 +353,80 @@ store:
 	ADDSTORE((R15)(R8*2), Z20, Z21, Z22, Z23)
 	JMP          next
 overwrite:
+	MOVQ         bias_base+160(FP), R10      // no biases: C is the sums
+	TESTQ        R10, R10
+	JZ           plain
+	MOVQ         st-8(SP), R10               // the tile's biases
+	BIASROW(Z0, Z1, Z2, Z3)
+	BIASROW(Z4, Z5, Z6, Z7)
+	BIASROW(Z8, Z9, Z10, Z11)
+	BIASROW(Z12, Z13, Z14, Z15)
+	BIASROW(Z16, Z17, Z18, Z19)
+	BIASROW(Z20, Z21, Z22, Z23)
+plain:
 	STORE((DX), Z0, Z1, Z2, Z3)
 	STORE((DX)(R8*1), Z4, Z5, Z6, Z7)
 	STORE((DX)(R8*2), Z8, Z9, Z10, Z11)
 	STORE((R15), Z12, Z13, Z14, Z15)
 	STORE((R15)(R8*1), Z16, Z17, Z18, Z19)
 	STORE((R15)(R8*2), Z20, Z21, Z22, Z23)
+	MOVQ         act+216(FP), R10
+	TESTQ        R10, R10
+	JZ           next                        // no activation
+	MOVQ         ldh+208(FP), R12
+	SHLQ         $2, R12                     // ldh in bytes
+	MOVQ         ht-16(SP), DI               // H: row 0 of the tile
+	CMPQ         R10, $2
+	JEQ          relu
+	SILU_CONSTS
+	MOVQ         DX, SI                      // C: row 0 of the tile
+	MOVQ         $6, CX
+silurow:
+	SILU32(0)
+	SILU32(128)
+	ADDQ         R8, SI                      // the next row of C and of H
+	ADDQ         R12, DI
+	DECQ         CX
+	JNZ          silurow
+	JMP          next
+relu:
+	VPXORD       Z24, Z24, Z24               // Z24 = 0
+	LEAQ         (DI)(R12*2), R11
+	ADDQ         R12, R11                    // R11 = row 3 of the tile of H
+	RELUROW((DI), Z0, Z1, Z2, Z3)
+	RELUROW((DI)(R12*1), Z4, Z5, Z6, Z7)
+	RELUROW((DI)(R12*2), Z8, Z9, Z10, Z11)
+	RELUROW((R11), Z12, Z13, Z14, Z15)
+	RELUROW((R11)(R12*1), Z16, Z17, Z18, Z19)
+	RELUROW((R11)(R12*2), Z20, Z21, Z22, Z23)
 next:
-	ADDQ da-48(SP), AX               // the next tile of the line
-	ADDQ db-40(SP), BX
-	ADDQ dc-32(SP), DX
+	ADDQ da-112(SP), AX               // the next tile of the line
+	ADDQ db-104(SP), BX
+	ADDQ dc-96(SP), DX
+	MOVQ ht-16(SP), R15
+	ADDQ dH-56(SP), R15
+	MOVQ R15, ht-16(SP)
+	MOVQ st-8(SP), R15
+	ADDQ dS-32(SP), R15
+	MOVQ R15, st-8(SP)
 	DECQ R14
 	JNZ  tile
-	MOVQ aline-80(SP), AX            // the first tile of the next line
-	ADDQ ea-24(SP), AX
-	MOVQ AX, aline-80(SP)
-	MOVQ bline-72(SP), BX
-	ADDQ eb-16(SP), BX
-	MOVQ BX, bline-72(SP)
-	MOVQ cline-64(SP), DX
-	ADDQ eC-8(SP), DX
-	MOVQ DX, cline-64(SP)
-	DECQ lines-56(SP)
+	MOVQ aline-144(SP), AX            // the first tile of the next line
+	ADDQ ea-88(SP), AX
+	MOVQ AX, aline-144(SP)
+	MOVQ bline-136(SP), BX
+	ADDQ eb-80(SP), BX
+	MOVQ BX, bline-136(SP)
+	MOVQ cline-128(SP), DX
+	ADDQ eC-72(SP), DX
+	MOVQ DX, cline-128(SP)
+	MOVQ hline-64(SP), R15
+	ADDQ eH-48(SP), R15
+	MOVQ R15, hline-64(SP)
+	MOVQ sline-40(SP), R15
+	ADDQ eS-24(SP), R15
+	MOVQ R15, sline-40(SP)
+	DECQ lines-120(SP)
 	JNZ  line
 
 done:

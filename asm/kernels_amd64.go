@@ -80,6 +80,25 @@ var avx2Set = Set{
 			}
 		}
 	},
+	// RowBiasAct's sums in assembly, the bias and activation by the set's own pass after them
+	// (so their bits are the unfused path's by construction); BlockBiasAct is left to mat's
+	// passes over each block.
+	RowBiasAct: func(x, b []float32, psb, n int, bias, z, h []float32, act Act) {
+		checkRow(16, x, b, psb, n, bias, z, h, act)
+		if n == 0 {
+			return
+		}
+		z = z[:n]
+		rowSumsAVX2(len(x), n, x, b, psb, z)
+		switch act {
+		case ActNone:
+			addBiasAVX2(z, bias[:n])
+		case ActSiLU:
+			biasSiLUAVX2(z, h[:n], bias[:n])
+		case ActReLU:
+			biasReLUAVX2(z, h[:n], bias[:n])
+		}
+	},
 	DotRows: func(y []float32, alpha float32, w []float32, ldw int, x []float32, acc bool) {
 		checkDotRows(y, w, ldw, x)
 		if len(y) > 0 {
@@ -177,6 +196,20 @@ func emaAVX2(avg, p []float32, d, w float32)
 //
 //go:noescape
 func blockAVX2(mt, nt, k int, alpha float32, a []float32, psa, rsa, csa int, b []float32, psb, rsb int, c []float32, ldc int, acc bool)
+
+// rowSumsAVX2 computes the sums of Set.RowBiasAct for a row of k >= 1 values into n >= 1
+// columns (row_amd64.s), arguments checked by the caller:
+//
+//	for j := 0; j < n; j++ {
+//		s := x[0] * b[(j/16)*psb+j%16]
+//		for p := 1; p < k; p++ {
+//			s = fma(x[p], b[(j/16)*psb+p*16+j%16], s)
+//		}
+//		z[j] = s
+//	}
+//
+//go:noescape
+func rowSumsAVX2(k, n int, x, b []float32, psb int, z []float32)
 
 // dotRowsAVX2 computes Set.DotRows for n rows of k values (dotrows_amd64.s), arguments
 // checked by the caller:

@@ -13,7 +13,24 @@ var avx512Set = Set{
 	Name: "avx512", MR: avx512MR, NR: avx512NR,
 	Block: func(m, n, k int, alpha float32, a []float32, psa, rsa, csa int, b []float32, psb, rsb int, c []float32, ldc int, acc bool) {
 		checkBlock(avx512MR, avx512NR, m, n, k, a, psa, rsa, csa, b, psb, rsb, c, ldc)
-		blockAVX512(m/avx512MR, n/avx512NR, k, alpha, a, psa, rsa, csa, b, psb, rsb, c, ldc, acc)
+		blockAVX512(m/avx512MR, n/avx512NR, k, alpha, a, psa, rsa, csa, b, psb, rsb, c, ldc, acc, nil, nil, 0, 0)
+	},
+	BlockBiasAct: func(m, n, k int, a []float32, psa, rsa, csa int, b []float32, psb, rsb int, c []float32, ldc int, bias []float32, act Act, h []float32, ldh int) {
+		checkBlock(avx512MR, avx512NR, m, n, k, a, psa, rsa, csa, b, psb, rsb, c, ldc)
+		checkEpilogue(m, n, bias, act, h, ldh)
+		if m == 0 || n == 0 {
+			return
+		}
+		blockAVX512(m/avx512MR, n/avx512NR, k, 1, a, psa, rsa, csa, b, psb, rsb, c, ldc, false, bias, h, ldh, int(act))
+	},
+	RowBiasAct: func(x, b []float32, psb, n int, bias, z, h []float32, act Act) {
+		checkRow(avx512NR, x, b, psb, n, bias, z, h, act)
+		if act == ActNone {
+			h = z
+		}
+		if n > 0 {
+			rowAVX512(len(x), n, x, b, psb, bias, z, h, int(act))
+		}
 	},
 	// PackA's panels of six rows are the avx2-fma set's: its copies of six values a step are
 	// bound by the loads and stores, which wider registers do not make fewer.
@@ -83,12 +100,36 @@ var avx512Set = Set{
 //			if acc {
 //				s += c[i*ldc+j]
 //			}
+//			if bias != nil { // acc is false
+//				s += bias[j]
+//			}
 //			c[i*ldc+j] = s
+//			if act != 0 { // 1: SiLU, 2: ReLU, as biasSiLUAVX512 and biasReLUAVX512
+//				h[i*ldh+j] = activation(act, s)
+//			}
 //		}
 //	}
 //
 //go:noescape
-func blockAVX512(mt, nt, k int, alpha float32, a []float32, psa, rsa, csa int, b []float32, psb, rsb int, c []float32, ldc int, acc bool)
+func blockAVX512(mt, nt, k int, alpha float32, a []float32, psa, rsa, csa int, b []float32, psb, rsb int, c []float32, ldc int, acc bool, bias, h []float32, ldh, act int)
+
+// rowAVX512 computes Set.RowBiasAct for a row of k >= 1 values into n >= 1 columns
+// (row_avx512_amd64.s), arguments checked by the caller, h = z when act is 0:
+//
+//	for j := 0; j < n; j++ {
+//		s := x[0] * b[(j/64)*psb+j%64]
+//		for p := 1; p < k; p++ {
+//			s = fma(x[p], b[(j/64)*psb+p*64+j%64], s)
+//		}
+//		s += bias[j]
+//		z[j] = s
+//		if act != 0 { // 1: SiLU, 2: ReLU, as biasSiLUAVX512 and biasReLUAVX512
+//			h[j] = activation(act, s)
+//		}
+//	}
+//
+//go:noescape
+func rowAVX512(k, n int, x, b []float32, psb int, bias, z, h []float32, act int)
 
 // peakAVX512 runs n iterations of 24 independent chains x = fma(x, m, d) on 16 lanes each, in
 // registers only: 768 flops an iteration.

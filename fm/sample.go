@@ -337,7 +337,8 @@ func (m *Model) sample(o SampleOptions) (*SampleResult, error) {
 	// order.
 	workers := mat.Threads()
 	if workers <= 1 || chunks < workers || o.Trajectory {
-		s := newFieldSampler(m.Net, chunk, false, o.Guidance, o.PathEnergy)
+		s := takeSampler(m.Net, chunk, false, o.Guidance, o.PathEnergy)
+		defer putSampler(m.Net, chunk, false, o.Guidance, o.PathEnergy, s)
 		for c := range chunks {
 			if solve(s, c); errs[c] != nil {
 				return nil, errs[c]
@@ -346,7 +347,8 @@ func (m *Model) sample(o SampleOptions) (*SampleResult, error) {
 	} else {
 		samplers := make([]*fieldSampler, workers)
 		for w := range samplers {
-			samplers[w] = newFieldSampler(m.Net, chunk, true, o.Guidance, o.PathEnergy)
+			samplers[w] = takeSampler(m.Net, chunk, true, o.Guidance, o.PathEnergy)
+			defer putSampler(m.Net, chunk, true, o.Guidance, o.PathEnergy, samplers[w])
 		}
 		var next atomic.Int64
 		mat.Parallel(workers, func(lo, hi int) {

@@ -142,6 +142,141 @@ func Gemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
 	*g = gemmCall{} // drop the caller's slices
 }
 
+// Epilogue is what GemmBiasAct does beside the product: a layer's bias and activation applied
+// as the kernel stores C, and op(B) packed beforehand. It is passed by pointer so that a caller
+// keeps one and calls allocate nothing.
+type Epilogue struct {
+	Bias []float32 // n values added to every row of C
+	Act  asm.Act   // the activation of C written into H, or asm.ActNone
+	H    []float32 // m rows of n values LDH apart; may be C itself with LDH = ldc
+	LDH  int
+	// B, when not nil, holds op(B) packed for these k and n with the kernel set in use, and is
+	// read instead of packing b (which must still hold op(B)); one made with another set, or
+	// for another shape, is ignored.
+	B *PackedB
+}
+
+// GemmBiasAct computes C = op(A)*op(B) + bias, the bias added to every row, and H = act(C):
+// a layer's forward pass, Y = X W^T + b and its activation. Where the kernel set has a fused
+// kernel (asm.Set.BlockBiasAct) the bias and activation are applied as each tile is stored,
+// otherwise by the row passes (asm.Set.AddBias, BiasSiLU, BiasReLU) over each block while it
+// is in cache; the results are the bits of Gemm followed by those passes over every row, whatever
+// the threads.
+func GemmBiasAct(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, e *Epilogue) {
+	checkEpilogue(m, n, c, ldc, e)
+	if direct(transA, transB, m, n, k, 1, a, lda, b, ldb, 0, c, ldc) {
+		epiPass(asm.Current(), c, ldc, e, 0, m, 0, n)
+		return
+	}
+	pool.mu.Lock()
+	defer pool.mu.Unlock()
+	g := &pool.call
+	*g = gemmCall{set: asm.Current(), transA: transA, transB: transB, m: m, n: n, k: k,
+		alpha: 1, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, epi: e}
+	g.plan(Threads())
+	if g.tm*g.tn == 1 {
+		g.runPart(&pool.ws, 0)
+	} else {
+		pool.job = job{gemm: g, parts: g.tm * g.tn}
+		run()
+		pool.job = job{}
+	}
+	*g = gemmCall{}
+}
+
+// GemmBiasAct is GemmBiasAct on the calling goroutine, with l's buffers; the same bits.
+func (l *Local) GemmBiasAct(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, e *Epilogue) {
+	checkEpilogue(m, n, c, ldc, e)
+	if direct(transA, transB, m, n, k, 1, a, lda, b, ldb, 0, c, ldc) {
+		epiPass(asm.Current(), c, ldc, e, 0, m, 0, n)
+		return
+	}
+	g := &l.call
+	*g = gemmCall{set: asm.Current(), transA: transA, transB: transB, m: m, n: n, k: k,
+		alpha: 1, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, epi: e}
+	g.plan(1)
+	g.runPart(&l.ws, 0)
+	*g = gemmCall{}
+}
+
+// checkEpilogue panics unless e's bias and H fit an m x n product.
+func checkEpilogue(m, n int, c []float32, ldc int, e *Epilogue) {
+	if e == nil {
+		panic("mat: GemmBiasAct without an Epilogue")
+	}
+	if m <= 0 || n <= 0 {
+		return
+	}
+	if len(e.Bias) < n {
+		panic(fmt.Sprintf("mat: %d biases for %d columns", len(e.Bias), n))
+	}
+	if e.Act != asm.ActNone {
+		checkMatrix("h", m, n, e.H, e.LDH)
+	}
+}
+
+// epiPass applies e's bias and activation to rows [i0, i1) and columns [j0, j1) of C with the
+// set's row passes.
+func epiPass(set *asm.Set, c []float32, ldc int, e *Epilogue, i0, i1, j0, j1 int) {
+	if i0 >= i1 || j0 >= j1 {
+		return
+	}
+	bias := e.Bias[j0:j1]
+	for i := i0; i < i1; i++ {
+		z := c[i*ldc+j0 : i*ldc+j1]
+		switch e.Act {
+		case asm.ActNone:
+			set.AddBias(z, bias)
+		case asm.ActSiLU:
+			set.BiasSiLU(z, e.H[i*e.LDH+j0:i*e.LDH+j1], bias)
+		case asm.ActReLU:
+			set.BiasReLU(z, e.H[i*e.LDH+j0:i*e.LDH+j1], bias)
+		default:
+			panic(fmt.Sprintf("mat: activation %d", int(e.Act)))
+		}
+	}
+}
+
+// PackedB is the B operand of many products laid out once: op(B), k x n, packed whole into the
+// panels of the kernel set in use when Pack ran (the weights of a layer through which a sampler
+// takes many batches). A product given it through Epilogue.B reads its panels instead of
+// packing its blocks of B each call, and gets the same bits: the panels hold the same values.
+// The zero value is empty; Pack reuses its memory.
+type PackedB struct {
+	set    *asm.Set
+	transB bool
+	k, n   int
+	data   []float32
+}
+
+// Pack lays out op(B) (k x n; B is n x k when transB) with the kernel set in use.
+func (p *PackedB) Pack(transB bool, k, n int, b []float32, ldb int) {
+	rows, cols := k, n
+	if transB {
+		rows, cols = n, k
+	}
+	checkMatrix("b", rows, cols, b, ldb)
+	set := asm.Current()
+	p.set, p.transB, p.k, p.n = set, transB, k, n
+	p.data = grow(&p.data, roundUp(n, set.NR)*k)
+	set.PackB(p.data, b, ldb, transB, k, n)
+}
+
+// Panels returns the packed panels, the distance between two of them, and the set they were
+// packed for, for a kernel that reads them itself (asm.Set.RowBiasAct); nil for a nil p or
+// before Pack.
+func (p *PackedB) Panels() (data []float32, psb int, set *asm.Set) {
+	if p == nil || p.set == nil {
+		return nil, 0, nil
+	}
+	return p.data, p.set.NR * p.k, p.set
+}
+
+// fits reports whether p holds this call's op(B) for its set.
+func (p *PackedB) fits(g *gemmCall) bool {
+	return p != nil && p.set == g.set && p.transB == g.transB && p.k == g.k && p.n == g.n
+}
+
 // Local multiplies on the calling goroutine alone, with buffers of its own, so that goroutines
 // holding one Local each can run their products at the same time (Gemm runs one call at a time
 // over all threads). A Local's Gemm may be called inside a Parallel loop. The zero value is
@@ -226,6 +361,8 @@ type gemmCall struct {
 	alpha, beta    float32
 	a, b, c        []float32
 	lda, ldb, ldc  int
+	epi            *Epilogue // GemmBiasAct's, or nil
+	pb             *PackedB  // epi.B when it fits this call, or nil
 
 	method       int
 	tm, tn       int // parts along m and along n
@@ -282,6 +419,9 @@ func (g *gemmCall) plan(threads int) {
 	g.nc = max(nr, tu.nc/nr*nr)
 	g.inPlaceAT = tu.inPlaceAT
 	g.packA, g.packB = g.layout()
+	if g.epi != nil && g.epi.B.fits(g) {
+		g.pb = g.epi.B
+	}
 	// Choose the grid with the least work in its largest part: r*c multiply-adds per k for an
 	// r x c rectangle of C, plus laying out r + c values per k, about as much as 8
 	// multiply-adds each (BenchmarkPack: 0.1 to 0.2 ns a value, where Block does 16
@@ -355,6 +495,10 @@ func (g *gemmCall) runPart(ws *workspace, p int) {
 		g.rowsDot(ws, i0, i1, j0, j1)
 	default:
 		g.blocked(ws, i0, i1, j0, j1)
+		return // the epilogue ran block by block
+	}
+	if g.epi != nil {
+		epiPass(g.set, g.c, g.ldc, g.epi, i0, i1, j0, j1)
 	}
 }
 
@@ -476,6 +620,10 @@ func (g *gemmCall) viewA(ws *workspace, ic, mc, pc, kc int) operand {
 // panel packed (into ws.bedge).
 func (g *gemmCall) viewB(ws *workspace, pc, kc, jc, nc int) operand {
 	set, nr := g.set, g.set.NR
+	if g.pb != nil {
+		// Packed once for many calls: the panels of op(B) from column jc, k values each.
+		return operand{x: g.pb.data[(jc/nr)*nr*g.k+pc*nr:], ps: nr * g.k, rs: nr}
+	}
 	if g.packB {
 		var bt []float32 // op(B)[pc][jc] and on
 		if g.transB {
@@ -513,7 +661,7 @@ func (g *gemmCall) blocked(ws *workspace, i0, i1, j0, j1 int) {
 					}
 				}
 				ao := g.viewA(ws, ic, mc, pc, kc)
-				g.block(ws, &ao, &bo, ic, mc, jc, nc, kc, acc)
+				g.block(ws, &ao, &bo, ic, mc, jc, nc, kc, acc, pc+kc == g.k)
 			}
 		}
 	}
@@ -523,14 +671,29 @@ func (g *gemmCall) blocked(ws *workspace, i0, i1, j0, j1 int) {
 // that lie inside C are written by Block directly; those cut by the edge of C (the last
 // rows when MR does not divide mc, the last columns when NR does not divide nc) are computed
 // whole into ws.tile and only their part inside C is added or copied, which gives exactly the
-// values a whole tile would.
-func (g *gemmCall) block(ws *workspace, ao, bo *operand, ic, mc, jc, nc, kc int, acc bool) {
+// values a whole tile would. On the last pass (last) of a GemmBiasAct, the whole tiles get the
+// epilogue from the set's fused kernel where it has one, and the rest of the block from the
+// row passes, while the block is in cache.
+func (g *gemmCall) block(ws *workspace, ao, bo *operand, ic, mc, jc, nc, kc int, acc, last bool) {
 	set := g.set
 	mr, nr := set.MR, set.NR
 	mt, nt := mc/mr, nc/nr // tiles inside C
-	if mt > 0 && nt > 0 {
+	epi := g.epi
+	if !last {
+		epi = nil
+	}
+	fused := epi != nil && set.BlockBiasAct != nil && !acc && mt > 0 && nt > 0
+	switch {
+	case fused:
+		var h []float32
+		if epi.Act != asm.ActNone {
+			h = epi.H[ic*epi.LDH+jc:]
+		}
+		set.BlockBiasAct(mt*mr, nt*nr, kc, ao.x, ao.ps, ao.rs, ao.cs, bo.x, bo.ps, bo.rs, g.c[ic*g.ldc+jc:], g.ldc, epi.Bias[jc:], epi.Act, h, epi.LDH)
+	case mt > 0 && nt > 0:
 		set.Block(mt*mr, nt*nr, kc, g.alpha, ao.x, ao.ps, ao.rs, ao.cs, bo.x, bo.ps, bo.rs, g.c[ic*g.ldc+jc:], g.ldc, acc)
 	}
+
 	if nt*nr < nc && mt > 0 {
 		// The last columns: a column of tiles into a scratch mt*mr x nr.
 		bx, bps, brs, _ := bo.panel(nt, nt)
@@ -568,6 +731,13 @@ func (g *gemmCall) block(ws *workspace, ao, bo *operand, ic, mc, jc, nc, kc int,
 			set.Block(mr, nr, kc, g.alpha, ax, aps, ars, acs, bx, bps, brs, t[nt*nr:], w, false)
 		}
 		g.merge(t, w, ic+mt*mr, mc-mt*mr, jc, nc, acc)
+	}
+	switch {
+	case fused:
+		epiPass(set, g.c, g.ldc, epi, ic, ic+mt*mr, jc+nt*nr, jc+nc) // the last columns
+		epiPass(set, g.c, g.ldc, epi, ic+mt*mr, ic+mc, jc, jc+nc)    // the last rows
+	case epi != nil:
+		epiPass(set, g.c, g.ldc, epi, ic, ic+mc, jc, jc+nc)
 	}
 }
 

@@ -27,7 +27,8 @@ type Batch struct {
 
 	x, t, dy, target []float32 // the running call's arguments
 	labels           []int32
-	sqErr            []float64 // MSEGrad's sum of squared errors, per block
+	sqErr            []float64     // MSEGrad's sum of squared errors, per block
+	packed           []mat.PackedB // PackWeights' layers, shared by the blocks
 
 	// The passes over a block, bound once so that using them allocates nothing; the one
 	// running, and the next block to claim.
@@ -98,6 +99,34 @@ func (m *MLP) newBatch(maxBatch int, forwardOnly bool) *Batch {
 	return b
 }
 
+// PackWeights lays out every hidden layer's weights once, for the Forward calls that follow,
+// instead of once per call and row block: a sampler's solve evaluates the same weights tens of
+// times. The outputs are the same bits, but for a lone row (or two), which then goes through
+// the kernel set's RowBiasAct where it has one: each sum formed as in a row of a larger batch,
+// not as DotRows forms it, and the bias and activation applied in registers. The packed weights
+// are a copy: call PackWeights again after the weights change, or UnpackWeights to go back to
+// packing them in every call. It allocates only the first time.
+func (b *Batch) PackWeights() {
+	m := b.net
+	if b.packed == nil {
+		b.packed = make([]mat.PackedB, len(m.layers))
+	}
+	for l := range m.layers[:len(m.layers)-1] {
+		L := &m.layers[l]
+		b.packed[l].Pack(true, L.in, L.out, L.w, L.in)
+	}
+	for s := range b.blocks {
+		b.blocks[s].ws.packed = b.packed
+	}
+}
+
+// UnpackWeights makes Forward read the network's weights again, packing them in every call.
+func (b *Batch) UnpackWeights() {
+	for s := range b.blocks {
+		b.blocks[s].ws.packed = nil
+	}
+}
+
 // Forward is MLP.Forward over n rows, cut into blocks; it returns the n*Out outputs, valid until
 // the next call. The blocks keep references to labels for Backward.
 func (b *Batch) Forward(x, t []float32, labels []int32, n int) []float32 {
@@ -112,11 +141,58 @@ func (b *Batch) Forward(x, t []float32, labels []int32, n int) []float32 {
 		panic(fmt.Sprintf("nn: Batch.Forward on %d rows with %d times (want %d or 1)", n, len(t), n))
 	}
 	checkLabels(labels, n, m.Classes)
+	if n == 1 && b.packed != nil && m.Classes == 0 && b.forwardOnly() {
+		if y := b.forwardPoint(x, t); y != nil {
+			return y
+		}
+	}
 	b.cut(n)
 	b.x, b.t, b.labels = x, t, labels
 	b.eachBlock(b.runForward)
 	b.x, b.t, b.labels = nil, nil, nil
 	return b.y[:n*m.Out]
+}
+
+// forwardPoint is Forward for one row through packed weights on a set with the row kernel,
+// or nil if that is not the case: the steps Forward would take for the row (block 0's
+// workspace, RowBiasAct for each hidden layer, DotRows and the bias for the output), the same
+// bits, without the blocks' and Forward's checks and dispatch around them, which cost a small
+// network's point as much as its arithmetic (a sampled point's forty evaluations take a few
+// hundred nanoseconds each).
+func (b *Batch) forwardPoint(x, t []float32) []float32 {
+	m := b.net
+	act, ok := fusedAct(m.Act)
+	set := asm.Current()
+	if !ok || set.RowBiasAct == nil {
+		return nil
+	}
+	ws := b.blocks[0].ws
+	d := m.In - 1
+	in := ws.x[:m.In]
+	if m.TimeFirst {
+		in[0] = t[0]
+		copy(in[1:], x[:d])
+	} else {
+		copy(in, x[:d])
+		in[d] = t[0]
+	}
+	last := len(m.layers) - 1
+	for l := range last {
+		data, psb, pset := b.packed[l].Panels()
+		if pset != set {
+			return nil // packed for another set: Forward's own way
+		}
+		L := &m.layers[l]
+		z := ws.z[l][:L.out]
+		set.RowBiasAct(in, data, psb, L.out, L.b, z, z, act)
+		in = z
+	}
+	L := &m.layers[last]
+	y := b.y[:L.out]
+	set.DotRows(y, 1, L.w, L.in, in, false)
+	addBiasRows(L, y, 1)
+	b.n, b.used = 1, 1
+	return y
 }
 
 // cut assigns n rows to the blocks.

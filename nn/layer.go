@@ -2,6 +2,7 @@ package nn
 
 import (
 	"github.com/fmtiny/fmtiny/asm"
+	"github.com/fmtiny/fmtiny/mat"
 )
 
 // This file holds a layer's passes, forward and backward side by side, over flat row-major
@@ -19,6 +20,51 @@ func linearForward(ws *Workspace, L *linear, z, x []float32, n int) {
 	for i := 0; i < n; i++ {
 		set.DotRows(z[i*L.out:(i+1)*L.out], 1, L.w, L.in, x[i*L.in:(i+1)*L.in], false)
 	}
+}
+
+// linearActForward is a hidden layer's forward pass with its bias and activation fused into
+// the product: z = x W^T + b and h = act(z) (h may be z) for n rows, through asm's fused kernels
+// where the set has them and the same passes as linearForward and activateRows where not, the
+// same bits either way. A few rows with the weights packed (pk, made by Batch.PackWeights) go
+// one at a time through the set's RowBiasAct, which forms each sum as a row of a blocked
+// product does, not as DotRows does.
+func linearActForward(ws *Workspace, L *linear, pk *mat.PackedB, act asm.Act, z, h, x []float32, n int) {
+	if n <= pointRows {
+		if data, psb, set := pk.Panels(); set != nil && set == asm.Current() && set.RowBiasAct != nil {
+			for i := 0; i < n; i++ {
+				set.RowBiasAct(x[i*L.in:(i+1)*L.in], data, psb, L.out, L.b, z[i*L.out:(i+1)*L.out], h[i*L.out:(i+1)*L.out], act)
+			}
+			return
+		}
+		linearForward(ws, L, z, x, n)
+		for i := 0; i < n; i++ {
+			biasActivateFused(act, z[i*L.out:(i+1)*L.out], h[i*L.out:(i+1)*L.out], L.b)
+		}
+		return
+	}
+	ws.epi = mat.Epilogue{Bias: L.b, Act: act, H: h, LDH: L.out, B: pk}
+	ws.gemmBiasAct(n, L.out, L.in, x, L.in, L.w, L.in, z, L.out)
+	ws.epi = mat.Epilogue{}
+}
+
+// fusedAct is the activation's code for asm's fused kernels, for the activations they have.
+func fusedAct(a Activation) (asm.Act, bool) {
+	switch a {
+	case SiLU:
+		return asm.ActSiLU, true
+	case ReLU:
+		return asm.ActReLU, true
+	}
+	return asm.ActNone, false
+}
+
+// biasActivateFused is biasActivate for the activations fusedAct names.
+func biasActivateFused(act asm.Act, z, h, b []float32) {
+	if act == asm.ActReLU {
+		asm.BiasReLU(z, h, b)
+		return
+	}
+	asm.BiasSiLU(z, h, b)
 }
 
 // pointRows is the most rows linearForward takes one at a time straight to asm's DotRows, as

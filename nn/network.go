@@ -27,6 +27,11 @@ type Workspace struct {
 	// not kept), one stream of memory less per layer; there is no Backward.
 	forwardOnly bool
 
+	// packed, when not nil, holds every hidden layer's weights laid out once by
+	// Batch.PackWeights (shared by the Batch's blocks); epi is the running product's epilogue.
+	packed []mat.PackedB
+	epi    mat.Epilogue
+
 	// The element-wise passes' work, handed to parallelFor by pointer so that nothing allocates.
 	split    split
 	activate activateTask
@@ -74,6 +79,15 @@ func (ws *Workspace) gemm(transA, transB bool, m, n, k int, a []float32, lda int
 		return
 	}
 	mat.Gemm(transA, transB, m, n, k, 1, a, lda, b, ldb, 0, c, ldc)
+}
+
+// gemmBiasAct is mat.GemmBiasAct with ws.epi, on the workspace's own Local when it has one.
+func (ws *Workspace) gemmBiasAct(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	if ws.local != nil {
+		ws.local.GemmBiasAct(false, true, m, n, k, a, lda, b, ldb, c, ldc, &ws.epi)
+		return
+	}
+	mat.GemmBiasAct(false, true, m, n, k, a, lda, b, ldb, c, ldc, &ws.epi)
 }
 
 // parallelFor is parallelFor, run unsplit on a workspace with its own Local.
@@ -147,6 +161,21 @@ func (m *MLP) Forward(ws *Workspace, x, t []float32, labels []int32, n int) []fl
 	for l := range m.layers {
 		L := &m.layers[l]
 		z := ws.z[l][:n*L.out]
+		h := z
+		if l < last && !ws.forwardOnly {
+			h = ws.h[l][:n*L.out]
+		}
+		if act, ok := fusedAct(m.Act); ok && l < last && (l > 0 || m.Classes == 0) {
+			// The bias and activation as the product stores its values (no embedding to add
+			// between them): the same bits as the passes below.
+			var pk *mat.PackedB
+			if ws.packed != nil {
+				pk = &ws.packed[l]
+			}
+			linearActForward(ws, L, pk, act, z, h, in, n)
+			in = h
+			continue
+		}
 		linearForward(ws, L, z, in, n)
 		if l == 0 && m.Classes > 0 {
 			embeddingForward(&m.emb, z, labels, n)
@@ -154,10 +183,6 @@ func (m *MLP) Forward(ws *Workspace, x, t []float32, labels []int32, n int) []fl
 		if l == last {
 			addBiasRows(L, z, n)
 			return z
-		}
-		h := z
-		if !ws.forwardOnly {
-			h = ws.h[l][:n*L.out]
 		}
 		activateRows(ws, m.Act, L, z, h, n)
 		in = h
