@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -187,8 +188,15 @@ func findIDX(dir, name string) (string, error) {
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return "", fmt.Errorf("%s: not a folder of MNIST-format files", dir)
 	}
-	return "", fmt.Errorf("%s: no %s or %s.gz", dir, name, name)
+	return "", missingIDX(fmt.Sprintf("%s: no %s or %s.gz", dir, name, name))
 }
+
+// missingIDX says that a folder lacks a split's files; errors.Is(err, fs.ErrNotExist) tells it
+// from a damaged file.
+type missingIDX string
+
+func (e missingIDX) Error() string        { return string(e) }
+func (e missingIDX) Is(target error) bool { return target == fs.ErrNotExist }
 
 func readIDXFile(path string) (dims []int, data []byte, err error) {
 	f, err := os.Open(path)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/fmtiny/fmtiny/fm"
@@ -269,7 +270,8 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 			return usagef("%s does not name its dataset: give --data", *model)
 		}
 		if _, builtin := fm.Builtin(source); !builtin {
-			if _, err := os.Stat(source); err != nil {
+			path, _ := strings.CutPrefix(source, fm.MNISTPrefix)
+			if _, err := os.Stat(path); err != nil {
 				return usagef("%s was trained on %s, which cannot be read here (%v): give --data", *model, source, unwrapPath(err))
 			}
 		}
@@ -293,7 +295,12 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		}
 		csvOpt.Label = m.DataOptions.Label
 	}
-	ds, _, err := openDataset("data", source, csvOpt)
+	var ds fm.Dataset
+	if dir, ok := fm.IsMNIST(source); ok {
+		ds, err = openImages(dir, "t10k", "train") // held out where the folder has it
+	} else {
+		ds, _, err = openDataset("data", source, csvOpt)
+	}
 	if err != nil {
 		return err
 	}

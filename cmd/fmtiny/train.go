@@ -3,8 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
-	"github.com/fmtiny/fmtiny/fm/fileio"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/fmtiny/fmtiny/fm"
+	"github.com/fmtiny/fmtiny/fm/fileio"
 	"github.com/fmtiny/fmtiny/mat"
 	"github.com/fmtiny/fmtiny/nn"
 )
@@ -479,7 +480,7 @@ func openDataset(flag, name string, opt fm.CSVOptions) (fm.Dataset, []string, er
 		return ds, nil, nil
 	}
 	if dir, ok := fm.IsMNIST(name); ok {
-		im, err := fm.LoadMNIST(dir, "train")
+		im, err := openImages(dir, "train", "t10k")
 		return im, nil, err
 	}
 	looksLikeFile := strings.ContainsAny(name, `/\`) || strings.HasSuffix(strings.ToLower(name), ".csv")
@@ -497,6 +498,18 @@ func openDataset(flag, name string, opt fm.CSVOptions) (fm.Dataset, []string, er
 		return nil, nil, fmt.Errorf("%s: only one data row; training and metrics need at least 2", name)
 	}
 	return t, header, nil
+}
+
+// openImages reads the MNIST-format files of dir, split first, or other when the folder has
+// none of split's: training reads the training split, eval's reference the test split.
+func openImages(dir, split, other string) (*fm.Images, error) {
+	im, err := fm.LoadMNIST(dir, split)
+	if errors.Is(err, fs.ErrNotExist) {
+		if im2, err2 := fm.LoadMNIST(dir, other); !errors.Is(err2, fs.ErrNotExist) {
+			return im2, err2
+		}
+	}
+	return im, err
 }
 
 // readTable reads a CSV file of points and its header (nil if it has none). An error that
