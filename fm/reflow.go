@@ -141,16 +141,23 @@ func (c ReflowConfig) Validate() error {
 // stageConfig is the TrainConfig of stage s (0-based) whose teacher is teacher, on pairs (nil:
 // to be read from a checkpoint).
 func (c ReflowConfig) stageConfig(s int, teacher *Model, pairs *Pairs) (TrainConfig, error) {
-	net := teacher.MLP()
-	switch {
-	case net == nil:
-		return TrainConfig{}, fmt.Errorf("reflow takes an MLP teacher")
-	case teacher.Source != "":
+	if teacher.Source != "" {
 		return TrainConfig{}, fmt.Errorf("reflow draws its pairs from N(0, I), and the teacher flows from %s", teacher.Source)
 	}
 	t := c.Train
 	t.Data, t.Standardize, t.Path = nil, StandardizeNever, NewPath(CondOT)
-	t.Arch, t.Hidden, t.Act, t.TimeFirst = ArchMLP, slices.Clone(net.Hidden), net.Act, net.TimeFirst
+	// The student is the teacher's network, warm-started from its weights.
+	switch net := teacher.Net.(type) {
+	case *MLPNetwork:
+		t.Arch, t.Hidden, t.Act, t.TimeFirst, t.Channels = ArchMLP, slices.Clone(net.Hidden), net.Act, net.TimeFirst, 0
+	case *UNetNetwork:
+		if net.Act != nn.ELU {
+			return TrainConfig{}, fmt.Errorf("reflow trains the seed's UNet (elu), and the teacher's activation is %s", net.Act)
+		}
+		t.Arch, t.Hidden, t.Act, t.TimeFirst, t.Channels = ArchUNet, nil, net.Act, false, net.Base
+	default:
+		return TrainConfig{}, fmt.Errorf("reflow takes an MLP or a UNet teacher")
+	}
 	t.Conditional = teacher.NumClasses() > 0
 	t.Init, t.Pairs = teacher, pairs
 	if t.Pairs == nil {

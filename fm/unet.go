@@ -8,13 +8,17 @@ import (
 )
 
 // UNetNetwork is the seed's UNet as a velocity network on images of Channels x Height x Width
-// pixels: its input is cat(x, t) along channels, t a constant plane; its output an image.
+// pixels: its input is cat(x, t) along channels, t a constant plane; its output an image. A
+// conditional one adds its label's embeddings to enc1's and the bottleneck's first
+// convolutions (nn.UNetConfig.Classes).
 type UNetNetwork struct{ *nn.UNet }
 
 // NewUNetNetwork returns the seed's UNet (ELU) on images of the given shape and base channels,
-// with zero weights.
-func NewUNetNetwork(channels, height, width, base int) (*UNetNetwork, error) {
-	u, err := nn.NewUNet(nn.SeedUNet(channels, height, width, base))
+// conditioned on classes labels (0: unconditional), with zero weights.
+func NewUNetNetwork(channels, height, width, base, classes int) (*UNetNetwork, error) {
+	cfg := nn.SeedUNet(channels, height, width, base)
+	cfg.Classes = classes
+	u, err := nn.NewUNet(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -40,6 +44,9 @@ func (u *UNetNetwork) describe(meta map[string]string) {
 	meta[keyArch] = ArchUNet
 	meta[keyAct] = u.Act.String()
 	meta[keyChannels] = strconv.Itoa(u.Base)
+	if u.Classes > 0 {
+		meta[keyClasses] = strconv.Itoa(u.Classes)
+	}
 }
 
 func (u *UNetNetwork) newTrainPass(maxBatch int) trainPass { return u.NewBatch(maxBatch) }
