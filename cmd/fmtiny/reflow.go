@@ -24,7 +24,9 @@ for --steps steps. With --rounds k each round's student is the next round's teac
 k-rectified flow). --distill then draws pairs from the last student and trains its single Euler
 step to map x0 to x1: u(x0, 0) regressed on x1 - x0, t = 0 alone, for --distill-steps steps.
 A conditional teacher's pairs carry their labels, every class in turn (drawn with --guidance),
-and its student stays conditional.
+and its student stays conditional. A UNet teacher (images) gives a UNet student, trained in
+batches of 128 unless --batch says otherwise; its pairs cost a solve each of the UNet, so
+--pairs of a few thousand are the place to start.
 
 Training reports its progress as train does. A checkpoint (the -o file with .ckpt appended, the
 running stage's student and its pairs) is written every --checkpoint-every steps and on Ctrl-C
@@ -38,6 +40,7 @@ Examples:
   fmtiny sample -m student.safetensors --solver euler --steps 1 > points.csv
   fmtiny reflow -m model.safetensors --rounds 2 -o 2-rectified.safetensors
   fmtiny reflow -m cond.safetensors --guidance 1 -o cond-student.safetensors
+  fmtiny reflow -m digits.safetensors --pairs 2000 --distill -o digits-student.safetensors
   fmtiny reflow -m model.safetensors -o student.safetensors --resume`
 
 func runReflow(args []string, stdout, stderr io.Writer) error {
@@ -116,6 +119,9 @@ func runReflow(args []string, stdout, stderr io.Writer) error {
 	}
 	if teacher.Source != "" {
 		return fmt.Errorf("%s: the flow starts from %s, and reflow draws its pairs from N(0, I)", *model, teacher.Source)
+	}
+	if _, ok := teacher.Net.(*fm.UNetNetwork); ok && !fs.isSet("batch") {
+		c.Train.Batch = imageBatch // train's default for the UNet
 	}
 	if teacher.NumClasses() == 0 {
 		switch {
