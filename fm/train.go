@@ -405,7 +405,7 @@ const SourceNoise = "noise"
 
 var optionalRecordKeys = []string{keyTrainNetwork, keyTrainChannels, keyTrainConditional, keyTrainCondDrop, keyTrainLabelColumn, keyTrainPairs, keyTrainTimeZero,
 	keyTrainCoupling, keyTrainSigma, keyTrainSource,
-	keyReflowStage, keyReflowRounds, keyReflowDistilled, keyReflowPairs}
+	keyReflowStage, keyReflowRounds, keyReflowDistilled, keyReflowPairs, keyReflowSolver}
 
 // Trainer runs Conditional Flow Matching: each step draws x1 from the data, x0 ~ N(0, I) and
 // t ~ U[0, t_end), regresses the network's output at (x_t, t) on the path's target velocity with

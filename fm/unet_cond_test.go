@@ -149,6 +149,49 @@ func TestConditionalUNetResume(t *testing.T) {
 	}
 }
 
+// TestReflowFixedStepPairs: pairs by a fixed-step solver are where the sampler takes their
+// noise with that solver, and the student records the solver; a fixed-step count with Dopri5 is
+// refused.
+func TestReflowFixedStepPairs(t *testing.T) {
+	tr := condUNetTrainer(t, nil)
+	trainSteps(t, tr, 3)
+	teacher := tr.Model()
+	o := PairOptions{N: 6, Seed: 2, Rtol: 1e-3, Atol: 1e-3, Method: ode.Midpoint, Steps: 3, Guidance: 1}
+	p, stats, err := teacher.Pairs(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := teacher.Sample(SampleOptions{N: 6, Method: ode.Midpoint, Steps: 3, X0: InitialNoise(6, 64, 2), Labels: p.Labels, Guidance: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	teacher.Stats.Normalize(res.X)
+	for i := range res.X {
+		if d := res.X[i] - p.X1[i]; d > 1e-5 || d < -1e-5 {
+			t.Fatalf("x1[%d] = %v, the sampler gives %v", i, p.X1[i], res.X[i])
+		}
+	}
+	if stats.NFE != 6 {
+		t.Errorf("%d field evaluations for 3 midpoint steps", stats.NFE)
+	}
+	c := smallUNetReflow(func(c *ReflowConfig) { c.Pairs.Method, c.Pairs.Steps, c.Distill = ode.Heun, 2, false })
+	student, err := Reflow(teacher, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if student.Extra[keyReflowSolver] != "heun,2" || student.Extra["reflow.rtol"] != "" {
+		t.Fatalf("the student's record: %v", student.Extra)
+	}
+	for _, bad := range []func(c *ReflowConfig){
+		func(c *ReflowConfig) { c.Pairs.Method, c.Pairs.Steps = ode.Dopri5, 3 },
+		func(c *ReflowConfig) { c.Pairs.Steps = -1 },
+	} {
+		if _, err := NewReflower(teacher, smallUNetReflow(bad)); err == nil {
+			t.Error("a bad pair solver was taken")
+		}
+	}
+}
+
 // smallUNetReflow is a reflow of a UNet of a few steps per stage on a few pairs: a round and a
 // distillation.
 func smallUNetReflow(mutate func(c *ReflowConfig)) ReflowConfig {
@@ -199,7 +242,7 @@ func TestReflowUNet(t *testing.T) {
 			if !ok || u.Base != 4 || u.Classes != teacher.NumClasses() || !slices.Equal(student.Shape, []int{1, 8, 8}) {
 				t.Fatalf("the student is %T of shape %v", student.Net, student.Shape)
 			}
-			if student.Extra[keyReflowDistilled] != "true" || student.Extra[keyTrainNetwork] != ArchUNet {
+			if student.Extra[keyReflowDistilled] != "true" || student.Extra[keyTrainNetwork] != ArchUNet || student.Extra[keyReflowSolver] != "" {
 				t.Fatalf("the student's record: %v", student.Extra)
 			}
 			var buf bytes.Buffer

@@ -83,6 +83,20 @@ func TestConditionalImages(t *testing.T) {
 	if _, labels, _ = labelColumn(t, sample(t, "-m", student, "-n", "2", "--label", "1", "--solver", "euler", "--steps", "1")); len(labels) != 2 {
 		t.Fatalf("the student sampled %d images", len(labels))
 	}
+	// Pairs by a fixed-step solver.
+	r = inProcess("reflow", "-m", model, "--pairs", "6", "--solver", "midpoint", "--solver-steps", "4", "--steps", "2", "--batch", "6", "-o", student)
+	checkSuccess(t, r)
+	if !strings.Contains(r.stderr, "6 pairs from the teacher (midpoint, 4 steps: 8 field evaluations)") {
+		t.Fatalf("reflow did not say how it drew its pairs:\n%v", r)
+	}
+	if r = inProcess("info", student); !strings.Contains(r.stdout, "reflow.solver       midpoint,4") {
+		t.Fatalf("the student's info:\n%s", r.stdout)
+	}
+	out := filepath.Join(dir, "x.safetensors")
+	checkFailure(t, inProcess("reflow", "-m", model, "--solver", "midpoint", "--rtol", "1e-3", "-o", out), 2, "--rtol and --atol: dopri5's")
+	checkFailure(t, inProcess("reflow", "-m", model, "--solver-steps", "3", "-o", out), 2, "--solver-steps: for a fixed-step --solver")
+	checkFailure(t, inProcess("reflow", "-m", model, "--solver", "rk5", "-o", out), 2, `unknown method "rk5"`)
+	checkFailure(t, inProcess("reflow", "-m", model, "--solver", "heun", "--solver-steps", "0", "-o", out), 2, "--solver-steps 0: must be at least 1")
 
 	// Labels the model does not have, and labels for an unconditional UNet, as for the MLP.
 	checkFailure(t, inProcess("sample", "-m", model, "--label", "3"), 1, "--label 3: not one of the model's labels, 0 to 2")
