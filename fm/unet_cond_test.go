@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/fmtiny/fmtiny/mat"
+	"github.com/fmtiny/fmtiny/nn"
 	"github.com/fmtiny/fmtiny/ode"
 )
 
@@ -87,6 +88,15 @@ func TestConditionalUNetModel(t *testing.T) {
 	}
 	if back.NumClasses() != 3 || !slices.Equal(back.Net.params(), m.Net.params()) || !slices.Equal(back.Shape, []int{1, 8, 8}) {
 		t.Fatalf("read back %d classes, shape %v", back.NumClasses(), back.Shape)
+	}
+	// A state dict without fmtiny's metadata (PyTorch's save_file of the same module) reads as
+	// a conditional UNet too, its classes from label_emb.weight.
+	var sd bytes.Buffer
+	if err := nn.WriteSafetensors(&sd, m.Net.tensors(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if torch, err := ParseModel(sd.Bytes(), LoadOptions{}); err != nil || torch.NumClasses() != 3 || !torch.Inferred {
+		t.Fatalf("a bare state dict: %v", err)
 	}
 	for _, o := range []SampleOptions{
 		{N: 6, Method: ode.Midpoint, Steps: 3, Labels: BalancedLabels(6, 3)},

@@ -50,10 +50,10 @@ type UNetBatch struct {
 	wtFrom, wfFrom []float32
 
 	x, t, dy, dx, target []float32 // the running call's arguments
+	sqErr                []float64 // MSEGrad's sum of squared errors, per block
 	// labels are the running call's, or the last Forward's (kept for Backward): one per image,
 	// one for all, or nil ("no label" for a conditional UNet).
 	labels []int32
-	sqErr  []float64 // MSEGrad's sum of squared errors, per block
 
 	runForward, runBackward, runMSE, pass func(s int, slot *unetSlot)
 	runClaim                              func(lo, hi int)
