@@ -53,8 +53,9 @@ type PairOptions struct {
 }
 
 // Pairs draws n couplings of the model's flow: x0 from the noise of the seed, x1 its Dopri5
-// solution (or o.Method's in o.Steps steps), in the network's units; the chunks of points are solved on all threads, as Sample
-// solves them. A conditional model's pairs carry their labels, every class in turn.
+// solution (or o.Method's in o.Steps steps), in the network's units; the chunks of points are
+// solved on all threads, as Sample solves them. A conditional model's pairs carry their labels,
+// every class in turn.
 func (m *Model) Pairs(o PairOptions) (*Pairs, ode.Stats, error) {
 	d, k := m.Dim(), m.NumClasses()
 	if o.N < 1 {
