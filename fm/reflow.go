@@ -43,14 +43,19 @@ type PairOptions struct {
 	N          int     // pairs
 	Seed       uint64  // x0 is InitialNoise(N, Dim(), Seed)
 	Rtol, Atol float64 // the accurate solve's Dopri5 tolerances
+	// Steps > 0 solves with the fixed-step Method in Steps steps instead of Dopri5 (a UNet's
+	// adaptive solve can cost many more evaluations than the solver it is sampled with).
+	Method ode.Method
+	Steps  int
 	// Guidance, for a conditional model, is the guidance the pairs are drawn with; their labels
 	// are the classes in turn (BalancedLabels).
 	Guidance float64
 }
 
 // Pairs draws n couplings of the model's flow: x0 from the noise of the seed, x1 its Dopri5
-// solution, in the network's units; the chunks of points are solved on all threads, as Sample
-// solves them. A conditional model's pairs carry their labels, every class in turn.
+// solution (or o.Method's in o.Steps steps), in the network's units; the chunks of points are
+// solved on all threads, as Sample solves them. A conditional model's pairs carry their labels,
+// every class in turn.
 func (m *Model) Pairs(o PairOptions) (*Pairs, ode.Stats, error) {
 	d, k := m.Dim(), m.NumClasses()
 	if o.N < 1 {
@@ -63,7 +68,11 @@ func (m *Model) Pairs(o PairOptions) (*Pairs, ode.Stats, error) {
 	if k > 0 {
 		p.Labels = BalancedLabels(o.N, k)
 	}
-	res, err := m.sample(SampleOptions{N: o.N, Method: ode.Dopri5, Rtol: o.Rtol, Atol: o.Atol, X0: p.X0, Labels: p.Labels, Guidance: o.Guidance})
+	so := SampleOptions{N: o.N, Method: ode.Dopri5, Rtol: o.Rtol, Atol: o.Atol, X0: p.X0, Labels: p.Labels, Guidance: o.Guidance}
+	if o.Steps > 0 {
+		so.Method, so.Steps = o.Method, o.Steps
+	}
+	res, err := m.sample(so)
 	if err != nil {
 		return nil, ode.Stats{}, err
 	}
@@ -109,6 +118,7 @@ const (
 	keyReflowRounds    = "reflow.rounds"    // the student's rounds of reflow: the k of a k-rectified flow
 	keyReflowDistilled = "reflow.distilled" // "true" for a distilled student
 	keyReflowPairs     = "reflow.pairs"     // the pairs of each stage
+	keyReflowSolver    = "reflow.solver"    // a fixed-step solver of the pairs and its steps ("midpoint,20"); none for Dopri5
 )
 
 // stages is the number of training stages: the rounds, and the distillation.
@@ -130,6 +140,10 @@ func (c ReflowConfig) Validate() error {
 		return fmt.Errorf("pairs %d: must be at least 1", c.Pairs.N)
 	case !(c.Pairs.Rtol > 0 && c.Pairs.Atol >= 0):
 		return fmt.Errorf("tolerances rtol %v, atol %v: need rtol > 0 and atol >= 0", c.Pairs.Rtol, c.Pairs.Atol)
+	case c.Pairs.Steps < 0:
+		return fmt.Errorf("pair solver steps %d: must not be negative", c.Pairs.Steps)
+	case c.Pairs.Steps > 0 && (c.Pairs.Method < ode.Euler || c.Pairs.Method >= ode.Dopri5):
+		return fmt.Errorf("pairs in %d fixed steps need a fixed-step solver, not %v", c.Pairs.Steps, c.Pairs.Method)
 	case !(c.Pairs.Guidance >= 0) || math.IsInf(c.Pairs.Guidance, 0):
 		return fmt.Errorf("guidance %v: must be a non-negative number", c.Pairs.Guidance)
 	case c.DistillSteps < 0:
@@ -141,16 +155,23 @@ func (c ReflowConfig) Validate() error {
 // stageConfig is the TrainConfig of stage s (0-based) whose teacher is teacher, on pairs (nil:
 // to be read from a checkpoint).
 func (c ReflowConfig) stageConfig(s int, teacher *Model, pairs *Pairs) (TrainConfig, error) {
-	net := teacher.MLP()
-	switch {
-	case net == nil:
-		return TrainConfig{}, fmt.Errorf("reflow takes an MLP teacher")
-	case teacher.Source != "":
+	if teacher.Source != "" {
 		return TrainConfig{}, fmt.Errorf("reflow draws its pairs from N(0, I), and the teacher flows from %s", teacher.Source)
 	}
 	t := c.Train
 	t.Data, t.Standardize, t.Path = nil, StandardizeNever, NewPath(CondOT)
-	t.Arch, t.Hidden, t.Act, t.TimeFirst = ArchMLP, slices.Clone(net.Hidden), net.Act, net.TimeFirst
+	// The student is the teacher's network, warm-started from its weights.
+	switch net := teacher.Net.(type) {
+	case *MLPNetwork:
+		t.Arch, t.Hidden, t.Act, t.TimeFirst, t.Channels = ArchMLP, slices.Clone(net.Hidden), net.Act, net.TimeFirst, 0
+	case *UNetNetwork:
+		if net.Act != nn.ELU {
+			return TrainConfig{}, fmt.Errorf("reflow trains the seed's UNet (elu), and the teacher's activation is %s", net.Act)
+		}
+		t.Arch, t.Hidden, t.Act, t.TimeFirst, t.Channels = ArchUNet, nil, net.Act, false, net.Base
+	default:
+		return TrainConfig{}, fmt.Errorf("reflow takes an MLP or a UNet teacher")
+	}
 	t.Conditional = teacher.NumClasses() > 0
 	t.Init, t.Pairs = teacher, pairs
 	if t.Pairs == nil {
@@ -172,6 +193,11 @@ func (c ReflowConfig) stageConfig(s int, teacher *Model, pairs *Pairs) (TrainCon
 		keyReflowPairs:     strconv.Itoa(c.Pairs.N),
 		"reflow.rtol":      strconv.FormatFloat(c.Pairs.Rtol, 'g', -1, 64),
 		"reflow.atol":      strconv.FormatFloat(c.Pairs.Atol, 'g', -1, 64),
+	}
+	if c.Pairs.Steps > 0 { // Dopri5's runs write what they always wrote
+		t.Record[keyReflowSolver] = fmt.Sprintf("%v,%d", c.Pairs.Method, c.Pairs.Steps)
+		delete(t.Record, "reflow.rtol")
+		delete(t.Record, "reflow.atol")
 	}
 	if t.Conditional {
 		t.Record["reflow.guidance"] = strconv.FormatFloat(c.Pairs.Guidance, 'g', -1, 64)

@@ -280,14 +280,12 @@ func (c TrainConfig) network(alloc bool) (Network, error) {
 		if im == nil {
 			return nil, fmt.Errorf("a UNet learns images (mnist:DIR), not %s", c.dataName())
 		}
-		if c.classes() > 0 {
-			return nil, fmt.Errorf("a class-conditional UNet is not available yet: train the UNet without --conditional")
-		}
 		base := c.Channels
 		if base == 0 {
 			base = DefaultChannels
 		}
 		cfg := nn.SeedUNet(im[0], im[1], im[2], base)
+		cfg.Classes = c.classes()
 		if err := cfg.Validate(); err != nil {
 			return nil, err
 		}
@@ -306,7 +304,7 @@ func (c TrainConfig) network(alloc bool) (Network, error) {
 	case *MLPNetwork:
 		return NewMLPNetwork(d, net.Hidden, net.Act, net.TimeFirst, net.Config.Classes)
 	case *UNetNetwork:
-		return NewUNetNetwork(net.Channels, net.Height, net.Width, net.Base)
+		return NewUNetNetwork(net.Channels, net.Height, net.Width, net.Base, net.Classes)
 	}
 	panic("unreachable")
 }
@@ -407,7 +405,7 @@ const SourceNoise = "noise"
 
 var optionalRecordKeys = []string{keyTrainNetwork, keyTrainChannels, keyTrainConditional, keyTrainCondDrop, keyTrainLabelColumn, keyTrainPairs, keyTrainTimeZero,
 	keyTrainCoupling, keyTrainSigma, keyTrainSource,
-	keyReflowStage, keyReflowRounds, keyReflowDistilled, keyReflowPairs}
+	keyReflowStage, keyReflowRounds, keyReflowDistilled, keyReflowPairs, keyReflowSolver}
 
 // Trainer runs Conditional Flow Matching: each step draws x1 from the data, x0 ~ N(0, I) and
 // t ~ U[0, t_end), regresses the network's output at (x_t, t) on the path's target velocity with

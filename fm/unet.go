@@ -1,7 +1,6 @@
 package fm
 
 import (
-	"fmt"
 	"math/rand/v2"
 	"strconv"
 
@@ -9,13 +8,17 @@ import (
 )
 
 // UNetNetwork is the seed's UNet as a velocity network on images of Channels x Height x Width
-// pixels: its input is cat(x, t) along channels, t a constant plane; its output an image.
+// pixels: its input is cat(x, t) along channels, t a constant plane; its output an image. A
+// conditional one adds its label's embeddings to enc1's and the bottleneck's first
+// convolutions (nn.UNetConfig.Classes).
 type UNetNetwork struct{ *nn.UNet }
 
 // NewUNetNetwork returns the seed's UNet (ELU) on images of the given shape and base channels,
-// with zero weights.
-func NewUNetNetwork(channels, height, width, base int) (*UNetNetwork, error) {
-	u, err := nn.NewUNet(nn.SeedUNet(channels, height, width, base))
+// conditioned on classes labels (0: unconditional), with zero weights.
+func NewUNetNetwork(channels, height, width, base, classes int) (*UNetNetwork, error) {
+	cfg := nn.SeedUNet(channels, height, width, base)
+	cfg.Classes = classes
+	u, err := nn.NewUNet(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -24,7 +27,7 @@ func NewUNetNetwork(channels, height, width, base int) (*UNetNetwork, error) {
 
 func (u *UNetNetwork) Dim() int                   { return u.Channels * u.Height * u.Width }
 func (u *UNetNetwork) NumParams() int             { return u.UNetConfig.NumParams() }
-func (u *UNetNetwork) NumClasses() int            { return 0 }
+func (u *UNetNetwork) NumClasses() int            { return u.Classes }
 func (u *UNetNetwork) params() []float32          { return u.Params }
 func (u *UNetNetwork) grads() []float32           { return u.Grads }
 func (u *UNetNetwork) init(r *rand.Rand)          { u.Init(r) }
@@ -41,38 +44,17 @@ func (u *UNetNetwork) describe(meta map[string]string) {
 	meta[keyArch] = ArchUNet
 	meta[keyAct] = u.Act.String()
 	meta[keyChannels] = strconv.Itoa(u.Base)
+	if u.Classes > 0 {
+		meta[keyClasses] = strconv.Itoa(u.Classes)
+	}
 }
 
-func (u *UNetNetwork) newTrainPass(maxBatch int) trainPass {
-	return unetPass{u.NewBatch(maxBatch)}
-}
+func (u *UNetNetwork) newTrainPass(maxBatch int) trainPass { return u.NewBatch(maxBatch) }
 
 func (u *UNetNetwork) newForwardPass(maxBatch int, serial bool) forwardPass {
 	b := u.NewForwardBatch(maxBatch)
 	b.Serial = serial
-	return unetPass{b}
-}
-
-// unetPass adapts a UNet batch to the passes' signatures, which carry labels: the UNet takes
-// none.
-type unetPass struct{ b *nn.UNetBatch }
-
-func (p unetPass) MSEGrad(x, t []float32, labels []int32, target []float32, n int) float32 {
-	noLabels(labels)
-	return p.b.MSEGrad(x, t, target, n)
-}
-
-func (p unetPass) Forward(x, t []float32, labels []int32, n int) []float32 {
-	noLabels(labels)
-	return p.b.Forward(x, t, n)
-}
-
-// noLabels panics on labels for a network that takes none: the trainer and the sampler give
-// labels only to a network with NumClasses() > 0.
-func noLabels(labels []int32) {
-	if labels != nil {
-		panic(fmt.Sprintf("fm: %d labels for an unconditional UNet", len(labels)))
-	}
+	return b
 }
 
 // The UNet has no divergence cheaper than Dim() probes: the likelihood takes Hutchinson's.
@@ -112,7 +94,7 @@ func (q *unetProbes) Probe(x, t []float32, n int, e []float32) (u, p []float32) 
 			q.t[i*k+j] = ti
 		}
 	}
-	y := q.b.Forward(q.x, q.t, n*k)
+	y := q.b.Forward(q.x, q.t, nil, n*k) // a conditional UNet's field with "no label"
 	for i := range n {
 		copy(q.u[i*d:(i+1)*d], y[i*k*d:(i*k+1)*d])
 	}

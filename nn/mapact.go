@@ -25,6 +25,16 @@ type postOp struct {
 	// them instead of one a row (a row of 32 channels is four vectors, less work than a
 	// call).
 	brep []float32
+
+	// emb, when not nil, is a label embedding whose row for each image's label is added after
+	// the bias and before the activation, as PyTorch's act(conv(x) + emb(y)) rounds: the map's
+	// rows are images of pixels rows each, image i of the map image first+i of labels (one
+	// per image, one for all, or nil for "no label"; labelRow). erep is scratch for a row
+	// repeated, as brep.
+	emb           *embedding
+	labels        []int32
+	first, pixels int
+	erep          []float32
 }
 
 // repeatBias fills buf's first whole multiple of len(b) values with b repeated, and returns
@@ -37,32 +47,66 @@ func repeatBias(buf, b []float32) []float32 {
 	return rep
 }
 
-// run applies the bias and activation to rows [r0, r1).
+// run applies the bias (and the label embedding) and the activation to rows [r0, r1).
 func (p *postOp) run(r0, r1 int) {
+	if p.emb == nil {
+		p.runRows(r0, r1, p.act, p.b, p.brep)
+		return
+	}
 	c := p.z.c
-	if len(p.brep) >= c && p.z.ld == c && p.h.ld == c {
-		per := len(p.brep) / c
+	for r := r0; r < r1; {
+		img := r / p.pixels
+		end := min(r1, (img+1)*p.pixels)
+		k := labelRow(p.labels, p.first+img, p.emb.classes)
+		e := p.emb.w[k*c : (k+1)*c]
+		p.runRows(r, end, noAct, p.b, p.brep)
+		p.runRows(r, end, p.act, e, repeatBias(p.erep[:min(len(p.erep), (end-r)*c)], e))
+		r = end
+	}
+}
+
+// runRows adds b (repeated in brep) to rows [r0, r1) of z and runs act into h.
+func (p *postOp) runRows(r0, r1 int, act Activation, b, brep []float32) {
+	c := p.z.c
+	if len(brep) >= c && p.z.ld == c && p.h.ld == c {
+		per := len(brep) / c
 		for r := r0; r < r1; r += per {
 			n := min(per, r1-r)
-			p.apply(p.z.x[r*c:(r+n)*c], p.h.x[r*c:(r+n)*c], p.brep[:n*c])
+			apply(act, p.z.x[r*c:(r+n)*c], p.h.x[r*c:(r+n)*c], brep[:n*c])
 		}
 		return
 	}
 	for r := r0; r < r1; r++ {
-		p.apply(p.z.x[r*p.z.ld:r*p.z.ld+c], p.h.x[r*p.h.ld:r*p.h.ld+c], p.b)
+		apply(act, p.z.x[r*p.z.ld:r*p.z.ld+c], p.h.x[r*p.h.ld:r*p.h.ld+c], b)
 	}
 }
 
-// apply runs the pass over z, h and b of one length (a row, or rows of a dense map with the
-// bias repeated).
-func (p *postOp) apply(z, h, b []float32) {
-	switch p.act {
+// apply runs z += b and h = act(z) over z, h and b of one length (a row, or rows of a dense
+// map with the bias repeated).
+func apply(act Activation, z, h, b []float32) {
+	switch act {
 	case noAct:
 		asm.AddBias(z, b)
 	case ELU:
 		asm.BiasELU(z, h, b)
 	default:
-		biasActivate(p.act, z, h, b)
+		biasActivate(act, z, h, b)
+	}
+}
+
+// embeddingBackwardMap overwrites e's gradient with the scatter-add of dz, dL/d of the
+// pre-activation the embedding was added to, over each image's pixels into the row of its
+// label: image i of dz (pixels rows each) is image first+i of labels, as in postOp. The sums
+// run image by image, pixel by pixel, so they depend on the images alone.
+func embeddingBackwardMap(e *embedding, dz fmap, labels []int32, first, pixels int) {
+	clear(e.dw)
+	c := dz.c
+	for img := range dz.n {
+		k := labelRow(labels, first+img, e.classes)
+		dst := e.dw[k*c : (k+1)*c]
+		for r := img * pixels; r < (img+1)*pixels; r++ {
+			addRow(dst, dz.x[r*dz.ld:r*dz.ld+c])
+		}
 	}
 }
 

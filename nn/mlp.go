@@ -12,7 +12,8 @@
 // NHWC inside, a concatenation being channels of one map; its 3x3 convolutions run as
 // Winograd's F(2x2, 3x3) and the others as im2col, each on mat's GEMM kernels (conv.go and
 // winograd.go say why); pool.go and upsample.go follow PyTorch's max_pool2d and bilinear
-// interpolate.
+// interpolate. A class-conditional UNet adds label embeddings to two of its convolutions'
+// pre-activations (UNetConfig.Classes).
 package nn
 
 import (

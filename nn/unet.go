@@ -22,11 +22,28 @@ import (
 //	bottleneck = Conv(2c -> 4c), act, Conv(4c -> 4c), act     on maxpool(e2)      -> m
 //	dec2       = Conv(6c -> 2c), act, Conv(2c -> 2c), act     on cat(up(m), e2)   -> d2
 //	dec1       = Conv(3c -> c), act, Conv(c -> c), act, Conv(c -> Channels)  on cat(up(d2), e1)
+//
+// Classes > 0 conditions the network on a label in 0..Classes-1 (the seed's UNet has none): two
+// learned embeddings of Classes+1 rows, the last row "no label" as for the MLP (Config.Classes),
+// label_emb [Classes+1, c] and mid_label_emb [Classes+1, 4c], whose rows for an image's label
+// are added, per channel and at every pixel, to the pre-activations of enc1's first convolution
+// and of the bottleneck's first. In PyTorch, nn.Embedding(Classes+1, c) and (Classes+1, 4c),
+// and act(enc1[0](cat(x, t)) + label_emb(y)[:, :, None, None]), likewise at bottleneck[0].
+//
+// Why embeddings added as biases, rather than constant label planes (one-hot channels beside
+// t): a plane per class would widen the first convolution's input from Channels+1 to
+// Channels+1+Classes+1 channels (6.5 times its products on MNIST) and reach the deeper levels
+// only through it; a per-image bias costs an addition per value of two maps, is the same
+// function as those planes would give the first convolution away from the border (a constant
+// plane times a 3x3 kernel is a constant, but at the zero padding), is the MLP's conditioning
+// carried over, and the bottleneck's second embedding gives the label a direct say in the
+// coarse layout, where a digit's class is decided.
 type UNetConfig struct {
 	Channels      int        // image channels (1 for MNIST); the network's input has one more, t
 	Height, Width int        // image size, each a multiple of 4 (two poolings)
 	Base          int        // base channels c
 	Act           Activation // after every convolution but the last; the seed's is ELU
+	Classes       int        // labels 0..Classes-1 (0: unconditional, the seed's UNet)
 }
 
 // SeedUNet returns the configuration of the seed's UNet for images of channels x height x
@@ -65,6 +82,9 @@ func (c UNetConfig) Validate() error {
 	}
 	if !c.Act.valid() {
 		return fmt.Errorf("invalid activation %d", int(c.Act))
+	}
+	if c.Classes < 0 || c.Classes > MaxClasses {
+		return fmt.Errorf("classes %d out of range [0, %d]", c.Classes, MaxClasses)
 	}
 	if v := int64(c.Height) * int64(c.Width) * int64(6*c.Base+c.Channels+1); v > maxMapValues {
 		return fmt.Errorf("%d x %d images with base channels %d make feature maps of %d values, more than %d", c.Height, c.Width, c.Base, v, maxMapValues)
@@ -143,17 +163,37 @@ func (c UNetConfig) paramCount() (int, error) {
 			return 0, errors.New("more than 2^30 parameters")
 		}
 	}
+	if c.Classes > 0 {
+		for _, e := range unetEmbeddings {
+			if n += int64(c.Classes+1) * int64(cout[e.conv]); n > maxParams {
+				return 0, errors.New("more than 2^30 parameters")
+			}
+		}
+	}
 	return int(n), nil
 }
 
+// unetEmbeddings are a conditional UNet's label embeddings, in the order of its parameters and
+// state dict (after the convolutions): each one's tensor name and the convolution whose
+// pre-activation it is added to, whose output channels are its width.
+var unetEmbeddings = [numUNetEmbeddings]struct {
+	name string
+	conv int
+}{{"label_emb", enc1a}, {"mid_label_emb", midA}}
+
+const numUNetEmbeddings = 2
+
 // UNet is the seed's UNet with its parameters in one flat buffer, each convolution's weight
-// [out, in, 3, 3] (PyTorch's layout) then its bias, in the state dict's order.
+// [out, in, 3, 3] (PyTorch's layout) then its bias, in the state dict's order, then a
+// conditional UNet's label embeddings, label_emb [Classes+1, c] and mid_label_emb
+// [Classes+1, 4c], row-major.
 type UNet struct {
 	UNetConfig
 	Params []float32
 	Grads  []float32 // same layout; nil for a WithParams view
 
 	convs [numConvs]conv2d
+	embs  [numUNetEmbeddings]embedding // a conditional UNet's; zero values otherwise
 }
 
 // NewUNet returns a UNet for cfg with parameters and gradients set to zero; call Init to draw
@@ -163,9 +203,36 @@ func NewUNet(cfg UNetConfig) (*UNet, error) {
 		return nil, err
 	}
 	n, _ := cfg.paramCount()
-	u := &UNet{UNetConfig: cfg, Params: make([]float32, n), Grads: make([]float32, n)}
-	u.convs = makeConvs(cfg, u.Params, u.Grads)
-	return u, nil
+	return unetView(cfg, make([]float32, n), make([]float32, n)), nil
+}
+
+// unetView returns a UNet of configuration cfg whose convolutions and embeddings are views into
+// params and grads (nil for a network without gradients).
+func unetView(cfg UNetConfig, params, grads []float32) *UNet {
+	return &UNet{UNetConfig: cfg, Params: params, Grads: grads, convs: makeConvs(cfg, params, grads), embs: makeUNetEmbeddings(cfg, params, grads)}
+}
+
+// makeUNetEmbeddings cuts a conditional UNet's label embeddings from params (and grads, if not
+// nil), after the convolutions.
+func makeUNetEmbeddings(cfg UNetConfig, params, grads []float32) [numUNetEmbeddings]embedding {
+	var embs [numUNetEmbeddings]embedding
+	if cfg.Classes == 0 {
+		return embs
+	}
+	_, cout := cfg.convShapes()
+	off := len(params)
+	for _, e := range unetEmbeddings {
+		off -= (cfg.Classes + 1) * cout[e.conv]
+	}
+	for i, e := range unetEmbeddings {
+		n := (cfg.Classes + 1) * cout[e.conv]
+		embs[i] = embedding{classes: cfg.Classes, width: cout[e.conv], w: params[off : off+n : off+n]}
+		if grads != nil {
+			embs[i].dw = grads[off : off+n : off+n]
+		}
+		off += n
+	}
+	return embs
 }
 
 // makeConvs cuts params (and grads, if not nil) into the convolutions' views.
@@ -188,7 +255,8 @@ func makeConvs(cfg UNetConfig, params, grads []float32) [numConvs]conv2d {
 
 // Init draws every parameter as PyTorch's nn.Conv2d does: weights and biases uniform on
 // [-1/sqrt(fan_in), +1/sqrt(fan_in)] with fan_in = in*3*3 (kaiming_uniform_ with a = sqrt(5)
-// for the weights comes to that bound), layer by layer, the weight before the bias.
+// for the weights comes to that bound), layer by layer, the weight before the bias; then a
+// conditional UNet's label embeddings as nn.Embedding does, from N(0, 1).
 func (u *UNet) Init(r *rand.Rand) {
 	for _, L := range u.convs {
 		bound := 1 / math.Sqrt(float64(L.cin*L.k*L.k))
@@ -196,6 +264,11 @@ func (u *UNet) Init(r *rand.Rand) {
 			for i := range p {
 				p[i] = float32(-bound + 2*bound*r.Float64())
 			}
+		}
+	}
+	for _, e := range u.embs {
+		for i := range e.w {
+			e.w[i] = float32(r.NormFloat64())
 		}
 	}
 }
@@ -207,7 +280,7 @@ func (u *UNet) WithParams(p []float32) *UNet {
 	if len(p) != len(u.Params) {
 		panic(fmt.Sprintf("nn: WithParams got %d parameters, the UNet has %d", len(p), len(u.Params)))
 	}
-	return &UNet{UNetConfig: u.UNetConfig, Params: p, convs: makeConvs(u.UNetConfig, p, nil)}
+	return unetView(u.UNetConfig, p, nil)
 }
 
 // NumParams returns the number of parameters.
@@ -232,27 +305,35 @@ func (u *UNet) FLOPs(n int) (forward, trainStep float64) {
 }
 
 // StateDict returns the parameters under the seed's names (enc1.0.weight [c, Channels+1, 3, 3],
-// enc1.0.bias [c], enc1.2.weight, ..., dec1.4.bias), views into u.Params, not copies.
+// enc1.0.bias [c], enc1.2.weight, ..., dec1.4.bias), then a conditional UNet's
+// label_emb.weight [Classes+1, c] and mid_label_emb.weight [Classes+1, 4c]: views into
+// u.Params, not copies.
 func (u *UNet) StateDict() []Tensor {
-	out := make([]Tensor, 0, 2*numConvs)
+	out := make([]Tensor, 0, 2*numConvs+numUNetEmbeddings)
 	for l, L := range u.convs {
 		out = append(out,
 			Tensor{Name: convNames[l] + ".weight", Shape: []int{L.cout, L.cin, L.k, L.k}, Data: L.w},
 			Tensor{Name: convNames[l] + ".bias", Shape: []int{L.cout}, Data: L.b})
 	}
+	if u.Classes > 0 {
+		for i, e := range u.embs {
+			out = append(out, Tensor{Name: unetEmbeddings[i].name + ".weight", Shape: []int{u.Classes + 1, e.width}, Data: e.w})
+		}
+	}
 	return out
 }
 
-// unetModules are the top-level module names of the seed's UNet; a state dict's tensors under
-// them must be exactly the UNet's.
-var unetModules = []string{"enc1.", "enc2.", "bottleneck.", "dec2.", "dec1."}
+// unetModules are the top-level module names of the seed's UNet and of a conditional one's
+// embeddings; a state dict's tensors under them must be exactly the UNet's.
+var unetModules = []string{"enc1.", "enc2.", "bottleneck.", "dec2.", "dec1.", "label_emb.", "mid_label_emb."}
 
 // UNetFromStateDict builds a UNet from a state dict with the seed's names: the image channels
-// and base channels come from enc1.0.weight's shape [c, Channels+1, 3, 3], the image size and
-// the activation from the caller (the weights do not fix them). Every tensor of the UNet must
-// be there with its exact shape, there must be no other tensor under its modules' names
-// (enc1., enc2., bottleneck., dec2., dec1.), and no value may be NaN or Inf; tensors with other
-// names (a checkpoint's optimizer moments) are ignored.
+// and base channels come from enc1.0.weight's shape [c, Channels+1, 3, 3], the classes of a
+// conditional UNet from label_emb.weight's [Classes+1, c], the image size and the activation
+// from the caller (the weights do not fix them). Every tensor of the UNet must be there with
+// its exact shape, there must be no other tensor under its modules' names (enc1., enc2.,
+// bottleneck., dec2., dec1., label_emb., mid_label_emb.), and no value may be NaN or Inf;
+// tensors with other names (a checkpoint's optimizer moments) are ignored.
 func UNetFromStateDict(tensors []Tensor, height, width int, act Activation) (*UNet, error) {
 	byName := make(map[string]*Tensor, len(tensors))
 	for i := range tensors {
@@ -275,43 +356,60 @@ func UNetFromStateDict(tensors []Tensor, height, width int, act Activation) (*UN
 		return nil, fmt.Errorf("enc1.0.weight has shape %v, want [c, channels+1, 3, 3]", first.Shape)
 	}
 	cfg := UNetConfig{Channels: first.Shape[1] - 1, Base: first.Shape[0], Height: height, Width: width, Act: act}
+	embName := unetEmbeddings[0].name + ".weight"
+	if emb := byName[embName]; emb != nil {
+		if s := emb.Shape; len(s) != 2 || s[0] < 2 || s[0]-1 > MaxClasses || s[1] != cfg.Base {
+			return nil, fmt.Errorf("%s has shape %v, want [classes+1, %d] (at least 2 rows: a class and \"no label\")", embName, emb.Shape, cfg.Base)
+		}
+		cfg.Classes = emb.Shape[0] - 1
+	}
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("state dict: %w", err)
 	}
 	// Every tensor is checked against the shapes the configuration implies before anything is
 	// allocated, so that a state dict claiming a large UNet must hold its values.
+	type want struct {
+		name  string
+		shape []int
+	}
 	cin, cout := cfg.convShapes()
-	var found [2 * numConvs]*Tensor
+	var wants []want
 	for l := range numConvs {
-		for j, w := range []struct {
-			name  string
-			shape []int
-		}{
-			{convNames[l] + ".weight", []int{cout[l], cin[l], unetKernel, unetKernel}},
-			{convNames[l] + ".bias", []int{cout[l]}},
-		} {
-			t := byName[w.name]
-			if t == nil {
-				return nil, fmt.Errorf("state dict has no %s (the UNet with %d image channels and base %d needs shape %v)", w.name, cfg.Channels, cfg.Base, w.shape)
-			}
-			if !slices.Equal(t.Shape, w.shape) {
-				return nil, fmt.Errorf("%s has shape %v, the UNet with %d image channels and base %d needs %v", w.name, t.Shape, cfg.Channels, cfg.Base, w.shape)
-			}
-			size := 1
-			for _, d := range w.shape {
-				size *= d
-			}
-			if len(t.Data) != size {
-				return nil, fmt.Errorf("%s: %d values for shape %v", w.name, len(t.Data), t.Shape)
-			}
-			for i, v := range t.Data {
-				if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-					return nil, fmt.Errorf("%s holds %v at index %d", w.name, v, i)
-				}
-			}
-			found[2*l+j] = t
-			delete(byName, w.name)
+		wants = append(wants, want{convNames[l] + ".weight", []int{cout[l], cin[l], unetKernel, unetKernel}},
+			want{convNames[l] + ".bias", []int{cout[l]}})
+	}
+	if cfg.Classes > 0 {
+		for _, e := range unetEmbeddings {
+			wants = append(wants, want{e.name + ".weight", []int{cfg.Classes + 1, cout[e.conv]}})
 		}
+	}
+	what := fmt.Sprintf("the UNet with %d image channels and base %d", cfg.Channels, cfg.Base)
+	if cfg.Classes > 0 {
+		what = fmt.Sprintf("the UNet with %d image channels, base %d and %d classes", cfg.Channels, cfg.Base, cfg.Classes)
+	}
+	found := make([]*Tensor, len(wants))
+	for j, w := range wants {
+		t := byName[w.name]
+		if t == nil {
+			return nil, fmt.Errorf("state dict has no %s (%s needs shape %v)", w.name, what, w.shape)
+		}
+		if !slices.Equal(t.Shape, w.shape) {
+			return nil, fmt.Errorf("%s has shape %v, %s needs %v", w.name, t.Shape, what, w.shape)
+		}
+		size := 1
+		for _, d := range w.shape {
+			size *= d
+		}
+		if len(t.Data) != size {
+			return nil, fmt.Errorf("%s: %d values for shape %v", w.name, len(t.Data), t.Shape)
+		}
+		for i, v := range t.Data {
+			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				return nil, fmt.Errorf("%s holds %v at index %d", w.name, v, i)
+			}
+		}
+		found[j] = t
+		delete(byName, w.name)
 	}
 	if len(byName) > 0 {
 		extra := slices.Sorted(maps.Keys(byName))

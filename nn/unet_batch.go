@@ -51,6 +51,9 @@ type UNetBatch struct {
 
 	x, t, dy, dx, target []float32 // the running call's arguments
 	sqErr                []float64 // MSEGrad's sum of squared errors, per block
+	// labels are the running call's, or the last Forward's (kept for Backward): one per image,
+	// one for all, or nil ("no label" for a conditional UNet).
+	labels []int32
 
 	runForward, runBackward, runMSE, pass func(s int, slot *unetSlot)
 	runClaim                              func(lo, hi int)
@@ -75,6 +78,7 @@ type unetBlock struct {
 type unetSlot struct {
 	conv convScratch
 	brep []float32 // a bias repeated (postOp.brep)
+	erep []float32 // a label's embedding repeated (postOp.erep), for a conditional UNet
 	work *unetWork
 	grad *unetGrads
 	dwt  []float32
@@ -121,8 +125,7 @@ func (u *UNet) newBatch(maxBatch int, forwardOnly bool) *UNetBatch {
 	for s := range unetBlocksFor(maxBatch) {
 		net := u
 		if s > 0 && u.Grads != nil && !forwardOnly {
-			grads := make([]float32, len(u.Params))
-			net = &UNet{UNetConfig: u.UNetConfig, Params: u.Params, Grads: grads, convs: makeConvs(u.UNetConfig, u.Params, grads)}
+			net = unetView(u.UNetConfig, u.Params, make([]float32, len(u.Params)))
 		}
 		b.blocks = append(b.blocks, unetBlock{net: net})
 	}
@@ -253,9 +256,11 @@ func (u *UNet) maps(w *unetWork, n int) unetMaps {
 }
 
 // Forward evaluates the network on n images: x holds n*Channels*Height*Width values (NCHW),
-// t holds n times, or one time shared by every image (sampling). It returns the n outputs,
-// NCHW, a view valid until the next call. On a training batch, Backward may follow.
-func (b *UNetBatch) Forward(x, t []float32, n int) []float32 {
+// t holds n times, or one time shared by every image (sampling); labels, for a conditional
+// UNet, n labels in 0..Classes (Classes is "no label"), or one for all, or nil for "no label"
+// (an unconditional UNet takes nil alone). It returns the n outputs, NCHW, a view valid until
+// the next call. On a training batch, Backward may follow; the batch keeps labels for it.
+func (b *UNetBatch) Forward(x, t []float32, labels []int32, n int) []float32 {
 	u := b.net
 	imgSize := u.Channels * u.Height * u.Width
 	switch {
@@ -266,6 +271,7 @@ func (b *UNetBatch) Forward(x, t []float32, n int) []float32 {
 	case len(t) != n && len(t) != 1:
 		panic(fmt.Sprintf("nn: UNetBatch.Forward on %d images with %d times (want %d or 1)", n, len(t), n))
 	}
+	checkLabels(labels, n, u.Classes)
 	b.cut(n)
 	if !b.forwardOnly {
 		for s := range b.used {
@@ -275,7 +281,7 @@ func (b *UNetBatch) Forward(x, t []float32, n int) []float32 {
 		}
 	}
 	b.prepare(false)
-	b.x, b.t = x, t
+	b.x, b.t, b.labels = x, t, labels
 	b.eachBlock(b.runForward)
 	b.x, b.t = nil, nil
 	b.backwardOK = !b.forwardOnly
@@ -364,6 +370,9 @@ func (b *UNetBatch) newSlot() *unetSlot {
 	}
 	s := &unetSlot{conv: convScratch{local: new(mat.Local), col: make([]float32, col)},
 		brep: make([]float32, max(postRunValues, 4*u.Base, u.Channels))}
+	if u.Classes > 0 {
+		s.erep = make([]float32, max(postRunValues, 4*u.Base))
+	}
 	if !b.forwardOnly {
 		s.dwt = make([]float32, dwt)
 	}
@@ -441,6 +450,9 @@ func (b *UNetBatch) blockForward(k *unetBlock, slot *unetSlot, w *unetWork) unet
 		if l == dec1out {
 			post.act = noAct
 		}
+		if e := u.embedding(l); e != nil {
+			post.emb, post.labels, post.first, post.pixels, post.erep = e, b.labels, k.lo, u.levelPixels(convLevel[l]), slot.erep
+		}
 		convForward(&slot.conv, L, b.wino[l], b.wt[l], M.convIn[l], M.convOut[l], &post)
 	}
 	conv(enc1a)
@@ -459,6 +471,19 @@ func (b *UNetBatch) blockForward(k *unetBlock, slot *unetSlot, w *unetWork) unet
 	conv(dec1b)
 	conv(dec1out)
 	return M
+}
+
+// embedding returns the label embedding added to convolution l's pre-activation, or nil.
+func (u *UNet) embedding(l int) *embedding {
+	if u.Classes == 0 {
+		return nil
+	}
+	for i, e := range unetEmbeddings {
+		if e.conv == l {
+			return &u.embs[i]
+		}
+	}
+	return nil
 }
 
 // gatherOutput writes block k's outputs, NHWC in y, into b.y, NCHW.
@@ -540,7 +565,12 @@ func (b *UNetBatch) blockBackward(k *unetBlock, slot *unetSlot, w *unetWork) {
 	back := func(l int, dz, dx fmap) {
 		convBackward(&slot.conv, &u.convs[l], b.wino[l], b.wf[l], slot.dwt, M.convIn[l], dz, dx)
 	}
-	act := func(l int, dh fmap) { actGradMap(u.Act, dh, M.z[l], M.convOut[l]) }
+	act := func(l int, dh fmap) {
+		actGradMap(u.Act, dh, M.z[l], M.convOut[l])
+		if e := u.embedding(l); e != nil { // dh is now dL/d of the pre-activation
+			embeddingBackwardMap(e, dh, b.labels, k.lo, u.levelPixels(convLevel[l]))
+		}
+	}
 
 	back(dec1out, gy, g0a)
 	act(dec1b, g0a)
@@ -585,12 +615,12 @@ func (b *UNetBatch) blockBackward(k *unetBlock, slot *unetSlot, w *unetWork) {
 	}
 }
 
-// MSEGrad runs Forward on n images, then the mean squared error of the outputs against target
+// MSEGrad runs Forward on n images (labels as Forward takes them), then the mean squared error of the outputs against target
 // (n*Channels*Height*Width values, NCHW) and Backward, each block going through all three at
 // once in its slot's workspace. It returns the loss, computed as MSE computes it but summed
 // block by block, and leaves dL/dparams in the network's gradients, summed in block order. The
 // outputs are not kept; Backward may not follow.
-func (b *UNetBatch) MSEGrad(x, t, target []float32, n int) float32 {
+func (b *UNetBatch) MSEGrad(x, t []float32, labels []int32, target []float32, n int) float32 {
 	u := b.net
 	size := n * u.Channels * u.Height * u.Width
 	switch {
@@ -601,11 +631,12 @@ func (b *UNetBatch) MSEGrad(x, t, target []float32, n int) float32 {
 	case u.Grads == nil || b.forwardOnly:
 		panic("nn: UNetBatch.MSEGrad on a network without gradients or a forward-only batch")
 	}
+	checkLabels(labels, n, u.Classes)
 	b.cut(n)
 	b.prepare(true)
-	b.x, b.t, b.target = x, t, target
+	b.x, b.t, b.labels, b.target = x, t, labels, target
 	b.eachBlock(b.runMSE)
-	b.x, b.t, b.target = nil, nil, nil
+	b.x, b.t, b.labels, b.target = nil, nil, nil, nil
 	b.backwardOK = false
 	b.sumGrads()
 	var sq float64

@@ -48,12 +48,12 @@ func benchUNet(b *testing.B, base, n, threads int, train bool) {
 		batch := u.NewBatch(n)
 		opt := NewAdam(u.NumParams())
 		step = func() {
-			batch.MSEGrad(x, ts, target, n)
+			batch.MSEGrad(x, ts, nil, target, n)
 			opt.Update(u.Params, u.Grads)
 		}
 	} else {
 		batch := u.NewForwardBatch(n)
-		step = func() { batch.Forward(x, ts[:1], n) }
+		step = func() { batch.Forward(x, ts[:1], nil, n) }
 	}
 	step()
 	b.ResetTimer()

@@ -87,8 +87,9 @@ func refCat64(a, b map64) map64 {
 }
 
 // refUNet evaluates the UNet of configuration cfg with parameters p (the flat layout) on n
-// images x (NCHW) at times t (n or 1) in float64, and returns the outputs, NCHW.
-func refUNet(cfg UNetConfig, p, x, t []float64, n int) []float64 {
+// images x (NCHW) at times t (n or 1) with labels (n, 1 or nil, for a conditional UNet) in
+// float64, and returns the outputs, NCHW.
+func refUNet(cfg UNetConfig, p, x, t []float64, labels []int32, n int) []float64 {
 	cin, cout := cfg.convShapes()
 	var w, b [numConvs][]float64
 	off := 0
@@ -97,8 +98,30 @@ func refUNet(cfg UNetConfig, p, x, t []float64, n int) []float64 {
 		w[l], b[l] = p[off:off+nw], p[off+nw:off+nw+cout[l]]
 		off += nw + cout[l]
 	}
+	emb := map[int][]float64{} // by convolution: the table, [Classes+1][cout]
+	if cfg.Classes > 0 {
+		for _, e := range unetEmbeddings {
+			size := (cfg.Classes + 1) * cout[e.conv]
+			emb[e.conv] = p[off : off+size]
+			off += size
+		}
+	}
+	if off != len(p) {
+		panic("refUNet: parameters left over")
+	}
 	conv := func(l int, m map64) map64 {
 		y := refConv64(m, w[l], b[l], cout[l])
+		if table := emb[l]; table != nil {
+			pixels := y.h * y.w
+			for img := range n {
+				k := labelRow(labels, img, cfg.Classes)
+				for q := range pixels {
+					for c := range cout[l] {
+						y.x[(img*pixels+q)*cout[l]+c] += table[k*cout[l]+c]
+					}
+				}
+			}
+		}
 		if l == dec1out {
 			return y
 		}
@@ -165,9 +188,9 @@ func TestUNetForward(t *testing.T) {
 						if n == 1 {
 							ts = ts[:1]
 						}
-						want := refUNet(cfg, to64(u.Params), to64(x), to64(ts), n)
+						want := refUNet(cfg, to64(u.Params), to64(x), to64(ts), nil, n)
 						for _, b := range []*UNetBatch{u.NewBatch(n), u.NewForwardBatch(n + 3)} {
-							y := b.Forward(x, ts, n)
+							y := b.Forward(x, ts, nil, n)
 							if len(y) != len(want) {
 								t.Fatalf("%d outputs, want %d", len(y), len(want))
 							}
@@ -199,27 +222,29 @@ func TestUNetGradients(t *testing.T) {
 			{Channels: 2, Height: 4, Width: 8, Base: 2, Act: act},
 		} {
 			t.Run(fmt.Sprintf("%v/%dx%dx%d", act, cfg.Channels, cfg.Height, cfg.Width), func(t *testing.T) {
-				checkUNetGradients(t, cfg)
+				checkUNetGradients(t, cfg, nil)
 			})
 		}
 	}
 }
 
-func checkUNetGradients(t *testing.T, cfg UNetConfig) {
+// checkUNetGradients checks the gradients of a UNet of configuration cfg on 3 images with
+// labels (for a conditional one; nil, one or three), and of its embeddings' rows.
+func checkUNetGradients(t *testing.T, cfg UNetConfig, labels []int32) {
 	const n = 3
 	u := newTestUNet(t, cfg, 11)
 	rng := rand.New(rand.NewPCG(12, 13))
 	size := cfg.Channels * cfg.Height * cfg.Width
 	x, ts, r := randSlice(rng, n*size, 1.5), randSlice(rng, n, 1), randSlice(rng, n*size, 1)
 	b := u.NewBatch(n)
-	b.Forward(x, ts, n)
+	b.Forward(x, ts, labels, n)
 	dx := make([]float32, n*size)
 	b.Backward(r, dx)
 
 	p, xs, t64 := to64(u.Params), to64(x), to64(ts)
 	loss := func() float64 {
 		var s float64
-		for i, v := range refUNet(cfg, p, xs, t64, n) {
+		for i, v := range refUNet(cfg, p, xs, t64, labels, n) {
 			s += v * float64(r[i])
 		}
 		return s
@@ -242,6 +267,23 @@ func checkUNetGradients(t *testing.T, cfg UNetConfig) {
 			idx = append(idx, w0+k)
 		}
 		idx = append(idx, b0+rng.IntN(len(L.b)))
+	}
+	// Every value of each embedding's rows of the labels given and of "no label" (whose
+	// gradient is zero unless a label is missing), and of an unused row.
+	for _, e := range u.embs {
+		if u.Classes == 0 {
+			break
+		}
+		e0 := offsetIn(u.Params, e.w)
+		for k := range e.classes + 1 {
+			used := k == 0 || k == e.classes || slices.Contains(labels, int32(k))
+			if !used {
+				continue
+			}
+			for c := range e.width {
+				idx = append(idx, e0+k*e.width+c)
+			}
+		}
 	}
 	want, got := make([]float64, len(idx)), make([]float32, len(idx))
 	for k, j := range idx {
@@ -304,10 +346,10 @@ func TestUNetBatchThreads(t *testing.T) {
 				}
 				b := u.NewBatch(40)
 				b.Serial = serial
-				loss := b.MSEGrad(x, ts, target, n)
+				loss := b.MSEGrad(x, ts, nil, target, n)
 				grads := slices.Clone(u.Grads)
 
-				y := slices.Clone(b.Forward(x, ts, n))
+				y := slices.Clone(b.Forward(x, ts, nil, n))
 				dy := make([]float32, n*size)
 				if l := MSE(dy, y, target); math.Abs(float64(l-loss)) > 1e-6*float64(loss) {
 					t.Fatalf("threads=%d: MSE of Forward is %v, MSEGrad's loss %v", threads, l, loss)
@@ -324,11 +366,11 @@ func TestUNetBatchThreads(t *testing.T) {
 					t.Fatalf("threads=%d serial=%v: the results differ from one thread's", threads, serial)
 				}
 				checkAllocs := threads <= runtime.GOMAXPROCS(0)
-				if a := testing.AllocsPerRun(allocRuns, func() { b.MSEGrad(x, ts, target, n) }); a != 0 && checkAllocs {
+				if a := testing.AllocsPerRun(allocRuns, func() { b.MSEGrad(x, ts, nil, target, n) }); a != 0 && checkAllocs {
 					t.Errorf("threads=%d: MSEGrad allocates %v times", threads, a)
 				}
 				step := func() {
-					b.Forward(x, ts, n)
+					b.Forward(x, ts, nil, n)
 					b.Backward(dy, dx)
 				}
 				if a := testing.AllocsPerRun(allocRuns, step); a != 0 && checkAllocs {
@@ -336,10 +378,10 @@ func TestUNetBatchThreads(t *testing.T) {
 				}
 				f := u.NewForwardBatch(40)
 				f.Serial = serial
-				if !slices.Equal(f.Forward(x, ts, n), y) {
+				if !slices.Equal(f.Forward(x, ts, nil, n), y) {
 					t.Fatalf("threads=%d: the forward-only batch gives other outputs", threads)
 				}
-				if a := testing.AllocsPerRun(allocRuns, func() { f.Forward(x, ts[:1], n) }); a != 0 && checkAllocs {
+				if a := testing.AllocsPerRun(allocRuns, func() { f.Forward(x, ts[:1], nil, n) }); a != 0 && checkAllocs {
 					t.Errorf("threads=%d: a forward-only Forward allocates %v times", threads, a)
 				}
 			}
@@ -362,18 +404,18 @@ func TestUNetBatchMisuse(t *testing.T) {
 	}
 	b, f := u.NewBatch(3), u.NewForwardBatch(3)
 	mustPanic("Backward before Forward", func() { b.Backward(x, nil) })
-	mustPanic("Forward on too many images", func() { b.Forward(make([]float32, 16*4), ts, 4) })
-	mustPanic("Forward with short x", func() { b.Forward(x[:20], ts, 3) })
-	mustPanic("Forward with 2 times for 3 images", func() { b.Forward(x, ts[:2], 3) })
-	b.MSEGrad(x, ts, x, 3)
+	mustPanic("Forward on too many images", func() { b.Forward(make([]float32, 16*4), ts, nil, 4) })
+	mustPanic("Forward with short x", func() { b.Forward(x[:20], ts, nil, 3) })
+	mustPanic("Forward with 2 times for 3 images", func() { b.Forward(x, ts[:2], nil, 3) })
+	b.MSEGrad(x, ts, nil, x, 3)
 	mustPanic("Backward after MSEGrad", func() { b.Backward(x, nil) })
-	b.Forward(x, ts, 3)
+	b.Forward(x, ts, nil, 3)
 	mustPanic("Backward with short dy", func() { b.Backward(x[:10], nil) })
 	mustPanic("Backward with short dx", func() { b.Backward(x, x[:10]) })
-	f.Forward(x, ts, 3)
+	f.Forward(x, ts, nil, 3)
 	mustPanic("Backward on a forward-only batch", func() { f.Backward(x, nil) })
-	mustPanic("MSEGrad on a forward-only batch", func() { f.MSEGrad(x, ts, x, 3) })
-	mustPanic("MSEGrad of a WithParams view", func() { u.WithParams(u.Params).NewBatch(3).MSEGrad(x, ts, x, 3) })
+	mustPanic("MSEGrad on a forward-only batch", func() { f.MSEGrad(x, ts, nil, x, 3) })
+	mustPanic("MSEGrad of a WithParams view", func() { u.WithParams(u.Params).NewBatch(3).MSEGrad(x, ts, nil, x, 3) })
 	mustPanic("a batch of 0 images", func() { u.NewBatch(0) })
 }
 
@@ -383,8 +425,8 @@ func TestUNetWithParams(t *testing.T) {
 	u, v := newTestUNet(t, cfg, 1), newTestUNet(t, cfg, 2)
 	rng := rand.New(rand.NewPCG(1, 1))
 	x, ts := randSlice(rng, 2*64, 1), []float32{0.3}
-	want := slices.Clone(v.NewForwardBatch(2).Forward(x, ts, 2))
-	if got := u.WithParams(v.Params).NewForwardBatch(2).Forward(x, ts, 2); !slices.Equal(got, want) {
+	want := slices.Clone(v.NewForwardBatch(2).Forward(x, ts, nil, 2))
+	if got := u.WithParams(v.Params).NewForwardBatch(2).Forward(x, ts, nil, 2); !slices.Equal(got, want) {
 		t.Fatal("a WithParams view does not compute with its parameters")
 	}
 }
@@ -537,19 +579,19 @@ func TestUNetBatchSeesNewWeights(t *testing.T) {
 	rng := rand.New(rand.NewPCG(2, 2))
 	x, ts, target := randSlice(rng, 4*64, 1), randSlice(rng, 4, 1), randSlice(rng, 4*64, 1)
 	f, b := u.NewForwardBatch(4), u.NewBatch(4)
-	before := slices.Clone(f.Forward(x, ts, 4))
-	b.MSEGrad(x, ts, target, 4)
+	before := slices.Clone(f.Forward(x, ts, nil, 4))
+	b.MSEGrad(x, ts, nil, target, 4)
 	g0 := slices.Clone(u.Grads)
 	for _, i := range []int{0, len(u.Params) / 2, len(u.Params) - 1} {
 		u.Params[i] += 0.25
-		want := slices.Clone(u.NewForwardBatch(4).Forward(x, ts, 4))
-		got := f.Forward(x, ts, 4)
+		want := slices.Clone(u.NewForwardBatch(4).Forward(x, ts, nil, 4))
+		got := f.Forward(x, ts, nil, 4)
 		if !slices.Equal(got, want) || slices.Equal(got, before) {
 			t.Fatalf("after parameter %d changed, Forward gives other outputs than a new batch's", i)
 		}
-		b.MSEGrad(x, ts, target, 4)
+		b.MSEGrad(x, ts, nil, target, 4)
 		g := slices.Clone(u.Grads)
-		u.NewBatch(4).MSEGrad(x, ts, target, 4)
+		u.NewBatch(4).MSEGrad(x, ts, nil, target, 4)
 		if !slices.Equal(g, u.Grads) || slices.Equal(g, g0) {
 			t.Fatalf("after parameter %d changed, MSEGrad gives other gradients than a new batch's", i)
 		}
@@ -582,7 +624,7 @@ func TestUNetFromStateDictHostile(t *testing.T) {
 func TestUNetZeroImages(t *testing.T) {
 	u := newTestUNet(t, SeedUNet(1, 8, 8, 8), 1)
 	for _, b := range []*UNetBatch{u.NewBatch(4), u.NewForwardBatch(4)} {
-		if y := b.Forward(nil, []float32{0.5}, 0); len(y) != 0 {
+		if y := b.Forward(nil, []float32{0.5}, nil, 0); len(y) != 0 {
 			t.Fatalf("%d outputs", len(y))
 		}
 	}
@@ -590,7 +632,7 @@ func TestUNetZeroImages(t *testing.T) {
 	for i := range u.Grads {
 		u.Grads[i] = 1
 	}
-	b.Forward(nil, []float32{0.5}, 0)
+	b.Forward(nil, []float32{0.5}, nil, 0)
 	b.Backward(nil, nil)
 	if slices.ContainsFunc(u.Grads, func(g float32) bool { return g != 0 }) {
 		t.Fatal("the gradients over no images are not zero")

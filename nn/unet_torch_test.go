@@ -83,7 +83,7 @@ func checkUNetFixture(t *testing.T, name string) {
 	}
 
 	for _, b := range []*UNetBatch{u.NewBatch(n), u.NewForwardBatch(n)} {
-		y := b.Forward(x, ts, n)
+		y := b.Forward(x, ts, nil, n)
 		if len(y) != len(want) {
 			t.Fatalf("%d outputs, PyTorch has %d", len(y), len(want))
 		}
@@ -92,7 +92,7 @@ func checkUNetFixture(t *testing.T, name string) {
 	}
 
 	b := u.NewBatch(n)
-	loss := b.MSEGrad(x, ts, x, n)
+	loss := b.MSEGrad(x, ts, nil, x, n)
 	if tl := byName["fixture.loss"].Data[0]; math.Abs(float64(loss-tl)) > 1e-5*float64(tl) {
 		t.Fatalf("loss %v, PyTorch's %v", loss, tl)
 	}
@@ -106,7 +106,7 @@ func checkUNetFixture(t *testing.T, name string) {
 	}
 	t.Logf("parameter gradients within %.2g of each tensor's largest", worst)
 
-	y := b.Forward(x, ts, n)
+	y := b.Forward(x, ts, nil, n)
 	dy := make([]float32, len(y))
 	MSE(dy, y, x)
 	dx := make([]float32, len(x))

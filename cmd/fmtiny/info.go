@@ -75,7 +75,11 @@ func runInfo(args []string, stdout, stderr io.Writer) error {
 		row("time input", "a plane beside the image's channels")
 	}
 	if k := m.NumClasses(); k > 0 {
-		row("labels", "%d classes (%s), an embedding added to the first layer; sample --label, --guidance", k, describeLabels(m))
+		where := "the first layer"
+		if _, ok := m.Net.(*fm.UNetNetwork); ok {
+			where = "enc1's and the bottleneck's first convolutions"
+		}
+		row("labels", "%d classes (%s), an embedding added to %s; sample --label, --guidance", k, describeLabels(m), where)
 	}
 	row("parameters", "%d", m.Net.NumParams())
 	row("path", "%s, integrated on [0, %g]", m.Path.Name(), m.Path.TEnd)

@@ -12,19 +12,23 @@ import (
 
 	"github.com/fmtiny/fmtiny/fm"
 	"github.com/fmtiny/fmtiny/mat"
+	"github.com/fmtiny/fmtiny/ode"
 )
 
 const reflowAbout = `Straighten a model's flow so that one or two Euler steps sample it (rectified flow: Liu, Gong
 and Liu, ICLR 2023), and save the student.
 
 Each round draws --pairs points of noise x0, solves the teacher's ODE accurately from them
-(dopri5, --rtol/--atol, on all threads) to x1, and trains a student, warm-started from the
+(dopri5, --rtol/--atol, on all threads; or --solver midpoint --solver-steps 50, a fixed-step
+solver, which bounds what a UNet's pairs cost) to x1, and trains a student, warm-started from the
 teacher, on the straight path between each fixed pair: x_t = t x1 + (1 - t) x0, target x1 - x0,
 for --steps steps. With --rounds k each round's student is the next round's teacher (a
 k-rectified flow). --distill then draws pairs from the last student and trains its single Euler
 step to map x0 to x1: u(x0, 0) regressed on x1 - x0, t = 0 alone, for --distill-steps steps.
 A conditional teacher's pairs carry their labels, every class in turn (drawn with --guidance),
-and its student stays conditional.
+and its student stays conditional. A UNet teacher (images) gives a UNet student, trained in
+batches of 128 unless --batch says otherwise; its pairs cost a solve each of the UNet, so
+--pairs of a few thousand are the place to start.
 
 Training reports its progress as train does. A checkpoint (the -o file with .ckpt appended, the
 running stage's student and its pairs) is written every --checkpoint-every steps and on Ctrl-C
@@ -38,6 +42,7 @@ Examples:
   fmtiny sample -m student.safetensors --solver euler --steps 1 > points.csv
   fmtiny reflow -m model.safetensors --rounds 2 -o 2-rectified.safetensors
   fmtiny reflow -m cond.safetensors --guidance 1 -o cond-student.safetensors
+  fmtiny reflow -m digits.safetensors --pairs 2000 --distill -o digits-student.safetensors
   fmtiny reflow -m model.safetensors -o student.safetensors --resume`
 
 func runReflow(args []string, stdout, stderr io.Writer) error {
@@ -52,6 +57,8 @@ func runReflow(args []string, stdout, stderr io.Writer) error {
 	distillSteps := fs.Int64("distill-steps", def.DistillSteps, "training steps of the distillation")
 	rtol := fs.finite("rtol", def.Pairs.Rtol, "the teacher's dopri5 relative tolerance")
 	atol := fs.finite("atol", def.Pairs.Atol, "the teacher's dopri5 absolute tolerance")
+	solver := fs.String("solver", "dopri5", "the solver of the pairs: dopri5, or euler, midpoint, heun or rk4 in --solver-steps steps")
+	solverSteps := fs.Int("solver-steps", 50, "a fixed-step --solver: its steps")
 	guidance := fs.finite("guidance", 0, "a conditional teacher: the classifier-free guidance its pairs are drawn with")
 	condDrop := fs.finite("cond-drop", 0.2, "a conditional teacher: the probability of dropping a pair's label in training")
 	batch := fs.Int("batch", def.Train.Batch, "pairs per step")
@@ -98,8 +105,22 @@ func runReflow(args []string, stdout, stderr io.Writer) error {
 	case *rounds == 0 && !*distill:
 		return usagef("--rounds 0 without --distill: nothing to do")
 	}
+	method, err := ode.ParseMethod(*solver)
+	switch {
+	case err != nil:
+		return usagef("--solver: %v", err)
+	case method == ode.Dopri5 && fs.isSet("solver-steps"):
+		return usagef("--solver-steps: for a fixed-step --solver; dopri5 takes --rtol and --atol")
+	case method != ode.Dopri5 && (fs.isSet("rtol") || fs.isSet("atol")):
+		return usagef("--rtol and --atol: dopri5's; --solver %s takes --solver-steps", method)
+	case *solverSteps < 1:
+		return usagef("--solver-steps %d: must be at least 1", *solverSteps)
+	}
 	c := def
 	c.Pairs.N, c.Pairs.Rtol, c.Pairs.Atol, c.Pairs.Guidance = *pairs, *rtol, *atol, *guidance
+	if method != ode.Dopri5 {
+		c.Pairs.Method, c.Pairs.Steps = method, *solverSteps
+	}
 	c.Rounds, c.Distill, c.DistillSteps = *rounds, *distill, *distillSteps
 	c.Train.Steps, c.Train.Batch, c.Train.LR, c.Train.EMA = *steps, *batch, float32(*lr), float32(*ema)
 	c.Train.CondDrop, c.Train.Seed = float32(*condDrop), *seed
@@ -116,6 +137,9 @@ func runReflow(args []string, stdout, stderr io.Writer) error {
 	}
 	if teacher.Source != "" {
 		return fmt.Errorf("%s: the flow starts from %s, and reflow draws its pairs from N(0, I)", *model, teacher.Source)
+	}
+	if _, ok := teacher.Net.(*fm.UNetNetwork); ok && !fs.isSet("batch") {
+		c.Train.Batch = imageBatch // train's default for the UNet
 	}
 	if teacher.NumClasses() == 0 {
 		switch {
@@ -155,8 +179,12 @@ func runReflow(args []string, stdout, stderr io.Writer) error {
 		return fmt.Sprintf("round %d of %d", r.Stage+1, c.Rounds)
 	}
 	pairsDone := func(r *fm.Reflower) {
-		fmt.Fprintf(progress, "fmtiny: %s: %d pairs from the teacher (dopri5, rtol %g, atol %g: %d field evaluations) in %s\n",
-			stageName(r), c.Pairs.N, c.Pairs.Rtol, c.Pairs.Atol, r.PairStats.NFE, r.PairTime.Round(time.Millisecond))
+		how := fmt.Sprintf("dopri5, rtol %g, atol %g", c.Pairs.Rtol, c.Pairs.Atol)
+		if c.Pairs.Steps > 0 {
+			how = fmt.Sprintf("%s, %d steps", c.Pairs.Method, c.Pairs.Steps)
+		}
+		fmt.Fprintf(progress, "fmtiny: %s: %d pairs from the teacher (%s: %d field evaluations) in %s\n",
+			stageName(r), c.Pairs.N, how, r.PairStats.NFE, r.PairTime.Round(time.Millisecond))
 	}
 	begin := time.Now()
 	var r *fm.Reflower

@@ -33,9 +33,10 @@ The defaults train the checkerboard with the conditional OT path in about a minu
 
 --conditional trains a class-conditional field u(x, t, label) on the data's labels: the mode of
 8gaussians (0-7), the moon of moons and the circle of circles (0 outer, 1 inner), the labels
-file of mnist:DIR, or a CSV file's integer column named by --label-column (which implies
---conditional; values other than 0..K-1 are numbered in increasing order and the model file
-keeps them). Each point's label is dropped with probability --cond-drop, so that the model also
+file of mnist:DIR (the UNet then adds an embedding of the label to its first and its
+bottleneck's first convolutions), or a CSV file's integer column named by --label-column (which
+implies --conditional; values other than 0..K-1 are numbered in increasing order and the model
+file keeps them). Each point's label is dropped with probability --cond-drop, so that the model also
 learns the unconditional field that sample --guidance needs.
 --coupling, --sigma and --source train TorchCFM's flow matchers (Tong et al., TMLR 2024) on the
 straight path between coupled pairs: independent (I-CFM) and ot (OT-CFM, the exact optimal
@@ -59,6 +60,7 @@ Examples:
   fmtiny train --data points.csv --hidden 256 --layers 3 --ema 0.999
   fmtiny train --data measurements.csv --columns temp,pressure -o weather.safetensors
   fmtiny train --data 8gaussians --conditional -o cond.safetensors
+  fmtiny train --data mnist:DIR --conditional -o digits.safetensors
   fmtiny train --data 8gaussians --coupling ot --sigma 0.1 -o otcfm.safetensors
   fmtiny train --data 8gaussians --source torchcfm-moons --coupling ot -o moons-to-8g.safetensors
   fmtiny train --data points.csv --label-column class
