@@ -385,7 +385,7 @@ func TestAssignAllocs(t *testing.T) {
 		if _, err := a.Match(x, y, n, d, perm); err != nil {
 			t.Fatal(err)
 		}
-		allocs := testing.AllocsPerRun(5, func() {
+		allocs := allocsPerCall(5, func() {
 			if _, err := a.Match(x, y, n, d, perm); err != nil {
 				t.Fatal(err)
 			}

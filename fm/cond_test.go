@@ -372,7 +372,7 @@ func TestGuidedSampling(t *testing.T) {
 			s.setLabels(BalancedLabels(n, 8), n)
 			x := InitialNoise(n, 2, 1)
 			s.solver.FixedSteps(ode.Midpoint, s.field, x, 0, 1, 2, nil)
-			if a := testing.AllocsPerRun(10, func() { s.solver.FixedSteps(ode.Midpoint, s.field, x, 0, 1, 5, nil) }); a != 0 {
+			if a := allocsPerCall(10, func() { s.solver.FixedSteps(ode.Midpoint, s.field, x, 0, 1, 5, nil) }); a != 0 {
 				t.Fatalf("%d points, %d threads: guided sampling allocates %v times per run", n, threads, a)
 			}
 		}

@@ -159,7 +159,7 @@ func TestCouplerAllocs(t *testing.T) {
 			}
 		}
 		run()
-		if a := testing.AllocsPerRun(5, run); a != 0 {
+		if a := allocsPerCall(5, run); a != 0 {
 			t.Fatalf("%v: Couple allocated %v times", kind, a)
 		}
 	}

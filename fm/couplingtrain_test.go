@@ -89,7 +89,7 @@ func TestCouplingTrainStepAllocatesNothing(t *testing.T) {
 		for name, mutate := range couplingConfigs() {
 			tr := couplingTrainer(t, mutate, func(c *TrainConfig) { c.Batch = 64 })
 			trainSteps(t, tr, 1)
-			if n := testing.AllocsPerRun(10, func() { tr.TrainStep() }); n != 0 {
+			if n := allocsPerCall(10, func() { tr.TrainStep() }); n != 0 {
 				t.Errorf("%s, %d threads: a training step allocates %v times", name, threads, n)
 			}
 		}

@@ -237,7 +237,7 @@ func TestLikelihoodAllocatesNothingPerStep(t *testing.T) {
 		copy(state, InitialNoise(300, 2, 1))
 		run := func() { f.solver.FixedSteps(ode.Midpoint, f.field, state, 1, 0, 3, nil) }
 		run()
-		if a := testing.AllocsPerRun(5, run); a != 0 {
+		if a := allocsPerCall(5, run); a != 0 {
 			t.Errorf("exact %v: a likelihood solve allocates %v times", exact, a)
 		}
 	}

@@ -143,7 +143,7 @@ func TestReflowThreadsAgree(t *testing.T) {
 			t.Fatal(err)
 		}
 		r.Trainer.TrainStep()
-		if a := testing.AllocsPerRun(10, func() { r.Trainer.TrainStep() }); a != 0 {
+		if a := allocsPerCall(10, func() { r.Trainer.TrainStep() }); a != 0 {
 			t.Errorf("%d threads: a step on pairs allocates %v times", threads, a)
 		}
 	}

@@ -62,7 +62,7 @@ func TestKeptSamplerAllocatesNothingPerStep(t *testing.T) {
 			s := takeSampler(m.Net, n, false, 0, false)
 			x := InitialNoise(n, 2, 1)
 			s.solver.FixedSteps(ode.Midpoint, s.field, x, 0, 1, 2, nil)
-			if a := testing.AllocsPerRun(10, func() { s.solver.FixedSteps(ode.Midpoint, s.field, x, 0, 1, 5, nil) }); a != 0 {
+			if a := allocsPerCall(10, func() { s.solver.FixedSteps(ode.Midpoint, s.field, x, 0, 1, 5, nil) }); a != 0 {
 				t.Fatalf("%d points, %d threads: sampling allocates %v times per run", n, threads, a)
 			}
 			putSampler(m.Net, n, false, 0, false, s)

@@ -211,7 +211,7 @@ func TestSinkhornAllocs(t *testing.T) {
 		}
 	}
 	run()
-	if allocs := testing.AllocsPerRun(5, run); allocs != 0 {
+	if allocs := allocsPerCall(5, run); allocs != 0 {
 		t.Fatalf("Plan and Draw allocated %v times per call", allocs)
 	}
 }

@@ -104,14 +104,14 @@ func TestTrainStepAllocatesNothing(t *testing.T) {
 			for _, act := range []nn.Activation{nn.SiLU, nn.ReLU, nn.GELU, nn.ELU, nn.Tanh} {
 				tr := smallTrainer(t, func(c *TrainConfig) { c.Act = act; c.EMA = 0.99; c.Path = NewPath(VP); c.Batch = batch })
 				trainSteps(t, tr, 1)
-				if n := testing.AllocsPerRun(20, func() { tr.TrainStep() }); n != 0 {
+				if n := allocsPerCall(20, func() { tr.TrainStep() }); n != 0 {
 					t.Errorf("%s, batch %d, %d threads: a training step allocates %v times", act, batch, threads, n)
 				}
 			}
 			// A conditional run, its labels drawn and dropped.
 			tr := condTrainer(t, func(c *TrainConfig) { c.Batch = batch; c.EMA = 0.99 })
 			trainSteps(t, tr, 1)
-			if n := testing.AllocsPerRun(20, func() { tr.TrainStep() }); n != 0 {
+			if n := allocsPerCall(20, func() { tr.TrainStep() }); n != 0 {
 				t.Errorf("conditional, batch %d, %d threads: a training step allocates %v times", batch, threads, n)
 			}
 		}

@@ -43,7 +43,7 @@ func TestConditionalUNetTraining(t *testing.T) {
 		} else if !equalBits(first, tr.net.params()) {
 			t.Errorf("%d threads: the weights after 3 steps differ from one thread's", threads)
 		}
-		if n := testing.AllocsPerRun(5, func() { tr.TrainStep() }); n != 0 {
+		if n := allocsPerCall(5, func() { tr.TrainStep() }); n != 0 {
 			t.Errorf("%d threads: a conditional UNet training step allocates %v times", threads, n)
 		}
 		m := tr.Model()
@@ -52,7 +52,7 @@ func TestConditionalUNetTraining(t *testing.T) {
 			s.setLabels(BalancedLabels(6, 3), 6)
 			x := InitialNoise(6, m.Dim(), 1)
 			s.solver.FixedSteps(ode.Midpoint, s.field, x, 0, 1, 2, nil)
-			if a := testing.AllocsPerRun(3, func() { s.solver.FixedSteps(ode.Midpoint, s.field, x, 0, 1, 2, nil) }); a != 0 {
+			if a := allocsPerCall(3, func() { s.solver.FixedSteps(ode.Midpoint, s.field, x, 0, 1, 2, nil) }); a != 0 {
 				t.Errorf("guidance %v, %d threads: sampling allocates %v times per solve", guidance, threads, a)
 			}
 		}

@@ -55,7 +55,7 @@ func TestUNetTrainingAllocatesNothing(t *testing.T) {
 					t.Errorf("%d threads: the UNet's weights after 3 steps differ from one thread's", threads)
 				}
 			}
-			if n := testing.AllocsPerRun(5, func() { tr.TrainStep() }); n != 0 {
+			if n := allocsPerCall(5, func() { tr.TrainStep() }); n != 0 {
 				t.Errorf("%s, %d threads: a UNet training step allocates %v times", path, threads, n)
 			}
 			m := tr.Model()
@@ -63,7 +63,7 @@ func TestUNetTrainingAllocatesNothing(t *testing.T) {
 				s := newFieldSampler(m.Net, n, false, 0, false)
 				x := InitialNoise(n, m.Dim(), 1)
 				s.solver.FixedSteps(ode.Midpoint, s.field, x, 0, 1, 2, nil)
-				if a := testing.AllocsPerRun(3, func() { s.solver.FixedSteps(ode.Midpoint, s.field, x, 0, 1, 2, nil) }); a != 0 {
+				if a := allocsPerCall(3, func() { s.solver.FixedSteps(ode.Midpoint, s.field, x, 0, 1, 2, nil) }); a != 0 {
 					t.Errorf("%s, %d images, %d threads: sampling allocates %v times per solve", path, n, threads, a)
 				}
 			}

@@ -72,7 +72,7 @@ func testBatch(t *testing.T, maxBatch, n int, sharedT bool) {
 		} else if !slices.Equal(m.Grads, firstGrads) {
 			t.Fatalf("threads=%d: the gradients differ from one thread's", threads)
 		}
-		if a := testing.AllocsPerRun(5, step); a != 0 {
+		if a := allocsPerCall(5, step); a != 0 {
 			t.Errorf("threads=%d: a Batch step allocates %v times", threads, a)
 		}
 
@@ -85,7 +85,7 @@ func testBatch(t *testing.T, maxBatch, n int, sharedT bool) {
 		if !slices.Equal(m.Grads, firstGrads) {
 			t.Fatalf("threads=%d: MSEGrad's gradients differ from Forward, MSE and Backward's", threads)
 		}
-		if a := testing.AllocsPerRun(5, func() { b.MSEGrad(x, ts, nil, target, n) }); a != 0 {
+		if a := allocsPerCall(5, func() { b.MSEGrad(x, ts, nil, target, n) }); a != 0 {
 			t.Errorf("threads=%d: MSEGrad allocates %v times", threads, a)
 		}
 	}

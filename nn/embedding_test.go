@@ -215,14 +215,14 @@ func TestEmbeddingBatch(t *testing.T) {
 				} else if !slices.Equal(m.Grads, first) {
 					t.Fatalf("n=%d threads=%d: the gradients differ from one thread's", n, threads)
 				}
-				if a := testing.AllocsPerRun(5, func() { b.MSEGrad(x, ts, labels, target, n) }); a != 0 {
+				if a := allocsPerCall(5, func() { b.MSEGrad(x, ts, labels, target, n) }); a != 0 {
 					t.Errorf("n=%d threads=%d: MSEGrad with labels allocates %v times", n, threads, a)
 				}
 				fwd := m.NewForwardBatch(maxBatch)
 				if y := fwd.Forward(x, ts, labels, n); !slices.Equal(y, want) {
 					t.Fatalf("n=%d threads=%d: the forward-only Batch's outputs differ", n, threads)
 				}
-				if a := testing.AllocsPerRun(5, func() { fwd.Forward(x, ts, labels, n) }); a != 0 {
+				if a := allocsPerCall(5, func() { fwd.Forward(x, ts, labels, n) }); a != 0 {
 					t.Errorf("n=%d threads=%d: a forward-only Batch with labels allocates %v times", n, threads, a)
 				}
 			}

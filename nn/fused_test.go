@@ -117,10 +117,10 @@ func TestPackWeights(t *testing.T) {
 					case !rowKernel && !sameBits(got, lone):
 						t.Fatalf("%s: a lone row gives %v with packed weights, %v without", name, got, lone)
 					}
-					if a := testing.AllocsPerRun(5, func() { packed.Forward(x, ts, nil, 1) }); a != 0 {
+					if a := allocsPerCall(5, func() { packed.Forward(x, ts, nil, 1) }); a != 0 {
 						t.Fatalf("%s: one row allocates %v times", name, a)
 					}
-					if a := testing.AllocsPerRun(5, func() { packed.Forward(x, ts, nil, rows) }); a != 0 {
+					if a := allocsPerCall(5, func() { packed.Forward(x, ts, nil, rows) }); a != 0 {
 						t.Fatalf("%s: %d rows allocate %v times", name, rows, a)
 					}
 

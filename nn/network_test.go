@@ -331,11 +331,11 @@ func TestTrainStepAllocs(t *testing.T) {
 				opt.Update(m.Params, m.Grads)
 				ema.Update(m.Params)
 			}
-			if a := testing.AllocsPerRun(20, step); a != 0 {
+			if a := allocsPerCall(20, step); a != 0 {
 				t.Errorf("%v hidden %v: training step allocates %v times", act, hidden, a)
 			}
 			one := func() { m.Forward(ws, x[:2], ts[:1], nil, 1) }
-			if a := testing.AllocsPerRun(20, one); a != 0 {
+			if a := allocsPerCall(20, one); a != 0 {
 				t.Errorf("%v hidden %v: one-row Forward allocates %v times", act, hidden, a)
 			}
 		}
@@ -409,7 +409,7 @@ func TestThreadsAgree(t *testing.T) {
 				}
 			}
 		}
-		if a := testing.AllocsPerRun(5, step); a != 0 {
+		if a := allocsPerCall(5, step); a != 0 {
 			t.Errorf("threads=%d: training step allocates %v times", threads, a)
 		}
 	}

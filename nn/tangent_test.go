@@ -201,7 +201,7 @@ func TestTangentsAllocs(t *testing.T) {
 		pb.Tangents(x, ts, n, dirs)
 	}
 	run()
-	if a := testing.AllocsPerRun(5, run); a != 0 {
+	if a := allocsPerCall(5, run); a != 0 {
 		t.Fatalf("Divergence and ForwardTangents allocated %v times per call", a)
 	}
 }

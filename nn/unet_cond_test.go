@@ -133,7 +133,7 @@ func TestUNetConditionalThreads(t *testing.T) {
 					t.Fatalf("threads=%d serial=%v: the results differ from one thread's", threads, serial)
 				}
 				checkAllocs := threads <= runtime.GOMAXPROCS(0)
-				if a := testing.AllocsPerRun(allocRuns, func() { b.MSEGrad(x, ts, labels, target, n) }); a != 0 && checkAllocs {
+				if a := allocsPerCall(allocRuns, func() { b.MSEGrad(x, ts, labels, target, n) }); a != 0 && checkAllocs {
 					t.Errorf("threads=%d: MSEGrad allocates %v times", threads, a)
 				}
 				f := u.NewForwardBatch(40)
@@ -141,7 +141,7 @@ func TestUNetConditionalThreads(t *testing.T) {
 				if !slices.Equal(f.Forward(x, ts, labels, n), y) {
 					t.Fatalf("threads=%d: the forward-only batch gives other outputs", threads)
 				}
-				if a := testing.AllocsPerRun(allocRuns, func() { f.Forward(x, ts[:1], labels[:1], n) }); a != 0 && checkAllocs {
+				if a := allocsPerCall(allocRuns, func() { f.Forward(x, ts[:1], labels[:1], n) }); a != 0 && checkAllocs {
 					t.Errorf("threads=%d: a forward-only Forward allocates %v times", threads, a)
 				}
 			}

@@ -366,14 +366,14 @@ func TestUNetBatchThreads(t *testing.T) {
 					t.Fatalf("threads=%d serial=%v: the results differ from one thread's", threads, serial)
 				}
 				checkAllocs := threads <= runtime.GOMAXPROCS(0)
-				if a := testing.AllocsPerRun(allocRuns, func() { b.MSEGrad(x, ts, nil, target, n) }); a != 0 && checkAllocs {
+				if a := allocsPerCall(allocRuns, func() { b.MSEGrad(x, ts, nil, target, n) }); a != 0 && checkAllocs {
 					t.Errorf("threads=%d: MSEGrad allocates %v times", threads, a)
 				}
 				step := func() {
 					b.Forward(x, ts, nil, n)
 					b.Backward(dy, dx)
 				}
-				if a := testing.AllocsPerRun(allocRuns, step); a != 0 && checkAllocs {
+				if a := allocsPerCall(allocRuns, step); a != 0 && checkAllocs {
 					t.Errorf("threads=%d: Forward and Backward allocate %v times", threads, a)
 				}
 				f := u.NewForwardBatch(40)
@@ -381,7 +381,7 @@ func TestUNetBatchThreads(t *testing.T) {
 				if !slices.Equal(f.Forward(x, ts, nil, n), y) {
 					t.Fatalf("threads=%d: the forward-only batch gives other outputs", threads)
 				}
-				if a := testing.AllocsPerRun(allocRuns, func() { f.Forward(x, ts[:1], nil, n) }); a != 0 && checkAllocs {
+				if a := allocsPerCall(allocRuns, func() { f.Forward(x, ts[:1], nil, n) }); a != 0 && checkAllocs {
 					t.Errorf("threads=%d: a forward-only Forward allocates %v times", threads, a)
 				}
 			}
