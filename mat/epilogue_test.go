@@ -114,7 +114,7 @@ func checkGemmBiasAct(t *testing.T, s *asm.Set, r *rand.Rand, tc gemmCase, act a
 				compare(fmt.Sprintf("packed=%v inplace=%v threads=%d", packed, inPlace, th), c, h, inPlace)
 				if !inPlace && th <= 2 {
 					withThreads(max(th, 1), func() {
-						if a := testing.AllocsPerRun(3, func() {
+						if a := allocsPerCall(3, func() {
 							copy(c, o.c0)
 							call()
 						}); a != 0 {

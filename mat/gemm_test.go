@@ -335,7 +335,7 @@ func TestGemmAllocs(t *testing.T) {
 						Gemm(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, o.a, o.lda, o.b, o.ldb, tc.beta, c, o.ldc)
 					}
 					call()
-					if allocs := testing.AllocsPerRun(5, call); allocs != 0 {
+					if allocs := allocsPerCall(5, call); allocs != 0 {
 						t.Errorf("%v, %d threads: %v allocations per call", tc, th, allocs)
 					}
 				})
@@ -378,7 +378,7 @@ func TestLocal(t *testing.T) {
 		call := func() {
 			locals[i].Gemm(tc.transA, tc.transB, tc.m, tc.n, tc.k, tc.alpha, o.a, o.lda, o.b, o.ldb, tc.beta, c, o.ldc)
 		}
-		if allocs := testing.AllocsPerRun(5, call); allocs != 0 {
+		if allocs := allocsPerCall(5, call); allocs != 0 {
 			t.Errorf("%v: %v allocations per Local call", tc, allocs)
 		}
 	}
