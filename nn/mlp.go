@@ -1,7 +1,8 @@
-// Package nn is fmtiny's multilayer perceptron: Linear layers with an activation between them,
-// an optional label embedding added to the first layer's output (class-conditional networks),
-// forward and backward over a batch in a workspace made once, Adam, and state dicts in
-// safetensors files with PyTorch's names.
+// Package nn holds fmtiny's two networks, the multilayer perceptron for points and the seed's
+// UNet for images, with Adam and state dicts in safetensors files under PyTorch's names. The
+// MLP is Linear layers with an activation between them and an optional label embedding added
+// to the first layer's output (class-conditional networks), run forward and backward over a
+// batch in a workspace made once.
 //
 // As in karpathy/llm.c, every layer's forward and backward sit side by side as plain functions
 // over flat arrays; parameters, gradients and optimizer moments are each one flat []float32
