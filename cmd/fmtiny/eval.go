@@ -9,7 +9,6 @@ import (
 	"os"
 	"slices"
 	"strconv"
-	"text/tabwriter"
 
 	"github.com/fmtiny/fmtiny/fm"
 	"github.com/fmtiny/fmtiny/mat"
@@ -380,55 +379,49 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		_, err := stdout.Write(r.appendJSON(nil))
 		return err
 	}
-	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "model\t%s\n", r.Model)
-	fmt.Fprintf(tw, "reference\t%s, %d points\n", r.Data, r.Reference)
+	var rows [][]string
+	line := func(cells ...string) { rows = append(rows, cells) }
+	line("model", r.Model)
+	line("reference", fmt.Sprintf("%s, %d points", r.Data, r.Reference))
 	solverDesc := r.Solver
 	if r.Steps > 0 {
 		solverDesc += fmt.Sprintf(", %d steps", r.Steps)
 	}
-	fmt.Fprintf(tw, "solver\t%s (%d evaluations)\n", solverDesc, r.NFE)
+	line("solver", fmt.Sprintf("%s (%d evaluations)", solverDesc, r.NFE))
 	f := r.Floor
 	switch {
 	case f == nil:
-		fmt.Fprintf(tw, "noise floor\tnone: %d rows are too few to split in two samples of 2\n", table.Rows())
+		line("noise floor", fmt.Sprintf("none: %d rows are too few to split in two samples of 2", table.Rows()))
 	case r.FloorMethod == "split_halves":
-		fmt.Fprintf(tw, "noise floor\thalf of the file's rows against the other half, %d points each\n", f.Points)
+		line("noise floor", fmt.Sprintf("half of the file's rows against the other half, %d points each", f.Points))
 	default:
-		fmt.Fprintf(tw, "noise floor\ta second sample of %s, %d points, against the reference\n", r.Data, f.Points)
+		line("noise floor", fmt.Sprintf("a second sample of %s, %d points, against the reference", r.Data, f.Points))
 	}
-	row := func(name, format string, v float64, floor *float64) {
-		fmt.Fprintf(tw, "%s\t"+format, name, v)
-		if floor != nil {
-			fmt.Fprintf(tw, "\t"+format, *floor)
+	row := func(name string, prec int, v float64, get func(*scores) float64) {
+		cells := []string{name, strconv.FormatFloat(v, 'f', prec, 64)}
+		if f != nil {
+			cells = append(cells, strconv.FormatFloat(get(f), 'f', prec, 64))
 		}
-		fmt.Fprintln(tw)
-	}
-	pick := func(get func(*scores) float64) *float64 {
-		if f == nil {
-			return nil
-		}
-		v := get(f)
-		return &v
+		line(cells...)
 	}
 	if f != nil {
-		fmt.Fprintf(tw, "\tmodel\tnoise floor\n")
+		line("", "model", "noise floor")
 	}
-	row("energy distance", "%.5f", r.EnergyDistance, pick(func(s *scores) float64 { return s.EnergyDistance }))
-	row("sliced W1", "%.5f", r.SlicedW1, pick(func(s *scores) float64 { return s.SlicedW1 }))
-	row(fmt.Sprintf("MMD (RBF, %d points)", r.MMDPoints), "%.5f", r.MMD, pick(func(s *scores) float64 { return s.MMD }))
-	row(fmt.Sprintf("W2 (exact OT, %d points)", r.W2Points), "%.5f", r.W2, pick(func(s *scores) float64 { return s.W2 }))
+	row("energy distance", 5, r.EnergyDistance, func(s *scores) float64 { return s.EnergyDistance })
+	row("sliced W1", 5, r.SlicedW1, func(s *scores) float64 { return s.SlicedW1 })
+	row(fmt.Sprintf("MMD (RBF, %d points)", r.MMDPoints), 5, r.MMD, func(s *scores) float64 { return s.MMD })
+	row(fmt.Sprintf("W2 (exact OT, %d points)", r.W2Points), 5, r.W2, func(s *scores) float64 { return s.W2 })
 	if r.OnBoard != nil {
-		row("on the squares", "%.4f", *r.OnBoard, pick(func(s *scores) float64 { return *s.OnBoard }))
-		row("square balance", "%.4f", *r.Balance, pick(func(s *scores) float64 { return *s.Balance }))
+		row("on the squares", 4, *r.OnBoard, func(s *scores) float64 { return *s.OnBoard })
+		row("square balance", 4, *r.Balance, func(s *scores) float64 { return *s.Balance })
 	}
-	fmt.Fprintf(tw, "path energy\t%.5f\n", r.PathEnergy)
-	fmt.Fprintf(tw, "normalised path energy\t%.5f\n", r.NPE)
+	line("path energy", strconv.FormatFloat(r.PathEnergy, 'f', 5, 64))
+	line("normalised path energy", strconv.FormatFloat(r.NPE, 'f', 5, 64))
 	if l := r.Likelihood; l != nil {
-		fmt.Fprintf(tw, "NLL (%s divergence, %d evaluations)\t%.5f nats\n", divergenceName(l), l.Stats.NFE, l.NLL)
-		fmt.Fprintf(tw, "bits per dimension\t%.5f\n", l.BitsPerDim)
+		line(fmt.Sprintf("NLL (%s divergence, %d evaluations)", divergenceName(l), l.Stats.NFE), strconv.FormatFloat(l.NLL, 'f', 5, 64)+" nats")
+		line("bits per dimension", strconv.FormatFloat(l.BitsPerDim, 'f', 5, 64))
 	}
-	return tw.Flush()
+	return writeRows(stdout, rows)
 }
 
 // divergenceName says how a likelihood's divergence was computed.

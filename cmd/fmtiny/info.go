@@ -50,9 +50,9 @@ func runInfo(args []string, stdout, stderr io.Writer) error {
 	if *asJSON {
 		return infoJSON(stdout, file, m)
 	}
-	var rows [][2]string
+	var rows [][]string
 	row := func(key, format string, args ...any) {
-		rows = append(rows, [2]string{key, fmt.Sprintf(format, args...)})
+		rows = append(rows, []string{key, fmt.Sprintf(format, args...)})
 	}
 	row("file", "%s", file)
 	if m.Inferred {
@@ -109,19 +109,29 @@ func runInfo(args []string, stdout, stderr io.Writer) error {
 	return writeRows(stdout, rows)
 }
 
-// writeRows writes two columns, the first padded to its widest value.
-func writeRows(w io.Writer, rows [][2]string) error {
-	width := 0
-	for _, r := range rows {
-		width = max(width, len(r[0]))
-	}
+// writeRows writes rows of cells as text/tabwriter would with a padding of 2: every cell but
+// a row's last is padded to the widest cell of its column over the run of adjacent rows that
+// have a cell after it.
+func writeRows(w io.Writer, rows [][]string) error {
 	var b []byte
-	for _, r := range rows {
-		b = append(b, r[0]...)
-		for range width + 2 - len(r[0]) {
-			b = append(b, ' ')
+	for i, r := range rows {
+		for c, cell := range r {
+			b = append(b, cell...)
+			if c == len(r)-1 {
+				break
+			}
+			width := 0
+			for j := i; j >= 0 && len(rows[j]) > c+1; j-- {
+				width = max(width, len(rows[j][c]))
+			}
+			for j := i + 1; j < len(rows) && len(rows[j]) > c+1; j++ {
+				width = max(width, len(rows[j][c]))
+			}
+			for range width + 2 - len(cell) {
+				b = append(b, ' ')
+			}
 		}
-		b = append(append(b, r[1]...), '\n')
+		b = append(b, '\n')
 	}
 	_, err := w.Write(b)
 	return err
