@@ -3,6 +3,7 @@ package fm
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -296,7 +297,25 @@ func parseLabel(f []byte) (int64, error) {
 // setLabels numbers the distinct values of raw 0..K-1 in increasing order into the table's
 // labels, keeping the values when they were not 0..K-1 already.
 func (t *Table) setLabels(raw []int64, column string) error {
-	values := slices.Compact(slices.Sorted(slices.Values(raw)))
+	rank := make(map[int64]int32)
+	var distinct []int64
+	for _, v := range raw {
+		if _, ok := rank[v]; !ok {
+			rank[v] = 0
+			distinct = append(distinct, v)
+		}
+	}
+	// Sorted through their indices, an index sort sharing its code with others.
+	order := make([]int, len(distinct))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(distinct[a], distinct[b]) })
+	values := make([]int64, len(distinct))
+	for k, i := range order {
+		values[k] = distinct[i]
+		rank[distinct[i]] = int32(k)
+	}
 	if len(values) > MaxClasses {
 		return fmt.Errorf("the label column %s holds %d distinct values, more than the %d classes fmtiny takes", quoteShort(column), len(values), MaxClasses)
 	}
@@ -307,8 +326,7 @@ func (t *Table) setLabels(raw []int64, column string) error {
 		if identity {
 			t.Labels[i] = int32(v)
 		} else {
-			k, _ := slices.BinarySearch(values, v)
-			t.Labels[i] = int32(k)
+			t.Labels[i] = rank[v]
 		}
 	}
 	if !identity {

@@ -383,7 +383,16 @@ func fixedGrid(steps int, tEnd float32, at []float32) []float32 {
 	}
 	grid[len(grid)-1] = tEnd
 	grid = append(grid, at...)
-	slices.Sort(grid)
+	// Sorted as float64s, exactly and by the same comparisons as float32s (so in the same
+	// order): one sort's code serves both.
+	wide := make([]float64, len(grid))
+	for i, t := range grid {
+		wide[i] = float64(t)
+	}
+	slices.Sort(wide)
+	for i, t := range wide {
+		grid[i] = float32(t)
+	}
 	return slices.Compact(grid)
 }
 

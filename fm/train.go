@@ -785,11 +785,7 @@ func resume(data []byte, c TrainConfig) (*Trainer, error) {
 	case !had && c.Conditional:
 		return nil, fmt.Errorf("the checkpoint is of an unconditional run; this run is conditional")
 	}
-	keys := make([]string, 0, len(want))
-	for k := range want {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
+	keys := nn.SortedKeys(want)
 	for _, k := range optionalRecordKeys {
 		if _, ok := want[k]; !ok && meta[k] != "" {
 			keys = append(keys, k)

@@ -42,11 +42,7 @@ func WriteSafetensors(w io.Writer, tensors []Tensor, meta map[string]string) err
 	var hdr bytes.Buffer
 	hdr.WriteByte('{')
 	if meta != nil {
-		keys := make([]string, 0, len(meta))
-		for k := range meta {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
+		keys := SortedKeys(meta)
 		hdr.WriteString(`"` + metadataKey + `":{`)
 		for i, k := range keys {
 			if !utf8.ValidString(k) || !utf8.ValidString(meta[k]) {
@@ -209,12 +205,26 @@ func ReadSafetensors(data []byte) (tensors []Tensor, meta map[string]string, err
 	}
 
 	// Offsets: sorted by (begin, end), they must tile [0, len(body)) exactly.
-	slices.SortStableFunc(infos, func(a, b tensorInfo) int {
+	// Sorted stably, through their indices: an index sort shares its code with others.
+	order := make([]int, len(infos))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(i, j int) int {
+		a, b := &infos[i], &infos[j]
 		if a.begin != b.begin {
 			return cmpUint(a.begin, b.begin)
 		}
-		return cmpUint(a.end, b.end)
+		if a.end != b.end {
+			return cmpUint(a.end, b.end)
+		}
+		return i - j
 	})
+	sorted := make([]tensorInfo, len(infos))
+	for i, k := range order {
+		sorted[i] = infos[k]
+	}
+	infos = sorted
 	var start uint64
 	for _, t := range infos {
 		if t.begin != start || t.end < t.begin {
@@ -320,4 +330,23 @@ func f16ToF32(h uint16) float32 {
 		e--
 	}
 	return math.Float32frombits(sign | e<<23 | (frac&0x3ff)<<13)
+}
+
+// SortedKeys returns the keys of m in increasing order. It sorts their indices, which shares
+// its code with the other sorts of ints in a binary that must stay small.
+func SortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	order := make([]int, len(keys))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return strings.Compare(keys[a], keys[b]) })
+	sorted := make([]string, len(keys))
+	for i, k := range order {
+		sorted[i] = keys[k]
+	}
+	return sorted
 }

@@ -3,7 +3,6 @@ package nn
 import (
 	"errors"
 	"fmt"
-	"maps"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -314,8 +313,13 @@ func UNetFromStateDict(tensors []Tensor, height, width int, act Activation) (*UN
 		}
 	}
 	if len(byName) > 0 {
-		extra := slices.Sorted(maps.Keys(byName))
-		return nil, fmt.Errorf("state dict has %s, which the seed's UNet does not", extra[0])
+		var extra string
+		for k := range byName {
+			if extra == "" || k < extra {
+				extra = k
+			}
+		}
+		return nil, fmt.Errorf("state dict has %s, which the seed's UNet does not", extra)
 	}
 	u, err := NewUNet(cfg)
 	if err != nil {

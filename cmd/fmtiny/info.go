@@ -9,6 +9,7 @@ import (
 
 	"github.com/fmtiny/fmtiny/fm"
 	"github.com/fmtiny/fmtiny/mat"
+	"github.com/fmtiny/fmtiny/nn"
 )
 
 const infoAbout = `Describe a model file: its network, parameter count, path, data statistics and training, and
@@ -97,12 +98,7 @@ func runInfo(args []string, stdout, stderr io.Writer) error {
 	if !m.Inferred {
 		row("training", "%d steps, seed %d", m.Steps, m.Seed)
 	}
-	keys := make([]string, 0, len(m.Extra))
-	for k := range m.Extra {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
+	for _, k := range nn.SortedKeys(m.Extra) {
 		row(k, "%s", m.Extra[k])
 	}
 	row("kernels", "%s on this machine", mat.Impl())

@@ -3,10 +3,11 @@ package main
 import (
 	"fmt"
 	"math"
-	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/fmtiny/fmtiny/nn"
 )
 
 // jsonObject writes one JSON object by hand: encoding/json would add a tenth to the binary for
@@ -82,13 +83,8 @@ func (o *jsonObject) strs(k string, v []string) {
 
 // strMap writes a map of strings as an object, its keys sorted.
 func (o *jsonObject) strMap(k string, m map[string]string) {
-	keys := make([]string, 0, len(m))
-	for key := range m {
-		keys = append(keys, key)
-	}
-	slices.Sort(keys)
 	var inner jsonObject
-	for _, key := range keys {
+	for _, key := range nn.SortedKeys(m) {
 		inner.str(key, m[key])
 	}
 	o.object(k, &inner)

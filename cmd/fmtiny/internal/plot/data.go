@@ -537,10 +537,8 @@ func groupByTime(data *Data, x []float32, d int, c *columns, width int) error {
 		}
 		times[r], ids[r] = t, id
 	}
-	slices.Sort(ids)
-	ids = slices.Compact(ids)
-	slices.Sort(times)
-	times = slices.Compact(times)
+	ids = slices.Compact(sortFloat32s(ids))
+	times = slices.Compact(sortFloat32s(times))
 	n := len(ids)
 	if n*len(times) != rows {
 		// Find the first time that does not hold every id once, to say so.
@@ -600,4 +598,18 @@ func groupByTime(data *Data, x []float32, d int, c *columns, width int) error {
 		}
 	}
 	return nil
+}
+
+// sortFloat32s sorts v as float64s, exactly and by the same comparisons as float32s (so in the
+// same order): one sort's code serves both.
+func sortFloat32s(v []float32) []float32 {
+	wide := make([]float64, len(v))
+	for i, x := range v {
+		wide[i] = float64(x)
+	}
+	slices.Sort(wide)
+	for i, x := range wide {
+		v[i] = float32(x)
+	}
+	return v
 }

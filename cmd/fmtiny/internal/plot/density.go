@@ -206,10 +206,12 @@ const minTint = 0.3
 // most of them have (the smallest label's rank on a tie), tinted by the cell's count.
 func drawMajority(img *image.RGBA, p *panel, pts []float32, labels []int, cls classes, bin int) {
 	// One key per point inside the panel, cell above rank: sorted, each cell's points are a run
-	// and within it each label's.
-	var keys []uint64
+	// and within it each label's. The keys, cell * ranks + rank, are below 2^47 and so exact
+	// in a float64, whose sort serves other callers too.
+	ranks := int64(len(cls)) + 1
+	var keys []float64
 	nx, _ := eachCell(p, pts, bin, func(i, cell int) {
-		keys = append(keys, uint64(cell)<<32|uint64(cls.rank(labels[i])))
+		keys = append(keys, float64(int64(cell)*ranks+int64(cls.rank(labels[i]))))
 	})
 	if len(keys) == 0 {
 		return
@@ -222,16 +224,16 @@ func drawMajority(img *image.RGBA, p *panel, pts []float32, labels []int, cls cl
 	var cells []cellColor
 	var most uint32
 	for i := 0; i < len(keys); {
-		cell := keys[i] >> 32
+		cell := int64(keys[i]) / ranks
 		c := cellColor{cell: int(cell)}
 		var bestRun uint32
-		for i < len(keys) && keys[i]>>32 == cell {
+		for i < len(keys) && int64(keys[i])/ranks == cell {
 			j := i
 			for j < len(keys) && keys[j] == keys[i] {
 				j++
 			}
 			if run := uint32(j - i); run > bestRun {
-				bestRun, c.rank = run, int(keys[i]&0xffffffff)
+				bestRun, c.rank = run, int(int64(keys[i])%ranks)
 			}
 			c.count += uint32(j - i)
 			i = j
