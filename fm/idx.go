@@ -3,7 +3,6 @@ package fm
 import (
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -27,11 +26,10 @@ const MaxIDXSize = 1 << 30
 func ReadIDX(r io.Reader) (dims []int, data []byte, err error) {
 	br := bufio.NewReader(r)
 	if head, _ := br.Peek(2); len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
-		zr, err := gzip.NewReader(br)
+		zr, err := newGunzip(br)
 		if err != nil {
 			return nil, nil, fmt.Errorf("gzip: %w", err)
 		}
-		defer zr.Close()
 		if dims, data, err = readIDX(bufio.NewReader(zr)); err != nil {
 			err = fmt.Errorf("gzip-compressed: %w", err)
 		}
