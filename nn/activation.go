@@ -50,7 +50,7 @@ func ParseActivation(s string) (Activation, error) {
 			return Activation(a), nil
 		}
 	}
-	return 0, fmt.Errorf("unknown activation %q (want silu, relu, gelu, elu, tanh or selu)", s)
+	return 0, errorf("unknown activation %q (want silu, relu, gelu, elu, tanh or selu)", s)
 }
 
 func (a Activation) valid() bool { return a >= 0 && int(a) < len(activationNames) }

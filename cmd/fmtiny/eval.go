@@ -255,7 +255,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		return writeDensity(stdout, stderr, m, *model, *grid, gridRange, lopt)
 	}
 	if *likelihood && m.Source != "" {
-		return fmt.Errorf("--likelihood: %s flows from %s, whose density fmtiny does not know: it has no likelihood (a flow from noise has)", *model, m.Source)
+		return errorf("--likelihood: %s flows from %s, whose density fmtiny does not know: it has no likelihood (a flow from noise has)", *model, m.Source)
 	}
 	sampleSource, err := modelSource(m, *model)
 	if err != nil {
@@ -297,7 +297,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if ds.Dim() != m.Dim() {
-		return fmt.Errorf("%s: %d dimensions, but the model generates %d", source, ds.Dim(), m.Dim())
+		return errorf("%s: %d dimensions, but the model generates %d", source, ds.Dim(), m.Dim())
 	}
 
 	res, err := m.Sample(fm.SampleOptions{N: *n, Method: method, Steps: *steps, Rtol: *rtol, Atol: *atol, Seed: *seed,
@@ -350,7 +350,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	}
 	if *likelihood {
 		if r.Likelihood, err = m.LogLikelihood(ref, lopt); err != nil {
-			return fmt.Errorf("--likelihood: %w", err)
+			return errorf("--likelihood: %w", err)
 		}
 	}
 	// The normalised path energy: W2^2 of the sample's initial points and as many reference
@@ -465,7 +465,7 @@ func likelihoodFlags(fs *flagSet, used bool, divergence string, probes int) (fm.
 // xmax, ymin, ymax), row by row from the bottom, as CSV under the model's column names and logp.
 func writeDensity(stdout, stderr io.Writer, m *fm.Model, file string, side int, r []float64, o fm.LikelihoodOptions) error {
 	if m.Dim() != 2 {
-		return fmt.Errorf("--density: %s generates %d dimensions; the grid is 2D", file, m.Dim())
+		return errorf("--density: %s generates %d dimensions; the grid is 2D", file, m.Dim())
 	}
 	names := m.ColumnNames()
 	x := make([]float32, 0, 2*side*side)
@@ -477,7 +477,7 @@ func writeDensity(stdout, stderr io.Writer, m *fm.Model, file string, side int, 
 	}
 	res, err := m.LogLikelihood(x, o)
 	if err != nil {
-		return fmt.Errorf("--density: %w", err)
+		return errorf("--density: %w", err)
 	}
 	fmt.Fprintf(stderr, "fmtiny: log-density of %d points (%s divergence), %d evaluations per point\n", side*side, divergenceName(res), res.Stats.NFE)
 	bw := bufio.NewWriterSize(stdout, 64<<10)
@@ -492,11 +492,11 @@ func writeDensity(stdout, stderr io.Writer, m *fm.Model, file string, side int, 
 		line = strconv.AppendFloat(line, lp, 'g', 7, 64)
 		line = append(line, '\n')
 		if _, err := bw.Write(line); err != nil {
-			return fmt.Errorf("write the grid: %w", err)
+			return errorf("write the grid: %w", err)
 		}
 	}
 	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("write the grid: %w", err)
+		return errorf("write the grid: %w", err)
 	}
 	return nil
 }

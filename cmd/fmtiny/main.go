@@ -53,6 +53,10 @@ type usageError struct{ msg string }
 
 func (e *usageError) Error() string { return e.msg }
 
+// usagef makes a usageError of a formatted message. It is not inlined: one copy of the
+// formatting and the allocation, not one at each of its hundred callers.
+//
+//go:noinline
 func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
 
 // interrupted ends a command that stopped on a signal after saving its work: exit status

@@ -115,14 +115,14 @@ func runReflow(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if teacher.Source != "" {
-		return fmt.Errorf("%s: the flow starts from %s, and reflow draws its pairs from N(0, I)", *model, teacher.Source)
+		return errorf("%s: the flow starts from %s, and reflow draws its pairs from N(0, I)", *model, teacher.Source)
 	}
 	if teacher.NumClasses() == 0 {
 		switch {
 		case fs.isSet("guidance"):
-			return fmt.Errorf("--guidance %v: %s is not class-conditional", *guidance, *model)
+			return errorf("--guidance %v: %s is not class-conditional", *guidance, *model)
 		case fs.isSet("cond-drop"):
-			return fmt.Errorf("--cond-drop %v: %s is not class-conditional", *condDrop, *model)
+			return errorf("--cond-drop %v: %s is not class-conditional", *condDrop, *model)
 		}
 	}
 	if err := c.Validate(); err != nil {
@@ -163,14 +163,14 @@ func runReflow(args []string, stdout, stderr io.Writer) error {
 	if *resume {
 		if r, err = fm.ResumeReflower(ckpt, teacher, c); err != nil {
 			if errors.Is(err, os.ErrNotExist) {
-				return fmt.Errorf("resume: no checkpoint %s (it is written next to -o %s)", ckpt, *out)
+				return errorf("resume: no checkpoint %s (it is written next to -o %s)", ckpt, *out)
 			}
 			return err
 		}
 	} else {
 		if hasCkpt {
 			if err := os.Rename(ckpt, ckpt+".old"); err != nil {
-				return fmt.Errorf("restart: keep the earlier run's checkpoint: %w", err)
+				return errorf("restart: keep the earlier run's checkpoint: %w", err)
 			}
 			if !*quiet {
 				fmt.Fprintf(stderr, "fmtiny: starting over; the earlier run's checkpoint is now %s.old\n", ckpt)
@@ -209,7 +209,7 @@ func runReflow(args []string, stdout, stderr io.Writer) error {
 		case s := <-sigc:
 			bar.finish()
 			if err := r.SaveCheckpoint(ckpt); err != nil {
-				return fmt.Errorf("interrupted at step %d of the %s, and the checkpoint could not be saved: %w", tr.Step, stageName(r), err)
+				return errorf("interrupted at step %d of the %s, and the checkpoint could not be saved: %w", tr.Step, stageName(r), err)
 			}
 			status := 130
 			if sig, ok := s.(syscall.Signal); ok {
@@ -223,9 +223,9 @@ func runReflow(args []string, stdout, stderr io.Writer) error {
 			bar.finish()
 			var div *fm.DivergedError
 			if errors.As(err, &div) && lastCkpt > 0 {
-				return fmt.Errorf("%s: %w; the checkpoint of step %d is kept in %s", stageName(r), err, lastCkpt, ckpt)
+				return errorf("%s: %w; the checkpoint of step %d is kept in %s", stageName(r), err, lastCkpt, ckpt)
 			}
-			return fmt.Errorf("%s: %w", stageName(r), err)
+			return errorf("%s: %w", stageName(r), err)
 		}
 		bar.update(tr.Step, loss)
 		if *every > 0 && tr.Step%*every == 0 && !r.Done() {

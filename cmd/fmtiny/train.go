@@ -117,7 +117,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if *resume && !*restart {
 		meta, err := fm.CheckpointSettings(*out + ".ckpt")
 		if errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("resume: no checkpoint %s.ckpt (it is written next to -o %s)", *out, *out)
+			return errorf("resume: no checkpoint %s.ckpt (it is written next to -o %s)", *out, *out)
 		}
 		if err != nil {
 			return err
@@ -267,7 +267,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if *resume {
 		if tr, err = fm.ResumeTrainer(ckpt, cfg); err != nil {
 			if errors.Is(err, os.ErrNotExist) {
-				return fmt.Errorf("resume: no checkpoint %s (it is written next to -o %s)", ckpt, *out)
+				return errorf("resume: no checkpoint %s (it is written next to -o %s)", ckpt, *out)
 			}
 			return err
 		}
@@ -280,7 +280,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		}
 		if hasCkpt {
 			if err := os.Rename(ckpt, ckpt+".old"); err != nil {
-				return fmt.Errorf("restart: keep the earlier run's checkpoint: %w", err)
+				return errorf("restart: keep the earlier run's checkpoint: %w", err)
 			}
 			if !*quiet {
 				fmt.Fprintf(stderr, "fmtiny: starting over; the earlier run's checkpoint is now %s.old\n", ckpt)
@@ -314,7 +314,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		case s := <-sigc:
 			bar.finish()
 			if err := tr.SaveCheckpoint(ckpt); err != nil {
-				return fmt.Errorf("interrupted at step %d, and the checkpoint could not be saved: %w", tr.Step, err)
+				return errorf("interrupted at step %d, and the checkpoint could not be saved: %w", tr.Step, err)
 			}
 			status := 130
 			if sig, ok := s.(syscall.Signal); ok {
@@ -328,7 +328,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 			bar.finish()
 			var div *fm.DivergedError
 			if errors.As(err, &div) && lastCkpt > 0 {
-				return fmt.Errorf("%w; the checkpoint of step %d is kept in %s", err, lastCkpt, ckpt)
+				return errorf("%w; the checkpoint of step %d is kept in %s", err, lastCkpt, ckpt)
 			}
 			return err
 		}
@@ -488,13 +488,13 @@ func openDataset(flag, name string, opt fm.CSVOptions) (fm.Dataset, []string, er
 	}
 	header, t, err := readTable(name, opt)
 	if errors.Is(err, fm.ErrCSVText) && opt.Columns == nil && flag == "data" {
-		err = fmt.Errorf("%w; a column of text? --columns chooses the numeric ones", err)
+		err = errorf("%w; a column of text? --columns chooses the numeric ones", err)
 	}
 	if err != nil {
 		return nil, nil, err
 	}
 	if t.Rows() < 2 {
-		return nil, nil, fmt.Errorf("%s: only one data row; training and metrics need at least 2", name)
+		return nil, nil, errorf("%s: only one data row; training and metrics need at least 2", name)
 	}
 	return t, header, nil
 }
@@ -504,7 +504,7 @@ func openDataset(flag, name string, opt fm.CSVOptions) (fm.Dataset, []string, er
 func readTable(path string, opt fm.CSVOptions) ([]string, *fm.Table, error) {
 	t, err := fm.ReadCSVFile(path, opt)
 	if errors.Is(err, fm.ErrCSVDelimiter) {
-		err = fmt.Errorf("%w (--delimiter gives it)", err)
+		err = errorf("%w (--delimiter gives it)", err)
 	}
 	if err != nil {
 		return nil, nil, err
@@ -515,19 +515,19 @@ func readTable(path string, opt fm.CSVOptions) ([]string, *fm.Table, error) {
 // checkWritable fails early, before minutes of training, if the output cannot be written.
 func checkWritable(path string) error {
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		return fmt.Errorf("%s: is a directory", path)
+		return errorf("%s: is a directory", path)
 	}
 	dir := filepath.Dir(path)
 	st, err := os.Stat(dir)
 	if err != nil {
-		return fmt.Errorf("%s: the folder %s does not exist", path, dir)
+		return errorf("%s: the folder %s does not exist", path, dir)
 	}
 	if !st.IsDir() {
-		return fmt.Errorf("%s: %s is not a folder", path, dir)
+		return errorf("%s: %s is not a folder", path, dir)
 	}
 	f, err := os.CreateTemp(dir, ".fmtiny-write-test*")
 	if err != nil {
-		return fmt.Errorf("%s: cannot write in %s", path, dir)
+		return errorf("%s: cannot write in %s", path, dir)
 	}
 	f.Close()
 	os.Remove(f.Name())

@@ -2,7 +2,6 @@ package plot
 
 import (
 	"errors"
-	"fmt"
 	"image"
 	"math"
 	"slices"
@@ -23,7 +22,7 @@ func DensityPanels(samples []*Data, opt Options) (*image.RGBA, error) {
 			return nil, err
 		}
 		if d.Kind != Sample {
-			return nil, fmt.Errorf("%s: %s, not a sample", d.name(), d.Kind)
+			return nil, errorf("%s: %s, not a sample", d.name(), d.Kind)
 		}
 		sets = append(sets, d.X[0])
 		titles[i] = d.Title()
@@ -65,10 +64,10 @@ func SnapshotRows(rows []*Data, opt Options) (*image.RGBA, error) {
 			return nil, err
 		}
 		if d.Kind == Sample {
-			return nil, fmt.Errorf("%s: a sample, not snapshots", d.name())
+			return nil, errorf("%s: a sample, not snapshots", d.name())
 		}
 		if len(d.X) > 64 {
-			return nil, fmt.Errorf("%s: %d times; a row of snapshots draws at most 64 (draw it as a trajectory)", d.name(), len(d.X))
+			return nil, errorf("%s: %d times; a row of snapshots draws at most 64 (draw it as a trajectory)", d.name(), len(d.X))
 		}
 		sets = append(sets, d.X...)
 		g.rowLabels = append(g.rowLabels, d.Title())
@@ -126,7 +125,7 @@ func pointGrid(sets [][]float32, opt Options, defSize int) (*grid, error) {
 	var r Range
 	if opt.Range != nil {
 		if !opt.Range.valid() {
-			return nil, fmt.Errorf("plot: range %v is empty or not finite", *opt.Range)
+			return nil, errorf("plot: range %v is empty or not finite", *opt.Range)
 		}
 		r = *opt.Range
 	} else {

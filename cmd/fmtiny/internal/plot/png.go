@@ -3,7 +3,6 @@ package plot
 import (
 	"bufio"
 	"encoding/binary"
-	"fmt"
 	"hash/crc32"
 	"image"
 	"image/color"
@@ -20,7 +19,7 @@ func EncodePNG(w io.Writer, img *image.RGBA) error {
 	b := img.Bounds()
 	width, height := b.Dx(), b.Dy()
 	if b.Min != (image.Point{}) {
-		return fmt.Errorf("plot: a picture whose bounds start at %v, not (0, 0)", b.Min)
+		return errorf("plot: a picture whose bounds start at %v, not (0, 0)", b.Min)
 	}
 	opaque := img.Opaque()
 	bpp := 4 // bytes a pixel
