@@ -59,6 +59,14 @@ func (e *usageError) Error() string { return e.msg }
 //go:noinline
 func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
 
+// choose returns yes if c holds, else no.
+func choose(c bool, yes, no string) string {
+	if c {
+		return yes
+	}
+	return no
+}
+
 // interrupted ends a command that stopped on a signal after saving its work: exit status
 // 128 + the signal's number, as a shell reports a process killed by it (130 for Ctrl-C).
 type interrupted struct {

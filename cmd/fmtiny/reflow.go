@@ -178,7 +178,7 @@ func runReflow(args []string, stdout, stderr io.Writer) error {
 		}
 		if !*quiet {
 			fmt.Fprintf(stderr, "fmtiny: reflow of %s: %d round(s)%s, kernels %s, %d threads\n", *model, c.Rounds,
-				map[bool]string{true: " and a distillation", false: ""}[c.Distill], mat.Impl(), mat.Threads())
+				choose(c.Distill, " and a distillation", ""), mat.Impl(), mat.Threads())
 		}
 		if r, err = fm.NewReflower(teacher, c); err != nil {
 			return err
@@ -244,7 +244,7 @@ func runReflow(args []string, stdout, stderr io.Writer) error {
 	}
 	if !*quiet {
 		fmt.Fprintf(stderr, "fmtiny: saved %s after %d round(s)%s (%s)\n", *out, c.Rounds,
-			map[bool]string{true: " and a distillation", false: ""}[c.Distill], time.Since(begin).Round(time.Millisecond))
+			choose(c.Distill, " and a distillation", ""), time.Since(begin).Round(time.Millisecond))
 	}
 	return nil
 }

@@ -459,7 +459,7 @@ func describeNet(c fm.TrainConfig) string {
 	if len(c.Hidden) > 0 {
 		w = fmt.Sprintf("%dx%d hidden", len(c.Hidden), c.Hidden[0])
 	}
-	return fmt.Sprintf("an MLP (%s, %s, t %s)", w, c.Act, map[bool]string{true: "first", false: "last"}[c.TimeFirst])
+	return fmt.Sprintf("an MLP (%s, %s, t %s)", w, c.Act, choose(c.TimeFirst, "first", "last"))
 }
 
 // describeData names the training data, and for a conditional run its labels.
