@@ -30,7 +30,10 @@ const (
 
 var activationNames = [...]string{SiLU: "silu", ReLU: "relu", GELU: "gelu", ELU: "elu", Tanh: "tanh", SELU: "selu"}
 
-// String returns the activation's name as ParseActivation reads it.
+// String returns the activation's name as ParseActivation reads it. (Not inlined: its
+// fmt.Sprintf is a call at each caller otherwise.)
+//
+//go:noinline
 func (a Activation) String() string {
 	if a >= 0 && int(a) < len(activationNames) {
 		return activationNames[a]

@@ -380,7 +380,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	var rows [][]string
-	line := func(cells ...string) { rows = append(rows, cells) }
+	line := func(cells ...string) { addCells(&rows, cells...) }
 	line("model", r.Model)
 	line("reference", fmt.Sprintf("%s, %d points", r.Data, r.Reference))
 	solverDesc := r.Solver

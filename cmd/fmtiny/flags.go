@@ -111,6 +111,10 @@ func (f finiteFlag) Set(s string) error {
 	return nil
 }
 
+// finite defines a flag of a finite float64. It is not inlined into the twenty flags that use
+// it.
+//
+//go:noinline
 func (fs *flagSet) finite(name string, value float64, usage string) *float64 {
 	p := new(float64)
 	*p = value

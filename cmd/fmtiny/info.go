@@ -111,6 +111,11 @@ func addRow(rows *[][]string, key, format string, args ...any) {
 	*rows = append(*rows, []string{key, fmt.Sprintf(format, args...)})
 }
 
+// addCells adds a row of cells; not inlined, as addRow.
+//
+//go:noinline
+func addCells(rows *[][]string, cells ...string) { *rows = append(*rows, cells) }
+
 // writeRows writes rows of cells as text/tabwriter would with a padding of 2: every cell but
 // a row's last is padded to the widest cell of its column over the run of adjacent rows that
 // have a cell after it.

@@ -124,6 +124,9 @@ func RemoveStaleTemporaries(path string) error {
 }
 
 // unwrapPathError drops the temporary file's name from an error, which would only confuse.
+// (Not inlined into its callers: errors.As is a call either way.)
+//
+//go:noinline
 func unwrapPathError(err error) error {
 	var pe *os.PathError
 	if errors.As(err, &pe) {

@@ -178,7 +178,10 @@ func advance(c byte) int {
 	return g.width + 1
 }
 
-// textWidth is the width in pixels of s drawn at the given scale.
+// textWidth is the width in pixels of s drawn at the given scale. (Not inlined into its
+// seventeen callers, which lay out a picture's few labels.)
+//
+//go:noinline
 func textWidth(s string, scale int) int {
 	w := 0
 	for i := 0; i < len(s); i++ {
