@@ -338,6 +338,9 @@ func (s Stats) isIdentity() bool {
 }
 
 // Normalize maps rows of data units to the standardised units the network sees, in place.
+// (Not inlined: its loop was copied into each of its callers, which call it once a batch.)
+//
+//go:noinline
 func (s Stats) Normalize(x []float32) {
 	if s.isIdentity() {
 		return
@@ -349,7 +352,10 @@ func (s Stats) Normalize(x []float32) {
 	}
 }
 
-// Denormalize maps rows of standardised units back to data units, in place.
+// Denormalize maps rows of standardised units back to data units, in place. (Not inlined,
+// as Normalize.)
+//
+//go:noinline
 func (s Stats) Denormalize(x []float32) {
 	if s.isIdentity() {
 		return

@@ -545,17 +545,18 @@ func (b *UNetBatch) blockBackward(k *unetBlock, slot *unetSlot, w *unetWork) {
 	ge1, ge2 := gcat1.channels(2*c, 3*c), gcat2.channels(4*c, 6*c)
 	// Each convolution's dL/dz, from which it runs backward, and the dL/d of its input it
 	// writes (for the first, dL/dx's with the t plane, or nothing).
-	dzs := [numConvs]fmap{enc1a: g0a, enc1b: ge1, enc2a: g1a, enc2b: ge2, midA: g2b, midB: g2a,
-		dec2a: g1b, dec2b: g1a, dec1a: g0b, dec1b: g0a, dec1out: gy}
-	dxs := [numConvs]fmap{enc1b: g0a, enc2a: gp1, enc2b: g1a, midA: gp2, midB: g2b,
-		dec2a: gcat2, dec2b: g1b, dec1a: gcat1, dec1b: g0b, dec1out: g0a}
+	none := fmap{}
+	dzs := [numConvs]*fmap{enc1a: &g0a, enc1b: &ge1, enc2a: &g1a, enc2b: &ge2, midA: &g2b, midB: &g2a,
+		dec2a: &g1b, dec2b: &g1a, dec1a: &g0b, dec1b: &g0a, dec1out: &gy}
+	dxs := [numConvs]*fmap{enc1a: &none, enc1b: &g0a, enc2a: &gp1, enc2b: &g1a, midA: &gp2, midB: &g2b,
+		dec2a: &gcat2, dec2b: &g1b, dec1a: &gcat1, dec1b: &g0b, dec1out: &g0a}
 	if b.dx != nil {
-		dxs[enc1a] = gin
+		dxs[enc1a] = &gin
 	}
 	// The convolutions in reverse order, each followed by the upsampling or pooling before it
 	// and the activation of the one before (a loop: back's code once, not inlined eleven times).
 	for l := dec1out; l >= enc1a; l-- {
-		back(l, dzs[l], dxs[l])
+		back(l, *dzs[l], *dxs[l])
 		switch l {
 		case dec1a:
 			upsample2Backward(gcat1.channels(0, 2*c), g1a)
@@ -567,7 +568,7 @@ func (b *UNetBatch) blockBackward(k *unetBlock, slot *unetSlot, w *unetWork) {
 			maxPool2Backward(M.e1, gp1, ge1)
 		}
 		if l > enc1a {
-			act(l-1, dzs[l-1])
+			act(l-1, *dzs[l-1])
 		}
 	}
 	if b.dx == nil {
