@@ -186,65 +186,69 @@ func runReflow(args []string, stdout, stderr io.Writer) error {
 		pairsDone(r)
 	}
 
-	sigc := make(chan os.Signal, 1)
-	signal.Notify(sigc, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sigc)
-	bar := newProgress(progress, r.Trainer.Step, r.StageSteps())
-	lastCkpt := int64(-1)
-	for {
-		tr := r.Trainer
-		if tr.Step >= r.StageSteps() {
-			bar.finish()
-			if r.Done() {
-				break
-			}
-			if err := r.Next(); err != nil {
-				return err
-			}
-			pairsDone(r)
-			bar, lastCkpt = newProgress(progress, 0, r.StageSteps()), -1
-			continue
-		}
-		select {
-		case s := <-sigc:
-			bar.finish()
-			if err := r.SaveCheckpoint(ckpt); err != nil {
-				return errorf("interrupted at step %d of the %s, and the checkpoint could not be saved: %w", tr.Step, stageName(r), err)
-			}
-			status := 130
-			if sig, ok := s.(syscall.Signal); ok {
-				status = 128 + int(sig)
-			}
-			return &interrupted{fmt.Sprintf("interrupted (%v) at step %d of %d of the %s; checkpoint saved to %s: add --resume to continue", s, tr.Step, r.StageSteps(), stageName(r), ckpt), status}
-		default:
-		}
-		loss, err := tr.TrainStep()
-		if err != nil {
-			bar.finish()
-			var div *fm.DivergedError
-			if errors.As(err, &div) && lastCkpt > 0 {
-				return errorf("%s: %w; the checkpoint of step %d is kept in %s", stageName(r), err, lastCkpt, ckpt)
-			}
-			return errorf("%s: %w", stageName(r), err)
-		}
-		bar.update(tr.Step, loss)
-		if *every > 0 && tr.Step%*every == 0 && !r.Done() {
-			if err := r.SaveCheckpoint(ckpt); err != nil {
+	// The rest runs in a function of its own, so that its deferred signal.Stop does not make
+	// each of the returns above call runtime.deferreturn.
+	return func() error {
+		sigc := make(chan os.Signal, 1)
+		signal.Notify(sigc, os.Interrupt, syscall.SIGTERM)
+		defer signal.Stop(sigc)
+		bar := newProgress(progress, r.Trainer.Step, r.StageSteps())
+		lastCkpt := int64(-1)
+		for {
+			tr := r.Trainer
+			if tr.Step >= r.StageSteps() {
 				bar.finish()
-				return err
+				if r.Done() {
+					break
+				}
+				if err := r.Next(); err != nil {
+					return err
+				}
+				pairsDone(r)
+				bar, lastCkpt = newProgress(progress, 0, r.StageSteps()), -1
+				continue
 			}
-			lastCkpt = tr.Step
+			select {
+			case s := <-sigc:
+				bar.finish()
+				if err := r.SaveCheckpoint(ckpt); err != nil {
+					return errorf("interrupted at step %d of the %s, and the checkpoint could not be saved: %w", tr.Step, stageName(r), err)
+				}
+				status := 130
+				if sig, ok := s.(syscall.Signal); ok {
+					status = 128 + int(sig)
+				}
+				return &interrupted{fmt.Sprintf("interrupted (%v) at step %d of %d of the %s; checkpoint saved to %s: add --resume to continue", s, tr.Step, r.StageSteps(), stageName(r), ckpt), status}
+			default:
+			}
+			loss, err := tr.TrainStep()
+			if err != nil {
+				bar.finish()
+				var div *fm.DivergedError
+				if errors.As(err, &div) && lastCkpt > 0 {
+					return errorf("%s: %w; the checkpoint of step %d is kept in %s", stageName(r), err, lastCkpt, ckpt)
+				}
+				return errorf("%s: %w", stageName(r), err)
+			}
+			bar.update(tr.Step, loss)
+			if *every > 0 && tr.Step%*every == 0 && !r.Done() {
+				if err := r.SaveCheckpoint(ckpt); err != nil {
+					bar.finish()
+					return err
+				}
+				lastCkpt = tr.Step
+			}
 		}
-	}
-	if err := r.Model().Save(*out); err != nil {
-		return err
-	}
-	if err := os.Remove(ckpt); err != nil && !errors.Is(err, os.ErrNotExist) {
-		fmt.Fprintf(stderr, "fmtiny: note: could not remove the finished run's checkpoint: %v\n", err)
-	}
-	if !*quiet {
-		fmt.Fprintf(stderr, "fmtiny: saved %s after %d round(s)%s (%s)\n", *out, c.Rounds,
-			choose(c.Distill, " and a distillation", ""), time.Since(begin).Round(time.Millisecond))
-	}
-	return nil
+		if err := r.Model().Save(*out); err != nil {
+			return err
+		}
+		if err := os.Remove(ckpt); err != nil && !errors.Is(err, os.ErrNotExist) {
+			fmt.Fprintf(stderr, "fmtiny: note: could not remove the finished run's checkpoint: %v\n", err)
+		}
+		if !*quiet {
+			fmt.Fprintf(stderr, "fmtiny: saved %s after %d round(s)%s (%s)\n", *out, c.Rounds,
+				choose(c.Distill, " and a distillation", ""), time.Since(begin).Round(time.Millisecond))
+		}
+		return nil
+	}()
 }

@@ -288,70 +288,74 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 
-	// The loop looks for a signal between steps, so that the checkpoint is consistent.
-	sigc := make(chan os.Signal, 1)
-	signal.Notify(sigc, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sigc)
+	// The rest runs in a function of its own, so that its deferred signal.Stop does not make
+	// each of the returns above call runtime.deferreturn.
+	return func() error {
+		// The loop looks for a signal between steps, so that the checkpoint is consistent.
+		sigc := make(chan os.Signal, 1)
+		signal.Notify(sigc, os.Interrupt, syscall.SIGTERM)
+		defer signal.Stop(sigc)
 
-	var progress io.Writer = stderr
-	if *quiet {
-		progress = io.Discard
-	}
-	bar := newProgress(progress, tr.Step, cfg.Steps)
-	if im, ok := cfg.Data.(*fm.Images); ok {
-		bar.images, bar.batch = im.Len(), cfg.Batch
-	}
-	if table != nil && !*quiet {
-		describeTable(stderr, *data, table, header)
-	}
-	if !*quiet {
-		fmt.Fprintf(stderr, "fmtiny: training %s on %s %s: %d parameters, batch %d, %d steps, kernels %s, %d threads\n",
-			describeNet(cfg), describeData(cfg), describeMethod(cfg), tr.Model().Net.NumParams(), cfg.Batch, cfg.Steps, mat.Impl(), mat.Threads())
-	}
-	lastCkpt := tr.Step
-	for tr.Step < cfg.Steps {
-		select {
-		case s := <-sigc:
-			bar.finish()
-			if err := tr.SaveCheckpoint(ckpt); err != nil {
-				return errorf("interrupted at step %d, and the checkpoint could not be saved: %w", tr.Step, err)
-			}
-			status := 130
-			if sig, ok := s.(syscall.Signal); ok {
-				status = 128 + int(sig)
-			}
-			return &interrupted{fmt.Sprintf("interrupted (%v) at step %d of %d; checkpoint saved to %s: add --resume to continue", s, tr.Step, cfg.Steps, ckpt), status}
-		default:
+		var progress io.Writer = stderr
+		if *quiet {
+			progress = io.Discard
 		}
-		loss, err := tr.TrainStep()
-		if err != nil {
-			bar.finish()
-			var div *fm.DivergedError
-			if errors.As(err, &div) && lastCkpt > 0 {
-				return errorf("%w; the checkpoint of step %d is kept in %s", err, lastCkpt, ckpt)
-			}
-			return err
+		bar := newProgress(progress, tr.Step, cfg.Steps)
+		if im, ok := cfg.Data.(*fm.Images); ok {
+			bar.images, bar.batch = im.Len(), cfg.Batch
 		}
-		bar.update(tr.Step, loss)
-		if *every > 0 && tr.Step%*every == 0 && tr.Step < cfg.Steps {
-			if err := tr.SaveCheckpoint(ckpt); err != nil {
+		if table != nil && !*quiet {
+			describeTable(stderr, *data, table, header)
+		}
+		if !*quiet {
+			fmt.Fprintf(stderr, "fmtiny: training %s on %s %s: %d parameters, batch %d, %d steps, kernels %s, %d threads\n",
+				describeNet(cfg), describeData(cfg), describeMethod(cfg), tr.Model().Net.NumParams(), cfg.Batch, cfg.Steps, mat.Impl(), mat.Threads())
+		}
+		lastCkpt := tr.Step
+		for tr.Step < cfg.Steps {
+			select {
+			case s := <-sigc:
 				bar.finish()
+				if err := tr.SaveCheckpoint(ckpt); err != nil {
+					return errorf("interrupted at step %d, and the checkpoint could not be saved: %w", tr.Step, err)
+				}
+				status := 130
+				if sig, ok := s.(syscall.Signal); ok {
+					status = 128 + int(sig)
+				}
+				return &interrupted{fmt.Sprintf("interrupted (%v) at step %d of %d; checkpoint saved to %s: add --resume to continue", s, tr.Step, cfg.Steps, ckpt), status}
+			default:
+			}
+			loss, err := tr.TrainStep()
+			if err != nil {
+				bar.finish()
+				var div *fm.DivergedError
+				if errors.As(err, &div) && lastCkpt > 0 {
+					return errorf("%w; the checkpoint of step %d is kept in %s", err, lastCkpt, ckpt)
+				}
 				return err
 			}
-			lastCkpt = tr.Step
+			bar.update(tr.Step, loss)
+			if *every > 0 && tr.Step%*every == 0 && tr.Step < cfg.Steps {
+				if err := tr.SaveCheckpoint(ckpt); err != nil {
+					bar.finish()
+					return err
+				}
+				lastCkpt = tr.Step
+			}
 		}
-	}
-	bar.finish()
-	if err := tr.Model().Save(*out); err != nil {
-		return err
-	}
-	if err := os.Remove(ckpt); err != nil && !errors.Is(err, os.ErrNotExist) {
-		fmt.Fprintf(stderr, "fmtiny: note: could not remove the finished run's checkpoint: %v\n", err)
-	}
-	if !*quiet {
-		fmt.Fprintf(stderr, "fmtiny: saved %s after %d steps (loss %.4f, %s)\n", *out, tr.Step, bar.smoothed, bar.elapsed().Round(time.Millisecond))
-	}
-	return nil
+		bar.finish()
+		if err := tr.Model().Save(*out); err != nil {
+			return err
+		}
+		if err := os.Remove(ckpt); err != nil && !errors.Is(err, os.ErrNotExist) {
+			fmt.Fprintf(stderr, "fmtiny: note: could not remove the finished run's checkpoint: %v\n", err)
+		}
+		if !*quiet {
+			fmt.Fprintf(stderr, "fmtiny: saved %s after %d steps (loss %.4f, %s)\n", *out, tr.Step, bar.smoothed, bar.elapsed().Round(time.Millisecond))
+		}
+		return nil
+	}()
 }
 
 // Defaults for training on images, chosen by measurement (BENCHMARKS.md, "The default image
