@@ -49,16 +49,16 @@ func (w *bitWriter) code(c uint64, n uint) {
 
 // symbol writes a literal/length symbol under the fixed codes.
 func (w *bitWriter) symbol(s int) {
+	c, n := 0xc0+s-280, uint(8)
 	switch {
 	case s < 144:
-		w.code(uint64(0x30+s), 8)
+		c = 0x30 + s
 	case s < 256:
-		w.code(uint64(0x190+s-144), 9)
+		c, n = 0x190+s-144, 9
 	case s < 280:
-		w.code(uint64(s-256), 7)
-	default:
-		w.code(uint64(0xc0+s-280), 8)
+		c, n = s-256, 7
 	}
+	w.code(uint64(c), n)
 }
 
 // match writes a match of length n at distance d.
