@@ -74,9 +74,9 @@ func checkCost(cost []float64, rows, cols int) error {
 		if !(math.Abs(c) <= limit) { // NaN too
 			i, j := k/cols, k%cols
 			if math.IsNaN(c) || math.IsInf(c, 0) {
-				return fmt.Errorf("cost[%d][%d] = %v is not a finite number", i, j, c)
+				return errorf("cost[%d][%d] = %v is not a finite number", i, j, c)
 			}
-			return fmt.Errorf("cost[%d][%d] = %v is too large (at most %.3g)", i, j, c, limit)
+			return errorf("cost[%d][%d] = %v is too large (at most %.3g)", i, j, c, limit)
 		}
 	}
 	return nil
@@ -90,7 +90,7 @@ func checkCost(cost []float64, rows, cols int) error {
 func (a *Assigner) Solve(cost []float64, n int, perm []int) (total float64, err error) {
 	switch {
 	case n < 0 || n > maxAssign:
-		return 0, fmt.Errorf("assignment of size %d out of range [0, %d]", n, maxAssign)
+		return 0, errorf("assignment of size %d out of range [0, %d]", n, maxAssign)
 	case n > 0 && len(cost)/n < n || len(perm) < n: // len/n, not n*n, which overflows a 32-bit int
 		panic(fmt.Sprintf("fm: Solve of size %d with %d costs and a permutation of %d", n, len(cost), len(perm)))
 	}

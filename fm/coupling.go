@@ -38,7 +38,7 @@ func ParseCoupling(name string) (Coupling, error) {
 	case "sb", "sbcfm", "sb-cfm", "sinkhorn", "entropic":
 		return Entropic, nil
 	}
-	return 0, fmt.Errorf("unknown coupling %q (want independent, ot or sb)", name)
+	return 0, errorf("unknown coupling %q (want independent, ot or sb)", name)
 }
 
 // Coupler pairs a batch of source points with a batch of data points according to its
@@ -86,7 +86,7 @@ func (c *Coupler) Couple(r *rand.Rand, x0, x1 []float32, n, d int) error {
 	case ExactOT:
 		c.perm = growInts(c.perm, n)
 		if _, err := c.assign.Match(x0, x1, n, d, c.perm); err != nil {
-			return fmt.Errorf("exact OT coupling: %w", err)
+			return errorf("exact OT coupling: %w", err)
 		}
 		c.tmp1 = growFloat32(c.tmp1, n*d)
 		copy(c.tmp1, x1[:n*d])
@@ -96,15 +96,15 @@ func (c *Coupler) Couple(r *rand.Rand, x0, x1 []float32, n, d int) error {
 		return nil
 	case Entropic:
 		if !(c.Sigma > 0) || math.IsInf(c.Sigma, 0) {
-			return fmt.Errorf("sb coupling: sigma %v is not a positive number", c.Sigma)
+			return errorf("sb coupling: sigma %v is not a positive number", c.Sigma)
 		}
 		plan, err := c.Sinkhorn.scaledPlan(c.Sinkhorn.costs.squared(x0, x1, n, n, d), n, n, 2*c.Sigma*c.Sigma)
 		if err != nil {
-			return fmt.Errorf("sb coupling: %w", err)
+			return errorf("sb coupling: %w", err)
 		}
 		c.rows, c.cols = growInts(c.rows, n), growInts(c.cols, n)
 		if err := c.pairs.Draw(r, plan, n, n, c.rows, c.cols); err != nil {
-			return fmt.Errorf("sb coupling: %w", err)
+			return errorf("sb coupling: %w", err)
 		}
 		c.tmp0, c.tmp1 = growFloat32(c.tmp0, n*d), growFloat32(c.tmp1, n*d)
 		copy(c.tmp0, x0[:n*d])
@@ -116,7 +116,7 @@ func (c *Coupler) Couple(r *rand.Rand, x0, x1 []float32, n, d int) error {
 		}
 		return nil
 	}
-	return fmt.Errorf("unknown coupling %v", c.Kind)
+	return errorf("unknown coupling %v", c.Kind)
 }
 
 func growInts(buf []int, n int) []int {

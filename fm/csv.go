@@ -3,6 +3,7 @@ package fm
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -71,7 +72,7 @@ func ParseDelimiter(s string) (byte, error) {
 	case ",", ";", "|":
 		return s[0], nil
 	}
-	return 0, fmt.Errorf("delimiter %q: want , ; | or tab", s)
+	return 0, errorf("delimiter %q: want , ; | or tab", s)
 }
 
 // delimiterFlag writes a delimiter as ParseDelimiter reads it.
@@ -95,13 +96,13 @@ func ReadCSVFile(path string, opt CSVOptions) (*Table, error) {
 	if st, err := f.Stat(); err != nil {
 		return nil, err
 	} else if st.IsDir() {
-		return nil, fmt.Errorf("%s: is a directory", path)
+		return nil, errorf("%s: is a directory", path)
 	} else if !st.Mode().IsRegular() && st.Mode()&os.ModeNamedPipe == 0 {
-		return nil, fmt.Errorf("%s: is not a regular file", path)
+		return nil, errorf("%s: is not a regular file", path)
 	}
 	_, t, err := ReadCSVWith(f, opt)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, errorf("%s: %w", path, err)
 	}
 	t.Source = path
 	if abs, err := filepath.Abs(path); err == nil {
@@ -128,7 +129,7 @@ func ReadCSV(r io.Reader) (header []string, t *Table, err error) {
 func ReadCSVWith(r io.Reader, opt CSVOptions) (header []string, t *Table, err error) {
 	delim := opt.Delimiter
 	if delim != 0 && strings.IndexByte(Delimiters, delim) < 0 {
-		return nil, nil, fmt.Errorf("delimiter %q: want one of %s", delim, delimiterNames())
+		return nil, nil, errorf("delimiter %q: want one of %s", delim, delimiterNames())
 	}
 	if opt.Columns != nil && len(opt.Columns) == 0 {
 		return nil, nil, errors.New("no columns chosen")
@@ -150,7 +151,7 @@ func ReadCSVWith(r io.Reader, opt CSVOptions) (header []string, t *Table, err er
 		}
 		line++
 		if err != nil {
-			return nil, nil, fmt.Errorf("line %d: %w", line, err)
+			return nil, nil, errorf("line %d: %w", line, err)
 		}
 		if line == 1 {
 			raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf"))
@@ -162,7 +163,7 @@ func ReadCSVWith(r io.Reader, opt CSVOptions) (header []string, t *Table, err er
 			delim = detectDelimiter(raw)
 		}
 		if fields, err = splitFields(fields[:0], raw, delim); err != nil {
-			return nil, nil, fmt.Errorf("line %d: %w", line, err)
+			return nil, nil, errorf("line %d: %w", line, err)
 		}
 		if width == 0 {
 			width = len(fields)
@@ -205,7 +206,7 @@ func ReadCSVWith(r io.Reader, opt CSVOptions) (header []string, t *Table, err er
 		if labelCol >= 0 {
 			y, err := parseLabel(fields[labelCol])
 			if err != nil {
-				return nil, nil, fmt.Errorf("line %d, column %d (%s): %w", line, labelCol+1, opt.Label, err)
+				return nil, nil, errorf("line %d, column %d (%s): %w", line, labelCol+1, opt.Label, err)
 			}
 			labelValues = append(labelValues, y)
 		}
@@ -213,7 +214,7 @@ func ReadCSVWith(r io.Reader, opt CSVOptions) (header []string, t *Table, err er
 			for col, f := range fields {
 				v, err := parseField(f, delim, nonFinite[col])
 				if err != nil {
-					return nil, nil, fmt.Errorf("line %d, column %d: %w", line, col+1, err)
+					return nil, nil, errorf("line %d, column %d: %w", line, col+1, err)
 				}
 				t.X = append(t.X, v)
 			}
@@ -222,7 +223,7 @@ func ReadCSVWith(r io.Reader, opt CSVOptions) (header []string, t *Table, err er
 		for _, col := range keep {
 			v, err := parseField(fields[col], delim, nonFinite[col])
 			if err != nil {
-				return nil, nil, fmt.Errorf("line %d, column %d: %w", line, col+1, err)
+				return nil, nil, errorf("line %d, column %d: %w", line, col+1, err)
 			}
 			t.X = append(t.X, v)
 		}
@@ -252,16 +253,16 @@ func ReadCSVWith(r io.Reader, opt CSVOptions) (header []string, t *Table, err er
 // columns to read as values without it (keep, or every other column when keep is nil).
 func labelColumn(label string, names []string, keep []int) ([]int, int, error) {
 	if names == nil {
-		return nil, -1, fmt.Errorf("no header row to find the label column %s in", quoteShort(label))
+		return nil, -1, errorf("no header row to find the label column %s in", quoteShort(label))
 	}
 	col := slices.Index(names, label)
 	switch {
 	case col < 0:
-		return nil, -1, fmt.Errorf("no column named %s for the labels: the header has %s", quoteShort(label), quoteShort(strings.Join(names, ",")))
+		return nil, -1, errorf("no column named %s for the labels: the header has %s", quoteShort(label), quoteShort(strings.Join(names, ",")))
 	case keep == nil && len(names) == 1:
-		return nil, -1, fmt.Errorf("the label column %s is the only one: no values left for the points", quoteShort(label))
+		return nil, -1, errorf("the label column %s is the only one: no values left for the points", quoteShort(label))
 	case slices.Contains(keep, col):
-		return nil, -1, fmt.Errorf("the label column %s is chosen as a column of values too", quoteShort(label))
+		return nil, -1, errorf("the label column %s is chosen as a column of values too", quoteShort(label))
 	}
 	if keep == nil {
 		for c := range names {
@@ -288,7 +289,7 @@ func parseLabel(f []byte) (int64, error) {
 	}
 	v, err := strconv.ParseFloat(s, 64)
 	if err != nil || v != math.Trunc(v) || math.Abs(v) > 1<<53 {
-		return 0, fmt.Errorf("label %s is not an integer", quoteShort(s))
+		return 0, errorf("label %s is not an integer", quoteShort(s))
 	}
 	return int64(v), nil
 }
@@ -296,9 +297,27 @@ func parseLabel(f []byte) (int64, error) {
 // setLabels numbers the distinct values of raw 0..K-1 in increasing order into the table's
 // labels, keeping the values when they were not 0..K-1 already.
 func (t *Table) setLabels(raw []int64, column string) error {
-	values := slices.Compact(slices.Sorted(slices.Values(raw)))
+	rank := make(map[int64]int32)
+	var distinct []int64
+	for _, v := range raw {
+		if _, ok := rank[v]; !ok {
+			rank[v] = 0
+			distinct = append(distinct, v)
+		}
+	}
+	// Sorted through their indices, an index sort sharing its code with others.
+	order := make([]int, len(distinct))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(distinct[a], distinct[b]) })
+	values := make([]int64, len(distinct))
+	for k, i := range order {
+		values[k] = distinct[i]
+		rank[distinct[i]] = int32(k)
+	}
 	if len(values) > MaxClasses {
-		return fmt.Errorf("the label column %s holds %d distinct values, more than the %d classes fmtiny takes", quoteShort(column), len(values), MaxClasses)
+		return errorf("the label column %s holds %d distinct values, more than the %d classes fmtiny takes", quoteShort(column), len(values), MaxClasses)
 	}
 	t.Classes, t.LabelColumn = len(values), column
 	t.Labels = make([]int32, len(raw))
@@ -307,8 +326,7 @@ func (t *Table) setLabels(raw []int64, column string) error {
 		if identity {
 			t.Labels[i] = int32(v)
 		} else {
-			k, _ := slices.BinarySearch(values, v)
-			t.Labels[i] = int32(k)
+			t.Labels[i] = rank[v]
 		}
 	}
 	if !identity {
@@ -335,22 +353,22 @@ func chooseColumns(spec, names []string, width int) ([]int, error) {
 		s = strings.TrimSpace(s)
 		col := slices.Index(names, s)
 		if col >= 0 && slices.Index(names[col+1:], s) >= 0 {
-			return nil, fmt.Errorf("column %q: the header names two columns so; choose it by number", s)
+			return nil, errorf("column %q: the header names two columns so; choose it by number", s)
 		}
 		if col < 0 {
 			n, err := strconv.Atoi(s)
 			switch {
 			case err != nil && names == nil:
-				return nil, fmt.Errorf("column %s: the file has no header line, so its columns are chosen by number (1 to %d)", quoteShort(s), width)
+				return nil, errorf("column %s: the file has no header line, so its columns are chosen by number (1 to %d)", quoteShort(s), width)
 			case err != nil:
-				return nil, fmt.Errorf("column %s: not in the header (%s)", quoteShort(s), listShort(names))
+				return nil, errorf("column %s: not in the header (%s)", quoteShort(s), listShort(names))
 			case n < 1 || n > width:
-				return nil, fmt.Errorf("column %d: the file has %d columns, numbered from 1", n, width)
+				return nil, errorf("column %d: the file has %d columns, numbered from 1", n, width)
 			}
 			col = n - 1
 		}
 		if slices.Contains(keep, col) {
-			return nil, fmt.Errorf("column %s chosen twice", quoteShort(s))
+			return nil, errorf("column %s chosen twice", quoteShort(s))
 		}
 		keep = append(keep, col)
 	}
@@ -425,7 +443,7 @@ func readLine(br *bufio.Reader) ([]byte, error) {
 		if err == bufio.ErrBufferFull {
 			long = append(long, chunk...)
 			if len(long) > MaxCSVLine {
-				return nil, fmt.Errorf("longer than %d bytes; is this a CSV file?", MaxCSVLine)
+				return nil, errorf("longer than %d bytes; is this a CSV file?", MaxCSVLine)
 			}
 			continue
 		}
@@ -438,7 +456,7 @@ func readLine(br *bufio.Reader) ([]byte, error) {
 		if long != nil {
 			chunk = append(long, chunk...)
 			if len(chunk) > MaxCSVLine {
-				return nil, fmt.Errorf("longer than %d bytes; is this a CSV file?", MaxCSVLine)
+				return nil, errorf("longer than %d bytes; is this a CSV file?", MaxCSVLine)
 			}
 		}
 		chunk = bytes.TrimSuffix(chunk, []byte("\n"))
@@ -497,7 +515,7 @@ func splitFields(dst [][]byte, line []byte, delim byte) ([][]byte, error) {
 		case i == len(line):
 			return dst, nil
 		case line[i] != delim:
-			return nil, fmt.Errorf("%s after a quoted value, before the next %s", quoteShort(string(line[i:min(i+1, len(line))])), delimiterName(delim))
+			return nil, errorf("%s after a quoted value, before the next %s", quoteShort(string(line[i:min(i+1, len(line))])), delimiterName(delim))
 		}
 		line = line[i+1:]
 	}
@@ -545,7 +563,7 @@ func parseField(f []byte, delim byte, nonFinite bool) (float32, error) {
 	}
 	s := strings.TrimSpace(string(f))
 	if delim != ',' && decimalComma(s) {
-		return 0, fmt.Errorf("%w; a decimal comma? write %s", err, quoteShort(strings.Replace(s, ",", ".", 1)))
+		return 0, errorf("%w; a decimal comma? write %s", err, quoteShort(strings.Replace(s, ",", ".", 1)))
 	}
 	if c := joinedBy(f, delim); c != 0 {
 		return 0, &kindError{fmt.Sprintf("%v; %v: the file is read as separated by %s, and the value holds numbers separated by %s",
@@ -576,12 +594,12 @@ func parseValue(f []byte) (float32, error) {
 	v, err := strconv.ParseFloat(s, 32)
 	if err != nil {
 		if errors.Is(err, strconv.ErrRange) {
-			return 0, fmt.Errorf("%s is out of float32's range", quoteShort(s))
+			return 0, errorf("%s is out of float32's range", quoteShort(s))
 		}
-		return 0, fmt.Errorf("%s is not a number", quoteShort(s))
+		return 0, errorf("%s is not a number", quoteShort(s))
 	}
 	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return 0, fmt.Errorf("%s is not a finite number", quoteShort(s))
+		return 0, errorf("%s is not a finite number", quoteShort(s))
 	}
 	return float32(v), nil
 }

@@ -1,7 +1,6 @@
 package fm
 
 import (
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -298,7 +297,7 @@ func Identity(d int) Stats {
 func ColumnStats(x []float32, d int) (Stats, error) {
 	n := len(x) / d
 	if n < 2 {
-		return Stats{}, fmt.Errorf("need at least 2 rows to standardise, have %d", n)
+		return Stats{}, errorf("need at least 2 rows to standardise, have %d", n)
 	}
 	s := Stats{Mean: make([]float64, d), Std: make([]float64, d)}
 	for i := 0; i < n; i++ {
@@ -319,7 +318,7 @@ func ColumnStats(x []float32, d int) (Stats, error) {
 		s.Std[j] = math.Sqrt(s.Std[j] / float64(n))
 		if !(s.Std[j] > 0) || math.IsInf(s.Std[j], 0) {
 			if math.IsInf(s.Std[j], 0) {
-				return Stats{}, fmt.Errorf("column %d: values too large to standardise", j+1)
+				return Stats{}, errorf("column %d: values too large to standardise", j+1)
 			}
 			s.Std[j] = 1
 		}
@@ -339,6 +338,9 @@ func (s Stats) isIdentity() bool {
 }
 
 // Normalize maps rows of data units to the standardised units the network sees, in place.
+// (Not inlined: its loop was copied into each of its callers, which call it once a batch.)
+//
+//go:noinline
 func (s Stats) Normalize(x []float32) {
 	if s.isIdentity() {
 		return
@@ -350,7 +352,10 @@ func (s Stats) Normalize(x []float32) {
 	}
 }
 
-// Denormalize maps rows of standardised units back to data units, in place.
+// Denormalize maps rows of standardised units back to data units, in place. (Not inlined,
+// as Normalize.)
+//
+//go:noinline
 func (s Stats) Denormalize(x []float32) {
 	if s.isIdentity() {
 		return

@@ -3,10 +3,8 @@ package fm
 import (
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"encoding/binary"
 	"errors"
-	"fmt"
 	"io"
 	"io/fs"
 	"math/rand/v2"
@@ -28,13 +26,12 @@ const MaxIDXSize = 1 << 30
 func ReadIDX(r io.Reader) (dims []int, data []byte, err error) {
 	br := bufio.NewReader(r)
 	if head, _ := br.Peek(2); len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
-		zr, err := gzip.NewReader(br)
+		zr, err := newGunzip(br)
 		if err != nil {
-			return nil, nil, fmt.Errorf("gzip: %w", err)
+			return nil, nil, errorf("gzip: %w", err)
 		}
-		defer zr.Close()
 		if dims, data, err = readIDX(bufio.NewReader(zr)); err != nil {
-			err = fmt.Errorf("gzip-compressed: %w", err)
+			err = errorf("gzip-compressed: %w", err)
 		}
 		return dims, data, err
 	}
@@ -45,30 +42,30 @@ func ReadIDX(r io.Reader) (dims []int, data []byte, err error) {
 func readIDX(br *bufio.Reader) (dims []int, data []byte, err error) {
 	var magic [4]byte
 	if _, err := io.ReadFull(br, magic[:]); err != nil {
-		return nil, nil, fmt.Errorf("no IDX header: %w", eofAsTruncated(err))
+		return nil, nil, errorf("no IDX header: %w", eofAsTruncated(err))
 	}
 	switch {
 	case magic[0] != 0 || magic[1] != 0:
-		return nil, nil, fmt.Errorf("not an IDX file: it starts with % x, not 00 00", magic[:2])
+		return nil, nil, errorf("not an IDX file: it starts with % x, not 00 00", magic[:2])
 	case magic[2] != 0x08:
-		return nil, nil, fmt.Errorf("IDX values of type 0x%02x; fmtiny reads unsigned bytes (0x08), as MNIST's files hold", magic[2])
+		return nil, nil, errorf("IDX values of type 0x%02x; fmtiny reads unsigned bytes (0x08), as MNIST's files hold", magic[2])
 	case magic[3] < 1 || magic[3] > 4:
-		return nil, nil, fmt.Errorf("IDX file of %d dimensions; images and labels have 1 to 4", magic[3])
+		return nil, nil, errorf("IDX file of %d dimensions; images and labels have 1 to 4", magic[3])
 	}
 	dims = make([]int, magic[3])
 	size := int64(1)
 	for i := range dims {
 		var b [4]byte
 		if _, err := io.ReadFull(br, b[:]); err != nil {
-			return nil, nil, fmt.Errorf("IDX header: dimension %d: %w", i+1, eofAsTruncated(err))
+			return nil, nil, errorf("IDX header: dimension %d: %w", i+1, eofAsTruncated(err))
 		}
 		v := binary.BigEndian.Uint32(b[:])
 		if v == 0 {
-			return nil, nil, fmt.Errorf("IDX dimension %d is 0", i+1)
+			return nil, nil, errorf("IDX dimension %d is 0", i+1)
 		}
 		dims[i] = int(v)
 		if size *= int64(v); size > MaxIDXSize {
-			return nil, nil, fmt.Errorf("IDX dimensions %v hold more than %d values", dims[:i+1], MaxIDXSize)
+			return nil, nil, errorf("IDX dimensions %v hold more than %d values", dims[:i+1], MaxIDXSize)
 		}
 	}
 	// Read what the header promises and one byte more, to tell a longer file; the buffer grows
@@ -77,11 +74,11 @@ func readIDX(br *bufio.Reader) (dims []int, data []byte, err error) {
 	n, err := buf.ReadFrom(io.LimitReader(br, size+1))
 	switch {
 	case err != nil:
-		return nil, nil, fmt.Errorf("IDX values: %w", eofAsTruncated(err))
+		return nil, nil, errorf("IDX values: %w", eofAsTruncated(err))
 	case n < size:
-		return nil, nil, fmt.Errorf("IDX file truncated: %d of the %d values its dimensions %v promise", n, size, dims)
+		return nil, nil, errorf("IDX file truncated: %d of the %d values its dimensions %v promise", n, size, dims)
 	case n > size:
-		return nil, nil, fmt.Errorf("IDX file goes on past the %d values of its dimensions %v", size, dims)
+		return nil, nil, errorf("IDX file goes on past the %d values of its dimensions %v", size, dims)
 	}
 	return dims, buf.Bytes(), nil
 }
@@ -166,7 +163,7 @@ func LoadMNIST(dir, split string) (*Images, error) {
 		return nil, err
 	}
 	if len(dims) != 1 || dims[0] != im.Len() {
-		return nil, fmt.Errorf("%s: %v labels for %d images", labelsPath, dims, im.Len())
+		return nil, errorf("%s: %v labels for %d images", labelsPath, dims, im.Len())
 	}
 	im.Labels = labels
 	for _, l := range labels {
@@ -186,9 +183,9 @@ func findIDX(dir, name string) (string, error) {
 		}
 	}
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		return "", fmt.Errorf("%s: not a folder of MNIST-format files", dir)
+		return "", errorf("%s: not a folder of MNIST-format files", dir)
 	}
-	return "", missingIDX(fmt.Sprintf("%s: no %s or %s.gz", dir, name, name))
+	return "", missingIDX(dir + ": no " + name + " or " + name + ".gz")
 }
 
 // missingIDX says that a folder lacks a split's files; errors.Is(err, fs.ErrNotExist) tells it
@@ -205,7 +202,7 @@ func readIDXFile(path string) (dims []int, data []byte, err error) {
 	}
 	defer f.Close()
 	if dims, data, err = ReadIDX(f); err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", path, err)
+		return nil, nil, errorf("%s: %w", path, err)
 	}
 	return dims, data, nil
 }
@@ -223,7 +220,7 @@ func readImages(path string) (*Images, error) {
 	case 4:
 		im.C, im.H, im.W = dims[1], dims[2], dims[3]
 	default:
-		return nil, fmt.Errorf("%s: an IDX file of %d dimensions %v, not images (N x H x W)", path, len(dims), dims)
+		return nil, errorf("%s: an IDX file of %d dimensions %v, not images (N x H x W)", path, len(dims), dims)
 	}
 	return im, nil
 }

@@ -1,7 +1,6 @@
 package fm
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 )
@@ -57,13 +56,13 @@ func (m *Model) LabelOf(v int64) (int, bool) {
 func parseLabelValues(s string, k int) ([]int64, error) {
 	parts := strings.Split(s, ",")
 	if len(parts) != k {
-		return nil, fmt.Errorf("metadata %s has %d values for %d classes", keyLabelValues, len(parts), k)
+		return nil, errorf("metadata %s has %d values for %d classes", keyLabelValues, len(parts), k)
 	}
 	v := make([]int64, k)
 	for i, p := range parts {
 		x, err := strconv.ParseInt(strings.TrimSpace(p), 10, 64)
 		if err != nil || i > 0 && x <= v[i-1] {
-			return nil, fmt.Errorf("metadata %s = %q: want %d increasing integers", keyLabelValues, s, k)
+			return nil, errorf("metadata %s = %q: want %d increasing integers", keyLabelValues, s, k)
 		}
 		v[i] = x
 	}

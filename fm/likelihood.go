@@ -53,7 +53,7 @@ func ParseDivergence(s string) (DivergenceMethod, error) {
 			return DivergenceMethod(i), nil
 		}
 	}
-	return 0, fmt.Errorf("unknown divergence %q (want auto, exact or hutchinson)", s)
+	return 0, errorf("unknown divergence %q (want auto, exact or hutchinson)", s)
 }
 
 // ExactDivergenceDims is the largest dimension DivergenceAuto computes the divergence of
@@ -93,17 +93,17 @@ type LikelihoodResult struct {
 func (o LikelihoodOptions) validate() error {
 	switch {
 	case o.Method != ode.Dopri5 && o.Steps < 1:
-		return fmt.Errorf("steps %d: must be at least 1", o.Steps)
+		return errorf("steps %d: must be at least 1", o.Steps)
 	case o.Method != ode.Dopri5 && o.Steps > MaxSteps:
-		return fmt.Errorf("steps %d: more than %d, past which float32 times in [0, 1] run together", o.Steps, MaxSteps)
+		return errorf("steps %d: more than %d, past which float32 times in [0, 1] run together", o.Steps, MaxSteps)
 	case o.Method == ode.Dopri5 && !(o.Rtol > 0 && o.Atol >= 0):
-		return fmt.Errorf("tolerances rtol %v, atol %v: need rtol > 0 and atol >= 0", o.Rtol, o.Atol)
+		return errorf("tolerances rtol %v, atol %v: need rtol > 0 and atol >= 0", o.Rtol, o.Atol)
 	case o.Probes < 0 || o.Probes > MaxProbes:
-		return fmt.Errorf("probes %d: want 1 to %d", o.Probes, MaxProbes)
+		return errorf("probes %d: want 1 to %d", o.Probes, MaxProbes)
 	case o.Divergence < DivergenceAuto || o.Divergence > DivergenceHutchinson:
-		return fmt.Errorf("unknown divergence method %v", o.Divergence)
+		return errorf("unknown divergence method %v", o.Divergence)
 	case o.Chunk < 0:
-		return fmt.Errorf("chunk %d: must not be negative", o.Chunk)
+		return errorf("chunk %d: must not be negative", o.Chunk)
 	}
 	return nil
 }
@@ -117,17 +117,17 @@ func (o LikelihoodOptions) validate() error {
 func (m *Model) LogLikelihood(x []float32, o LikelihoodOptions) (*LikelihoodResult, error) {
 	d := m.Dim()
 	if m.Source != "" {
-		return nil, fmt.Errorf("the model flows from %s, whose density fmtiny does not know: it has no likelihood (a flow from N(0, I) has)", m.Source)
+		return nil, errorf("the model flows from %s, whose density fmtiny does not know: it has no likelihood (a flow from N(0, I) has)", m.Source)
 	}
 	if err := o.validate(); err != nil {
 		return nil, err
 	}
 	if len(x) == 0 || len(x)%d != 0 {
-		return nil, fmt.Errorf("%d values are not points of %d dimensions", len(x), d)
+		return nil, errorf("%d values are not points of %d dimensions", len(x), d)
 	}
 	for i, v := range x {
 		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-			return nil, fmt.Errorf("point %d holds %v", i/d, v)
+			return nil, errorf("point %d holds %v", i/d, v)
 		}
 	}
 	n := len(x) / d
@@ -147,7 +147,7 @@ func (m *Model) LogLikelihood(x []float32, o LikelihoodOptions) (*LikelihoodResu
 		chunk = defaultChunk(m.Net)
 	}
 	if v := float64(min(chunk, n)) * float64(d) * float64(max(k, 1)+12); v > MaxValues {
-		return nil, fmt.Errorf("%d probes of %d points of %d dimensions at once need %.3g values, more than the %d fmtiny holds: lower the probes or the chunk", k, min(chunk, n), d, v, MaxValues)
+		return nil, errorf("%d probes of %d points of %d dimensions at once need %.3g values, more than the %d fmtiny holds: lower the probes or the chunk", k, min(chunk, n), d, v, MaxValues)
 	}
 	chunk = min(chunk, n)
 	chunks := (n + chunk - 1) / chunk
@@ -187,7 +187,7 @@ func (m *Model) LogLikelihood(x []float32, o LikelihoodOptions) (*LikelihoodResu
 			st = ode.Stats{NFE: (len(grid) - 1) * o.Method.Stages(), Accepted: len(grid) - 1}
 		}
 		if err != nil {
-			return nil, fmt.Errorf("the likelihood of points %d to %d: %w", lo, hi-1, err)
+			return nil, errorf("the likelihood of points %d to %d: %w", lo, hi-1, err)
 		}
 		if st.NFE > res.Stats.NFE {
 			res.Stats = st
@@ -230,7 +230,7 @@ func newLikelihoodField(net Network, maxBatch int, exact bool, k int, seed uint6
 	f := &likelihoodField{d: d, k: k, exact: exact, state: make([]float32, maxBatch*(d+1)), solver: ode.NewSolver(maxBatch * (d + 1))}
 	if exact {
 		if f.div = net.newDivergencePass(maxBatch); f.div == nil {
-			return nil, fmt.Errorf("the network has no exact divergence: take Hutchinson's estimator")
+			return nil, errorf("the network has no exact divergence: take Hutchinson's estimator")
 		}
 	} else {
 		f.probe = net.newProbePass(maxBatch, k)

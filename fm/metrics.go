@@ -2,7 +2,6 @@ package fm
 
 import (
 	"errors"
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -186,11 +185,11 @@ func CheckerboardFit(x []float32) (onBoard, balance float64) {
 // n = 1000), is allocated per call.
 func Wasserstein2(x, y []float32, d int) (float64, error) {
 	if d < 1 || len(x)%d != 0 || len(y)%d != 0 {
-		return 0, fmt.Errorf("w2: samples of %d and %d values are not rows of %d", len(x), len(y), d)
+		return 0, errorf("w2: samples of %d and %d values are not rows of %d", len(x), len(y), d)
 	}
 	n := len(x) / d
 	if m := len(y) / d; m != n {
-		return 0, fmt.Errorf("w2: samples of %d and %d points; exact W2 here needs equal sizes", n, m)
+		return 0, errorf("w2: samples of %d and %d points; exact W2 here needs equal sizes", n, m)
 	}
 	if n == 0 {
 		return 0, errors.New("w2: empty samples")
@@ -200,7 +199,7 @@ func Wasserstein2(x, y []float32, d int) (float64, error) {
 	var a Assigner
 	total, err := a.Solve(cost, n, make([]int, n))
 	if err != nil {
-		return 0, fmt.Errorf("w2: %w", err)
+		return 0, errorf("w2: %w", err)
 	}
 	return math.Sqrt(total / float64(n)), nil
 }

@@ -2,7 +2,6 @@ package fm
 
 import (
 	"errors"
-	"fmt"
 	"github.com/fmtiny/fmtiny/fm/fileio"
 	"io"
 	"math"
@@ -250,7 +249,7 @@ func LoadModel(path string, opt LoadOptions) (*Model, error) {
 	}
 	m, err := ParseModel(data, opt)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, errorf("%s: %w", path, err)
 	}
 	return m, nil
 }
@@ -266,7 +265,7 @@ func ParseModel(data []byte, opt LoadOptions) (*Model, error) {
 	// format of fmtiny's own makes the file fmtiny's.
 	ours := strings.HasPrefix(meta[keyFormat], "fmtiny/")
 	if ours && meta[keyFormat] != Format {
-		return nil, fmt.Errorf("format %q is not %q: written by a newer fmtiny?", meta[keyFormat], Format)
+		return nil, errorf("format %q is not %q: written by a newer fmtiny?", meta[keyFormat], Format)
 	}
 	// The network: an MLP, or the seed's UNet, which a file without fmtiny's metadata is when it
 	// holds the UNet's first convolution.
@@ -282,21 +281,21 @@ func ParseModel(data []byte, opt LoadOptions) (*Model, error) {
 	case ArchUNet:
 		act = nn.ELU // the seed's
 		if opt.TimeFirst != nil {
-			return nil, fmt.Errorf("a UNet takes t as a plane beside the image, not first or last")
+			return nil, errorf("a UNet takes t as a plane beside the image, not first or last")
 		}
 	default:
-		return nil, fmt.Errorf("metadata %s = %q: want %s or %s", keyArch, arch, ArchMLP, ArchUNet)
+		return nil, errorf("metadata %s = %q: want %s or %s", keyArch, arch, ArchMLP, ArchUNet)
 	}
 	if ours {
 		if act, err = nn.ParseActivation(meta[keyAct]); err != nil {
-			return nil, fmt.Errorf("metadata %s: %w", keyAct, err)
+			return nil, errorf("metadata %s: %w", keyAct, err)
 		}
 		switch {
 		case arch == ArchUNet:
 		case meta[keyTime] == "first":
 			timeFirst = true
 		case meta[keyTime] != "last":
-			return nil, fmt.Errorf("metadata %s = %q: want first or last", keyTime, meta[keyTime])
+			return nil, errorf("metadata %s = %q: want first or last", keyTime, meta[keyTime])
 		}
 		if path, err = pathFromMetadata(meta); err != nil {
 			return nil, err
@@ -311,11 +310,11 @@ func ParseModel(data []byte, opt LoadOptions) (*Model, error) {
 		// The file says what it is; an option may repeat it but not contradict it.
 		switch {
 		case opt.Act != nil && *opt.Act != act:
-			return nil, fmt.Errorf("the file's activation is %s, not %s", act, *opt.Act)
+			return nil, errorf("the file's activation is %s, not %s", act, *opt.Act)
 		case opt.TimeFirst != nil && *opt.TimeFirst != timeFirst:
-			return nil, fmt.Errorf("the file's time input is %s, not %s", timeName(timeFirst), timeName(*opt.TimeFirst))
+			return nil, errorf("the file's time input is %s, not %s", timeName(timeFirst), timeName(*opt.TimeFirst))
 		case opt.Path != nil && opt.Path.Name() != path.Name():
-			return nil, fmt.Errorf("the file's path is %s, not %s", path.Name(), opt.Path.Name())
+			return nil, errorf("the file's path is %s, not %s", path.Name(), opt.Path.Name())
 		}
 	}
 	if opt.Act != nil {
@@ -334,7 +333,7 @@ func ParseModel(data []byte, opt LoadOptions) (*Model, error) {
 			return nil, err
 		}
 		if net.Out != net.In-1 {
-			return nil, fmt.Errorf("the network maps %d inputs to %d outputs; a velocity field of d dims takes d+1 (x and t) and gives d", net.In, net.Out)
+			return nil, errorf("the network maps %d inputs to %d outputs; a velocity field of d dims takes d+1 (x and t) and gives d", net.In, net.Out)
 		}
 		m.Net = &MLPNetwork{net}
 	}
@@ -357,20 +356,20 @@ func ParseModel(data []byte, opt LoadOptions) (*Model, error) {
 	}
 	if v, ok := meta[keyColumns]; ok {
 		if m.Columns, err = ParseCSVHeader(v); err != nil {
-			return nil, fmt.Errorf("metadata %s = %.40q: %v", keyColumns, v, err)
+			return nil, errorf("metadata %s = %.40q: %v", keyColumns, v, err)
 		}
 		if len(m.Columns) != d {
-			return nil, fmt.Errorf("metadata %s has %d names for a model of %d dimensions", keyColumns, len(m.Columns), d)
+			return nil, errorf("metadata %s has %d names for a model of %d dimensions", keyColumns, len(m.Columns), d)
 		}
 	}
 	if v, ok := meta[keySelect]; ok {
 		if m.DataOptions.Columns, err = ParseCSVHeader(v); err != nil || len(m.DataOptions.Columns) != d {
-			return nil, fmt.Errorf("metadata %s = %.40q: want the %d columns read", keySelect, v, d)
+			return nil, errorf("metadata %s = %.40q: want the %d columns read", keySelect, v, d)
 		}
 	}
 	if v, ok := meta[keyDelimiter]; ok {
 		if m.DataOptions.Delimiter, err = ParseDelimiter(v); err != nil {
-			return nil, fmt.Errorf("metadata %s: %v", keyDelimiter, err)
+			return nil, errorf("metadata %s: %v", keyDelimiter, err)
 		}
 	}
 	m.DataOptions.Label = meta[keyTrainLabelColumn]
@@ -382,7 +381,7 @@ func ParseModel(data []byte, opt LoadOptions) (*Model, error) {
 	}
 	for j, s := range m.Stats.Std {
 		if !(s > 0) {
-			return nil, fmt.Errorf("metadata %s: column %d has standard deviation %v", keyStd, j+1, s)
+			return nil, errorf("metadata %s: column %d has standard deviation %v", keyStd, j+1, s)
 		}
 	}
 	m.Data = meta[keyData]
@@ -390,10 +389,10 @@ func ParseModel(data []byte, opt LoadOptions) (*Model, error) {
 		m.Source = ""
 	}
 	if m.Steps, err = strconv.ParseInt(meta[keySteps], 10, 64); err != nil || m.Steps < 0 {
-		return nil, fmt.Errorf("metadata %s = %q is not a step count", keySteps, meta[keySteps])
+		return nil, errorf("metadata %s = %q is not a step count", keySteps, meta[keySteps])
 	}
 	if m.Seed, err = strconv.ParseUint(meta[keySeed], 10, 64); err != nil {
-		return nil, fmt.Errorf("metadata %s = %q is not a seed", keySeed, meta[keySeed])
+		return nil, errorf("metadata %s = %q is not a seed", keySeed, meta[keySeed])
 	}
 	if err := m.parseLabels(meta); err != nil {
 		return nil, err
@@ -402,7 +401,7 @@ func ParseModel(data []byte, opt LoadOptions) (*Model, error) {
 	// which they disagree was edited or damaged, and which of the two to believe is unknowable.
 	for _, kv := range m.repeated() {
 		if v, ok := meta[kv[0]]; ok && v != kv[1] {
-			return nil, fmt.Errorf("metadata %s = %q contradicts the rest of the file, which says %q", kv[0], v, kv[1])
+			return nil, errorf("metadata %s = %q contradicts the rest of the file, which says %q", kv[0], v, kv[1])
 		}
 	}
 	// What is left once fmtiny's own keys are gone is kept, in the reader's map (not a copy: a
@@ -421,13 +420,13 @@ func (m *Model) parseLabels(meta map[string]string) error {
 	s, ok := meta[keyClasses]
 	switch {
 	case ok && s != strconv.Itoa(k) && k == 0:
-		return fmt.Errorf("metadata %s = %q, but the file has no %s.weight", keyClasses, s, nn.EmbeddingName)
+		return errorf("metadata %s = %q, but the file has no %s.weight", keyClasses, s, nn.EmbeddingName)
 	case ok && s != strconv.Itoa(k):
-		return fmt.Errorf("metadata %s = %q contradicts %s.weight, which has %d classes", keyClasses, s, nn.EmbeddingName, k)
+		return errorf("metadata %s = %q contradicts %s.weight, which has %d classes", keyClasses, s, nn.EmbeddingName, k)
 	}
 	if v, ok := meta[keyLabelValues]; ok {
 		if k == 0 {
-			return fmt.Errorf("metadata %s for a model without classes", keyLabelValues)
+			return errorf("metadata %s for a model without classes", keyLabelValues)
 		}
 		var err error
 		if m.LabelValues, err = parseLabelValues(v, k); err != nil {
@@ -440,7 +439,7 @@ func (m *Model) parseLabels(meta map[string]string) error {
 func pathFromMetadata(meta map[string]string) (Path, error) {
 	p, err := ParsePath(meta[keyPath])
 	if err != nil {
-		return Path{}, fmt.Errorf("metadata %s: %w", keyPath, err)
+		return Path{}, errorf("metadata %s: %w", keyPath, err)
 	}
 	num := func(key string, dst *float64) error {
 		s, ok := meta[key]
@@ -449,7 +448,7 @@ func pathFromMetadata(meta map[string]string) (Path, error) {
 		}
 		v, err := strconv.ParseFloat(s, 64)
 		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-			return fmt.Errorf("metadata %s = %q is not a finite number", key, s)
+			return errorf("metadata %s = %q is not a finite number", key, s)
 		}
 		*dst = v
 		return nil
@@ -459,7 +458,7 @@ func pathFromMetadata(meta map[string]string) (Path, error) {
 		return Path{}, err
 	}
 	if err := p.Validate(); err != nil {
-		return Path{}, fmt.Errorf("metadata: %w", err)
+		return Path{}, errorf("metadata: %w", err)
 	}
 	return p, nil
 }
@@ -476,14 +475,14 @@ func (m *Model) readUNet(tensors []nn.Tensor, meta map[string]string, ours bool,
 	if ours {
 		s, ok := meta[keyShape]
 		if !ok {
-			return fmt.Errorf("a UNet model without metadata %s (channels,height,width)", keyShape)
+			return errorf("a UNet model without metadata %s (channels,height,width)", keyShape)
 		}
 		var err error
 		if shape, err = parseShape(s, -1); err != nil {
 			return err
 		}
 		if err := nn.SeedUNet(shape[0], shape[1], shape[2], 1).Validate(); err != nil {
-			return fmt.Errorf("metadata %s = %q: %v", keyShape, s, err)
+			return errorf("metadata %s = %q: %v", keyShape, s, err)
 		}
 	}
 	u, err := nn.UNetFromStateDict(tensors, shape[1], shape[2], act)
@@ -492,10 +491,10 @@ func (m *Model) readUNet(tensors []nn.Tensor, meta map[string]string, ours bool,
 	}
 	if ours {
 		if shape[0] != u.Channels {
-			return fmt.Errorf("metadata %s = %q, but the weights take images of %d channels", keyShape, meta[keyShape], u.Channels)
+			return errorf("metadata %s = %q, but the weights take images of %d channels", keyShape, meta[keyShape], u.Channels)
 		}
 		if b, err := strconv.Atoi(meta[keyChannels]); err != nil || b != u.Base {
-			return fmt.Errorf("metadata %s = %q, but the weights have %d base channels", keyChannels, meta[keyChannels], u.Base)
+			return errorf("metadata %s = %q, but the weights have %d base channels", keyChannels, meta[keyChannels], u.Base)
 		}
 	}
 	m.Net = &UNetNetwork{u}
@@ -511,13 +510,13 @@ func parseShape(s string, d int) ([]int, error) {
 	for i, p := range parts {
 		v, err := strconv.Atoi(strings.TrimSpace(p))
 		if err != nil || v < 1 || d >= 0 && v > d || v > 1<<20 {
-			return nil, fmt.Errorf("metadata %s = %q: want channels,height,width", keyShape, s)
+			return nil, errorf("metadata %s = %q: want channels,height,width", keyShape, s)
 		}
 		shape[i] = v
 		size *= v
 	}
 	if len(shape) != 3 || d >= 0 && size != d {
-		return nil, fmt.Errorf("metadata %s = %q: want channels,height,width of the model's %d values", keyShape, s, d)
+		return nil, errorf("metadata %s = %q: want channels,height,width of the model's %d values", keyShape, s, d)
 	}
 	return shape, nil
 }
@@ -533,13 +532,13 @@ func parseFloats(s string, want int, key string, image bool) ([]float64, error) 
 		return slices.Repeat(v, want), nil
 	}
 	if len(parts) != want {
-		return nil, fmt.Errorf("metadata %s has %d values for a model of %d dimensions", key, len(parts), want)
+		return nil, errorf("metadata %s has %d values for a model of %d dimensions", key, len(parts), want)
 	}
 	v := make([]float64, want)
 	for i, p := range parts {
 		x, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
 		if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
-			return nil, fmt.Errorf("metadata %s: value %d, %q, is not a finite number", key, i+1, p)
+			return nil, errorf("metadata %s: value %d, %q, is not a finite number", key, i+1, p)
 		}
 		v[i] = x
 	}

@@ -1,7 +1,6 @@
 package fm
 
 import (
-	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -188,9 +187,9 @@ func readTensors(dst, src []nn.Tensor) error {
 		s, ok := byName[t.Name]
 		switch {
 		case !ok:
-			return fmt.Errorf("no tensor %s", t.Name)
+			return errorf("no tensor %s", t.Name)
 		case !slices.Equal(s.Shape, t.Shape):
-			return fmt.Errorf("tensor %s has shape %v, want %v", t.Name, s.Shape, t.Shape)
+			return errorf("tensor %s has shape %v, want %v", t.Name, s.Shape, t.Shape)
 		}
 		copy(t.Data, s.Data)
 	}

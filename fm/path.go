@@ -1,7 +1,6 @@
 package fm
 
 import (
-	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -75,7 +74,7 @@ func ParsePath(name string) (Path, error) {
 		if hasArg {
 			n, err := strconv.ParseFloat(arg, 64)
 			if err != nil || !(n >= 1) || math.IsInf(n, 0) {
-				return Path{}, fmt.Errorf("path %q: the exponent must be a number >= 1", name)
+				return Path{}, errorf("path %q: the exponent must be a number >= 1", name)
 			}
 			p.Power = n
 			hasArg = false
@@ -87,10 +86,10 @@ func ParsePath(name string) (Path, error) {
 	case "vp", "diffusion":
 		p = NewPath(VP)
 	default:
-		return Path{}, fmt.Errorf("unknown path %q (want condot, vp, poly[:n], linvp or cosine)", name)
+		return Path{}, errorf("unknown path %q (want condot, vp, poly[:n], linvp or cosine)", name)
 	}
 	if hasArg {
-		return Path{}, fmt.Errorf("path %q takes no parameter", name)
+		return Path{}, errorf("path %q takes no parameter", name)
 	}
 	return p, nil
 }
@@ -108,21 +107,21 @@ func (p Path) Validate() error {
 	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 	switch {
 	case p.Schedule < 0 || int(p.Schedule) >= len(scheduleNames):
-		return fmt.Errorf("path: unknown schedule %d", int(p.Schedule))
+		return errorf("path: unknown schedule %d", int(p.Schedule))
 	case !finite(p.TEnd) || p.TEnd <= 0 || p.TEnd > 1:
-		return fmt.Errorf("path %s: end time %v is not in (0, 1]", p.Name(), p.TEnd)
+		return errorf("path %s: end time %v is not in (0, 1]", p.Name(), p.TEnd)
 	case p.Schedule == CondOT && !(p.SigmaMin >= 0 && p.SigmaMin < 1):
-		return fmt.Errorf("path condot: sigma_min %v is not in [0, 1)", p.SigmaMin)
+		return errorf("path condot: sigma_min %v is not in [0, 1)", p.SigmaMin)
 	case p.Schedule == Polynomial && !(p.Power >= 1 && finite(p.Power)):
 		// Below 1, alpha' = n*t^(n-1) is infinite at t = 0, where sampling starts.
-		return fmt.Errorf("path poly: exponent %v is less than 1", p.Power)
+		return errorf("path poly: exponent %v is less than 1", p.Power)
 	case p.Schedule == VP && !(p.BetaMin > 0 && p.BetaMax >= p.BetaMin && finite(p.BetaMax)):
-		return fmt.Errorf("path vp: need 0 < beta_min <= beta_max, got %v and %v", p.BetaMin, p.BetaMax)
+		return errorf("path vp: need 0 < beta_min <= beta_max, got %v and %v", p.BetaMin, p.BetaMax)
 	case p.Schedule == VP && p.TEnd == 1:
-		return fmt.Errorf("path vp: the field is singular at t = 1; end at 1 - %g", VPEps)
+		return errorf("path vp: the field is singular at t = 1; end at 1 - %g", VPEps)
 	case p.Schedule == LinearVP && p.TEnd == 1:
 		// sigma' = -t/sqrt(1-t^2) is infinite at 1, as for VP.
-		return fmt.Errorf("path linvp: the field is singular at t = 1; end at 1 - %g", VPEps)
+		return errorf("path linvp: the field is singular at t = 1; end at 1 - %g", VPEps)
 	}
 	return nil
 }

@@ -1,7 +1,6 @@
 package fm
 
 import (
-	"fmt"
 	"github.com/fmtiny/fmtiny/fm/fileio"
 	"math"
 	"slices"
@@ -59,10 +58,10 @@ type PairOptions struct {
 func (m *Model) Pairs(o PairOptions) (*Pairs, ode.Stats, error) {
 	d, k := m.Dim(), m.NumClasses()
 	if o.N < 1 {
-		return nil, ode.Stats{}, fmt.Errorf("pairs %d: must be at least 1", o.N)
+		return nil, ode.Stats{}, errorf("pairs %d: must be at least 1", o.N)
 	}
 	if m.Source != "" {
-		return nil, ode.Stats{}, fmt.Errorf("reflow draws its pairs from N(0, I), and the model flows from %s", m.Source)
+		return nil, ode.Stats{}, errorf("reflow draws its pairs from N(0, I), and the model flows from %s", m.Source)
 	}
 	p := &Pairs{D: d, X0: InitialNoise(o.N, d, o.Seed), Classes: k}
 	if k > 0 {
@@ -78,7 +77,7 @@ func (m *Model) Pairs(o PairOptions) (*Pairs, ode.Stats, error) {
 	}
 	for i, v := range res.X {
 		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-			return nil, ode.Stats{}, fmt.Errorf("the teacher's solution of pair %d is %v: the teacher diverges", i/d, v)
+			return nil, ode.Stats{}, errorf("the teacher's solution of pair %d is %v: the teacher diverges", i/d, v)
 		}
 	}
 	p.X1 = res.X
@@ -133,21 +132,21 @@ func (c ReflowConfig) stages() int {
 func (c ReflowConfig) Validate() error {
 	switch {
 	case c.Rounds < 0:
-		return fmt.Errorf("rounds %d: must not be negative", c.Rounds)
+		return errorf("rounds %d: must not be negative", c.Rounds)
 	case c.stages() == 0:
-		return fmt.Errorf("no rounds and no distillation: nothing to do")
+		return errorf("no rounds and no distillation: nothing to do")
 	case c.Pairs.N < 1:
-		return fmt.Errorf("pairs %d: must be at least 1", c.Pairs.N)
+		return errorf("pairs %d: must be at least 1", c.Pairs.N)
 	case !(c.Pairs.Rtol > 0 && c.Pairs.Atol >= 0):
-		return fmt.Errorf("tolerances rtol %v, atol %v: need rtol > 0 and atol >= 0", c.Pairs.Rtol, c.Pairs.Atol)
+		return errorf("tolerances rtol %v, atol %v: need rtol > 0 and atol >= 0", c.Pairs.Rtol, c.Pairs.Atol)
 	case c.Pairs.Steps < 0:
-		return fmt.Errorf("pair solver steps %d: must not be negative", c.Pairs.Steps)
+		return errorf("pair solver steps %d: must not be negative", c.Pairs.Steps)
 	case c.Pairs.Steps > 0 && (c.Pairs.Method < ode.Euler || c.Pairs.Method >= ode.Dopri5):
-		return fmt.Errorf("pairs in %d fixed steps need a fixed-step solver, not %v", c.Pairs.Steps, c.Pairs.Method)
+		return errorf("pairs in %d fixed steps need a fixed-step solver, not %v", c.Pairs.Steps, c.Pairs.Method)
 	case !(c.Pairs.Guidance >= 0) || math.IsInf(c.Pairs.Guidance, 0):
-		return fmt.Errorf("guidance %v: must be a non-negative number", c.Pairs.Guidance)
+		return errorf("guidance %v: must be a non-negative number", c.Pairs.Guidance)
 	case c.DistillSteps < 0:
-		return fmt.Errorf("distillation steps %d: must not be negative", c.DistillSteps)
+		return errorf("distillation steps %d: must not be negative", c.DistillSteps)
 	}
 	return nil
 }
@@ -156,7 +155,7 @@ func (c ReflowConfig) Validate() error {
 // to be read from a checkpoint).
 func (c ReflowConfig) stageConfig(s int, teacher *Model, pairs *Pairs) (TrainConfig, error) {
 	if teacher.Source != "" {
-		return TrainConfig{}, fmt.Errorf("reflow draws its pairs from N(0, I), and the teacher flows from %s", teacher.Source)
+		return TrainConfig{}, errorf("reflow draws its pairs from N(0, I), and the teacher flows from %s", teacher.Source)
 	}
 	t := c.Train
 	t.Data, t.Standardize, t.Path = nil, StandardizeNever, NewPath(CondOT)
@@ -166,11 +165,11 @@ func (c ReflowConfig) stageConfig(s int, teacher *Model, pairs *Pairs) (TrainCon
 		t.Arch, t.Hidden, t.Act, t.TimeFirst, t.Channels = ArchMLP, slices.Clone(net.Hidden), net.Act, net.TimeFirst, 0
 	case *UNetNetwork:
 		if net.Act != nn.ELU {
-			return TrainConfig{}, fmt.Errorf("reflow trains the seed's UNet (elu), and the teacher's activation is %s", net.Act)
+			return TrainConfig{}, errorf("reflow trains the seed's UNet (elu), and the teacher's activation is %s", net.Act)
 		}
 		t.Arch, t.Hidden, t.Act, t.TimeFirst, t.Channels = ArchUNet, nil, net.Act, false, net.Base
 	default:
-		return TrainConfig{}, fmt.Errorf("reflow takes an MLP or a UNet teacher")
+		return TrainConfig{}, errorf("reflow takes an MLP or a UNet teacher")
 	}
 	t.Conditional = teacher.NumClasses() > 0
 	t.Init, t.Pairs = teacher, pairs
@@ -195,7 +194,7 @@ func (c ReflowConfig) stageConfig(s int, teacher *Model, pairs *Pairs) (TrainCon
 		"reflow.atol":      strconv.FormatFloat(c.Pairs.Atol, 'g', -1, 64),
 	}
 	if c.Pairs.Steps > 0 { // Dopri5's runs write what they always wrote
-		t.Record[keyReflowSolver] = fmt.Sprintf("%v,%d", c.Pairs.Method, c.Pairs.Steps)
+		t.Record[keyReflowSolver] = c.Pairs.Method.String() + "," + strconv.Itoa(c.Pairs.Steps)
 		delete(t.Record, "reflow.rtol")
 		delete(t.Record, "reflow.atol")
 	}
@@ -250,7 +249,7 @@ func (r *Reflower) start(s int, teacher *Model) error {
 	begin := time.Now()
 	pairs, stats, err := teacher.Pairs(o)
 	if err != nil {
-		return fmt.Errorf("stage %d: %w", s+1, err)
+		return errorf("stage %d: %w", s+1, err)
 	}
 	r.PairTime, r.PairStats = time.Since(begin), stats
 	c, err := r.Config.stageConfig(s, teacher, pairs)
@@ -284,9 +283,9 @@ func (r *Reflower) Done() bool {
 func (r *Reflower) Next() error {
 	switch {
 	case r.Trainer.Step < r.StageSteps():
-		return fmt.Errorf("stage %d is at step %d of %d", r.Stage+1, r.Trainer.Step, r.StageSteps())
+		return errorf("stage %d is at step %d of %d", r.Stage+1, r.Trainer.Step, r.StageSteps())
 	case r.Stage+1 >= r.Stages():
-		return fmt.Errorf("the last stage is done")
+		return errorf("the last stage is done")
 	}
 	// The student's weights are copied into the next trainer: this one may go.
 	return r.start(r.Stage+1, r.Trainer.Model())
@@ -311,11 +310,11 @@ func ResumeReflower(path string, teacher *Model, c ReflowConfig) (*Reflower, err
 	}
 	_, meta, err := nn.ReadSafetensors(data)
 	if err != nil {
-		return nil, fmt.Errorf("resume from %s: %w", path, err)
+		return nil, errorf("resume from %s: %w", path, err)
 	}
 	s, err := strconv.Atoi(meta[keyReflowStage])
 	if err != nil || s < 1 || s > c.stages() {
-		return nil, fmt.Errorf("resume from %s: it is not a checkpoint of a reflow of %d stages (%s = %q)", path, c.stages(), keyReflowStage, meta[keyReflowStage])
+		return nil, errorf("resume from %s: it is not a checkpoint of a reflow of %d stages (%s = %q)", path, c.stages(), keyReflowStage, meta[keyReflowStage])
 	}
 	// The checkpoint holds the stage's student and pairs; the teacher gives the network and
 	// the units, which every stage shares.
@@ -325,7 +324,7 @@ func ResumeReflower(path string, teacher *Model, c ReflowConfig) (*Reflower, err
 	}
 	tr, err := resume(data, tc)
 	if err != nil {
-		return nil, fmt.Errorf("resume from %s: %w", path, err)
+		return nil, errorf("resume from %s: %w", path, err)
 	}
 	return &Reflower{Config: c, Stage: s - 1, Trainer: tr, teacher: teacher}, nil
 }
@@ -339,7 +338,7 @@ func Reflow(teacher *Model, c ReflowConfig) (*Model, error) {
 	for {
 		for r.Trainer.Step < r.StageSteps() {
 			if _, err := r.Trainer.TrainStep(); err != nil {
-				return nil, fmt.Errorf("stage %d: %w", r.Stage+1, err)
+				return nil, errorf("stage %d: %w", r.Stage+1, err)
 			}
 		}
 		if r.Done() {
@@ -384,26 +383,26 @@ func readPairs(tensors []nn.Tensor, want *Pairs) (*Pairs, error) {
 	}
 	x0, x1 := byName[ckptPairsX0], byName[ckptPairsX1]
 	if x0 == nil || x1 == nil || len(x0.Shape) != 2 || x0.Shape[1] != p.D || !slices.Equal(x0.Shape, x1.Shape) || x0.Shape[0] < 1 {
-		return nil, fmt.Errorf("the checkpoint holds no pairs of %d values", p.D)
+		return nil, errorf("the checkpoint holds no pairs of %d values", p.D)
 	}
 	p.X0, p.X1 = x0.Data, x1.Data
 	n := x0.Shape[0]
 	for _, x := range [][]float32{p.X0, p.X1} {
 		for _, v := range x {
 			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-				return nil, fmt.Errorf("the checkpoint's pairs hold %v", v)
+				return nil, errorf("the checkpoint's pairs hold %v", v)
 			}
 		}
 	}
 	if p.Classes > 0 {
 		l := byName[ckptPairsLabels]
 		if l == nil || !slices.Equal(l.Shape, []int{n}) {
-			return nil, fmt.Errorf("the checkpoint holds no labels of its %d pairs", n)
+			return nil, errorf("the checkpoint holds no labels of its %d pairs", n)
 		}
 		p.Labels = make([]int32, n)
 		for i, v := range l.Data {
 			if !(v >= 0 && v < float32(p.Classes)) || v != float32(math.Trunc(float64(v))) {
-				return nil, fmt.Errorf("the checkpoint's pair %d has label %v, not one of %d classes", i, v, p.Classes)
+				return nil, errorf("the checkpoint's pair %d has label %v, not one of %d classes", i, v, p.Classes)
 			}
 			p.Labels[i] = int32(v)
 		}

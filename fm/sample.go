@@ -97,19 +97,19 @@ type SampleResult struct {
 func (o SampleOptions) Validate(d int) error {
 	switch {
 	case o.N < 1:
-		return fmt.Errorf("points %d: must be at least 1", o.N)
+		return errorf("points %d: must be at least 1", o.N)
 	case o.Method != ode.Dopri5 && o.Steps < 1:
-		return fmt.Errorf("steps %d: must be at least 1", o.Steps)
+		return errorf("steps %d: must be at least 1", o.Steps)
 	case o.Method == ode.Dopri5 && !(o.Rtol > 0 && o.Atol >= 0):
-		return fmt.Errorf("tolerances rtol %v, atol %v: need rtol > 0 and atol >= 0", o.Rtol, o.Atol)
+		return errorf("tolerances rtol %v, atol %v: need rtol > 0 and atol >= 0", o.Rtol, o.Atol)
 	case o.X0 != nil && len(o.X0) != o.N*d:
-		return fmt.Errorf("%d initial values for %d points of %d dimensions", len(o.X0), o.N, d)
+		return errorf("%d initial values for %d points of %d dimensions", len(o.X0), o.N, d)
 	case o.Chunk < 0:
-		return fmt.Errorf("chunk %d: must not be negative", o.Chunk)
+		return errorf("chunk %d: must not be negative", o.Chunk)
 	case o.Trajectory && len(o.At) > 0:
-		return fmt.Errorf("ask for snapshots or a trajectory, not both")
+		return errorf("ask for snapshots or a trajectory, not both")
 	case o.Method != ode.Dopri5 && o.Steps > MaxSteps:
-		return fmt.Errorf("steps %d: more than %d, past which float32 times in [0, 1] run together", o.Steps, MaxSteps)
+		return errorf("steps %d: more than %d, past which float32 times in [0, 1] run together", o.Steps, MaxSteps)
 	}
 	// Every recorded time holds all the points (a fixed-step trajectory every step's and the
 	// start's, beside the result); float64, so that no count overflows.
@@ -122,25 +122,25 @@ func (o SampleOptions) Validate(d int) error {
 		if recorded > 1 {
 			times = fmt.Sprintf(" kept at %.0f times", recorded)
 		}
-		return fmt.Errorf("%d points of %d dimensions%s: %.3g values, more than the %d (%d GiB) fmtiny holds", o.N, d, times, v, MaxValues, MaxValues*4>>30)
+		return errorf("%d points of %d dimensions%s: %.3g values, more than the %d (%d GiB) fmtiny holds", o.N, d, times, v, MaxValues, MaxValues*4>>30)
 	}
 	for _, t := range o.At {
 		if !(t >= 0 && t <= 1) {
-			return fmt.Errorf("snapshot time %v is not in [0, 1]", t)
+			return errorf("snapshot time %v is not in [0, 1]", t)
 		}
 	}
 	for _, v := range o.X0 {
 		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-			return fmt.Errorf("initial points hold %v", v)
+			return errorf("initial points hold %v", v)
 		}
 	}
 	switch {
 	case !(o.Guidance >= 0) || math.IsInf(o.Guidance, 0):
-		return fmt.Errorf("guidance %v: must be a non-negative number", o.Guidance)
+		return errorf("guidance %v: must be a non-negative number", o.Guidance)
 	case o.Guidance > 0 && len(o.Labels) == 0:
-		return fmt.Errorf("guidance %v needs labels to guide towards", o.Guidance)
+		return errorf("guidance %v needs labels to guide towards", o.Guidance)
 	case len(o.Labels) > 1 && len(o.Labels) != o.N:
-		return fmt.Errorf("%d labels for %d points (want one per point or one for all)", len(o.Labels), o.N)
+		return errorf("%d labels for %d points (want one per point or one for all)", len(o.Labels), o.N)
 	}
 	return nil
 }
@@ -149,13 +149,13 @@ func (o SampleOptions) Validate(d int) error {
 func (o SampleOptions) checkLabels(classes int) error {
 	switch {
 	case classes == 0 && o.Guidance > 0:
-		return fmt.Errorf("guidance %v needs a class-conditional model; this one was trained without labels", o.Guidance)
+		return errorf("guidance %v needs a class-conditional model; this one was trained without labels", o.Guidance)
 	case classes == 0 && len(o.Labels) > 0:
-		return fmt.Errorf("the model was trained without labels: it samples no class")
+		return errorf("the model was trained without labels: it samples no class")
 	}
 	for _, y := range o.Labels {
 		if y < 0 || int(y) >= classes {
-			return fmt.Errorf("label %d is not one of the model's %d classes, 0 to %d", y, classes, classes-1)
+			return errorf("label %d is not one of the model's %d classes, 0 to %d", y, classes, classes-1)
 		}
 	}
 	return nil
@@ -181,7 +181,7 @@ func (m *Model) initialPoints(o SampleOptions) ([]float32, error) {
 	d := m.Dim()
 	switch {
 	case m.Source == "" && o.Source != nil:
-		return nil, fmt.Errorf("the model flows from N(0, I), not from a source dataset (%s)", o.Source.Name())
+		return nil, errorf("the model flows from N(0, I), not from a source dataset (%s)", o.Source.Name())
 	case m.Source == "":
 		if o.X0 != nil {
 			return slices.Clone(o.X0), nil
@@ -192,9 +192,9 @@ func (m *Model) initialPoints(o SampleOptions) ([]float32, error) {
 		m.Stats.Normalize(x)
 		return x, nil
 	case o.Source == nil:
-		return nil, fmt.Errorf("the model flows from %s: its initial points come from that dataset (SampleOptions.Source) or X0", m.Source)
+		return nil, errorf("the model flows from %s: its initial points come from that dataset (SampleOptions.Source) or X0", m.Source)
 	case o.Source.Dim() != d:
-		return nil, fmt.Errorf("the source %s has %d dimensions, the model %d", o.Source.Name(), o.Source.Dim(), d)
+		return nil, errorf("the source %s has %d dimensions, the model %d", o.Source.Name(), o.Source.Dim(), d)
 	}
 	x := make([]float32, o.N*d)
 	o.Source.Sample(newInitialRand(o.Seed), x)
@@ -324,9 +324,9 @@ func (m *Model) sample(o SampleOptions) (*SampleResult, error) {
 		}
 		switch {
 		case err != nil:
-			errs[c] = fmt.Errorf("sampling points %d to %d: %w", lo, hi-1, err)
+			errs[c] = errorf("sampling points %d to %d: %w", lo, hi-1, err)
 		case o.Trajectory && k != len(res.Snapshots):
-			errs[c] = fmt.Errorf("sampling points %d to %d took %d steps, the first chunk %d", lo, hi-1, k, len(res.Snapshots))
+			errs[c] = errorf("sampling points %d to %d took %d steps, the first chunk %d", lo, hi-1, k, len(res.Snapshots))
 		}
 	}
 
@@ -383,7 +383,16 @@ func fixedGrid(steps int, tEnd float32, at []float32) []float32 {
 	}
 	grid[len(grid)-1] = tEnd
 	grid = append(grid, at...)
-	slices.Sort(grid)
+	// Sorted as float64s, exactly and by the same comparisons as float32s (so in the same
+	// order): one sort's code serves both.
+	wide := make([]float64, len(grid))
+	for i, t := range grid {
+		wide[i] = float64(t)
+	}
+	slices.Sort(wide)
+	for i, t := range wide {
+		grid[i] = float32(t)
+	}
 	return slices.Compact(grid)
 }
 

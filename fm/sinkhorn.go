@@ -82,11 +82,11 @@ const (
 func (s *Sinkhorn) Plan(cost []float64, n, m int, eps float64) ([]float64, error) {
 	switch {
 	case n < 1 || m < 1 || int64(n)*int64(m) > 1<<28:
-		return nil, fmt.Errorf("entropic plan of %d x %d out of range", n, m)
+		return nil, errorf("entropic plan of %d x %d out of range", n, m)
 	case len(cost) < n*m:
 		panic(fmt.Sprintf("fm: Sinkhorn plan of %d x %d with %d costs", n, m, len(cost)))
 	case !(eps > 0) || math.IsInf(eps, 0):
-		return nil, fmt.Errorf("entropic regularisation %v is not a positive number", eps)
+		return nil, errorf("entropic regularisation %v is not a positive number", eps)
 	}
 	if err := checkCost(cost, n, m); err != nil {
 		return nil, err
@@ -109,7 +109,7 @@ func (s *Sinkhorn) Plan(cost []float64, n, m int, eps float64) ([]float64, error
 		for j, c := range cost[i*m : i*m+m] {
 			v := -c / eps
 			if math.IsInf(v, 0) {
-				return nil, fmt.Errorf("cost %v over regularisation %v overflows", c, eps)
+				return nil, errorf("cost %v over regularisation %v overflows", c, eps)
 			}
 			mr[i*m+j] = v
 			mrT[j*n+i] = v
@@ -326,7 +326,7 @@ func (p *PairSampler) Draw(r *rand.Rand, plan []float64, n, m int, rows, cols []
 	var total float64
 	for k, v := range plan[:n*m] {
 		if !(v >= 0) || math.IsInf(v, 0) {
-			return fmt.Errorf("plan entry [%d][%d] = %v is not a non-negative number", k/m, k%m, v)
+			return errorf("plan entry [%d][%d] = %v is not a non-negative number", k/m, k%m, v)
 		}
 		total += v
 		p.cum[k] = total

@@ -132,11 +132,11 @@ func growInt32(buf []int32, n int) []int32 {
 func (s *Sinkhorn) scaledPlan(cost []float64, n, m int, eps float64) ([]float64, error) {
 	switch {
 	case n < 1 || m < 1 || int64(n)*int64(m) > 1<<28:
-		return nil, fmt.Errorf("entropic plan of %d x %d out of range", n, m)
+		return nil, errorf("entropic plan of %d x %d out of range", n, m)
 	case len(cost) < n*m:
 		panic(fmt.Sprintf("fm: Sinkhorn plan of %d x %d with %d costs", n, m, len(cost)))
 	case !(eps > 0) || math.IsInf(eps, 0):
-		return nil, fmt.Errorf("entropic regularisation %v is not a positive number", eps)
+		return nil, errorf("entropic regularisation %v is not a positive number", eps)
 	}
 	if err := checkCost(cost, n, m); err != nil {
 		return nil, err
@@ -270,7 +270,7 @@ func (s *Sinkhorn) planScaled(cost []float64, n, m int, eps float64, maxIter int
 		}
 	}
 	if !finiteIn(plan[:n*m]) {
-		return nil, fmt.Errorf("entropic plan of regularisation %v: not a finite number", eps)
+		return nil, errorf("entropic plan of regularisation %v: not a finite number", eps)
 	}
 	return plan[:n*m], nil
 }
@@ -293,7 +293,7 @@ func (s *Sinkhorn) absorbFinite(eps float64) error {
 	}
 	for _, x := range s.f {
 		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return fmt.Errorf("entropic plan: the potentials are not finite")
+			return errorf("entropic plan: the potentials are not finite")
 		}
 	}
 	return nil

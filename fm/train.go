@@ -112,42 +112,42 @@ func DefaultTrainConfig() TrainConfig {
 func (c TrainConfig) Validate() error {
 	switch {
 	case c.Data == nil && c.Pairs == nil:
-		return fmt.Errorf("no training data")
+		return errorf("no training data")
 	case c.Standardize < StandardizeAuto || c.Standardize > StandardizeNever:
-		return fmt.Errorf("standardisation %d: want StandardizeAuto, StandardizeAlways or StandardizeNever", c.Standardize)
+		return errorf("standardisation %d: want StandardizeAuto, StandardizeAlways or StandardizeNever", c.Standardize)
 	case c.Pairs != nil && c.Init == nil:
-		return fmt.Errorf("training on pairs needs the model they came from to start from (Init)")
+		return errorf("training on pairs needs the model they came from to start from (Init)")
 	case c.Pairs != nil && c.Pairs.Len() == 0:
-		return fmt.Errorf("no pairs to train on")
+		return errorf("no pairs to train on")
 	case c.Pairs != nil && !(c.Path.Schedule == CondOT && c.Path.SigmaMin == 0 && c.Path.TEnd == 1):
-		return fmt.Errorf("pairs train on the straight path (condot, sigma_min 0), not %s", c.Path.Name())
+		return errorf("pairs train on the straight path (condot, sigma_min 0), not %s", c.Path.Name())
 	case c.Batch < 1:
-		return fmt.Errorf("batch %d: must be at least 1", c.Batch)
+		return errorf("batch %d: must be at least 1", c.Batch)
 	case c.Steps < 1:
-		return fmt.Errorf("steps %d: must be at least 1", c.Steps)
+		return errorf("steps %d: must be at least 1", c.Steps)
 	case !(c.LR > 0) || math.IsInf(float64(c.LR), 0):
-		return fmt.Errorf("learning rate %v: must be a positive number", c.LR)
+		return errorf("learning rate %v: must be a positive number", c.LR)
 	case c.Schedule != "constant" && c.Schedule != "cosine":
-		return fmt.Errorf("schedule %q: want constant or cosine", c.Schedule)
+		return errorf("schedule %q: want constant or cosine", c.Schedule)
 	case c.Warmup < 0:
-		return fmt.Errorf("warm-up %d: must not be negative", c.Warmup)
+		return errorf("warm-up %d: must not be negative", c.Warmup)
 	case !(c.WeightDecay >= 0) || math.IsInf(float64(c.WeightDecay), 0):
-		return fmt.Errorf("weight decay %v: must be a non-negative number", c.WeightDecay)
+		return errorf("weight decay %v: must be a non-negative number", c.WeightDecay)
 	case !(c.ClipNorm >= 0) || math.IsInf(float64(c.ClipNorm), 0):
-		return fmt.Errorf("gradient clipping %v: must be a non-negative number", c.ClipNorm)
+		return errorf("gradient clipping %v: must be a non-negative number", c.ClipNorm)
 	case !(c.EMA >= 0 && c.EMA < 1):
-		return fmt.Errorf("EMA decay %v: must be in [0, 1)", c.EMA)
+		return errorf("EMA decay %v: must be in [0, 1)", c.EMA)
 	case !(c.CondDrop >= 0 && c.CondDrop < 1):
-		return fmt.Errorf("label drop probability %v: must be in [0, 1)", c.CondDrop)
+		return errorf("label drop probability %v: must be in [0, 1)", c.CondDrop)
 	case c.Conditional && c.classes() == 0:
-		return fmt.Errorf("%s carries no labels to condition on", c.dataName())
+		return errorf("%s carries no labels to condition on", c.dataName())
 	}
 	if err := c.validateCoupling(); err != nil {
 		return err
 	}
 	for _, h := range c.Hidden {
 		if h < 1 {
-			return fmt.Errorf("hidden width %d: must be at least 1", h)
+			return errorf("hidden width %d: must be at least 1", h)
 		}
 	}
 	if err := c.Path.Validate(); err != nil {
@@ -183,21 +183,21 @@ func (c TrainConfig) standardized() bool {
 func (c TrainConfig) validateCoupling() error {
 	switch {
 	case c.Coupling < Independent || c.Coupling > Entropic:
-		return fmt.Errorf("unknown coupling %v", c.Coupling)
+		return errorf("unknown coupling %v", c.Coupling)
 	case !(c.Sigma >= 0) || math.IsInf(c.Sigma, 0):
-		return fmt.Errorf("sigma %v: must be a non-negative number", c.Sigma)
+		return errorf("sigma %v: must be a non-negative number", c.Sigma)
 	case c.Coupling == Entropic && c.Sigma == 0:
-		return fmt.Errorf("the sb coupling needs a sigma > 0: its plan's regularisation is 2 sigma^2 and its path's noise sigma sqrt(t(1-t))")
+		return errorf("the sb coupling needs a sigma > 0: its plan's regularisation is 2 sigma^2 and its path's noise sigma sqrt(t(1-t))")
 	case !c.torchCFM():
 		return nil
 	case c.Pairs != nil:
-		return fmt.Errorf("training on fixed pairs (reflow) takes no coupling, sigma or source")
+		return errorf("training on fixed pairs (reflow) takes no coupling, sigma or source")
 	case !(c.Path.Schedule == CondOT && c.Path.SigmaMin == 0 && c.Path.TEnd == 1):
-		return fmt.Errorf("a coupling, sigma or source trains on TorchCFM's paths between x0 and x1, which generalise condot without sigma_min; the %s path is not one", c.Path.Name())
+		return errorf("a coupling, sigma or source trains on TorchCFM's paths between x0 and x1, which generalise condot without sigma_min; the %s path is not one", c.Path.Name())
 	case c.Conditional && c.Coupling != Independent:
-		return fmt.Errorf("the %s coupling pairs source and data points whatever their class; a class-conditional run takes the independent coupling alone", c.Coupling)
+		return errorf("the %s coupling pairs source and data points whatever their class; a class-conditional run takes the independent coupling alone", c.Coupling)
 	case c.Source != nil && c.Data != nil && c.Source.Dim() != c.Data.Dim():
-		return fmt.Errorf("the source %s has %d dimensions, the data %s %d: a flow joins points of one dimension", c.Source.Name(), c.Source.Dim(), c.Data.Name(), c.Data.Dim())
+		return errorf("the source %s has %d dimensions, the data %s %d: a flow joins points of one dimension", c.Source.Name(), c.Source.Dim(), c.Data.Name(), c.Data.Dim())
 	}
 	return nil
 }
@@ -278,7 +278,7 @@ func (c TrainConfig) network(alloc bool) (Network, error) {
 	case ArchUNet:
 		im := c.imageShape()
 		if im == nil {
-			return nil, fmt.Errorf("a UNet learns images (mnist:DIR), not %s", c.dataName())
+			return nil, errorf("a UNet learns images (mnist:DIR), not %s", c.dataName())
 		}
 		base := c.Channels
 		if base == 0 {
@@ -291,10 +291,10 @@ func (c TrainConfig) network(alloc bool) (Network, error) {
 		}
 		shape = &UNetNetwork{&nn.UNet{UNetConfig: cfg}}
 	default:
-		return nil, fmt.Errorf("unknown network %q (want %s or %s)", c.Arch, ArchMLP, ArchUNet)
+		return nil, errorf("unknown network %q (want %s or %s)", c.Arch, ArchMLP, ArchUNet)
 	}
 	if v := trainValues(shape, c.Batch); v > MaxValues {
-		return nil, fmt.Errorf("a batch of %d points of %d values through this network needs about %.3g GiB, more than the %d GiB fmtiny allows: lower the batch or the widths",
+		return nil, errorf("a batch of %d points of %d values through this network needs about %.3g GiB, more than the %d GiB fmtiny allows: lower the batch or the widths",
 			c.Batch, d, v*4/(1<<30), MaxValues*4>>30)
 	}
 	if !alloc {
@@ -453,7 +453,7 @@ func NewTrainer(c TrainConfig) (*Trainer, error) {
 	}
 	if c.Init != nil {
 		if err := readTensors(net.tensors(), c.Init.Net.tensors()); err != nil {
-			return nil, fmt.Errorf("the starting model's network differs from the one to train: %w", err)
+			return nil, errorf("the starting model's network differs from the one to train: %w", err)
 		}
 	} else {
 		net.init(tr.rng)
@@ -539,7 +539,7 @@ func (tr *Trainer) TrainStep() (float32, error) {
 	d := c.dim()
 	if tr.coupler != nil {
 		if err := tr.torchCFMBatch(); err != nil {
-			return 0, fmt.Errorf("step %d: %w", tr.Step+1, err)
+			return 0, errorf("step %d: %w", tr.Step+1, err)
 		}
 		return tr.update()
 	}
@@ -743,10 +743,10 @@ func CheckpointSettings(path string) (map[string]string, error) {
 	}
 	_, meta, err := nn.ReadSafetensors(data)
 	if err == nil && meta[keyCkptStep] == "" {
-		err = fmt.Errorf("not a checkpoint of fmtiny train (no %s)", keyCkptStep)
+		err = errorf("not a checkpoint of fmtiny train (no %s)", keyCkptStep)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("resume from %s: %w", path, err)
+		return nil, errorf("resume from %s: %w", path, err)
 	}
 	return meta, nil
 }
@@ -761,7 +761,7 @@ func ResumeTrainer(path string, c TrainConfig) (*Trainer, error) {
 	}
 	tr, err := resume(data, c)
 	if err != nil {
-		return nil, fmt.Errorf("resume from %s: %w", path, err)
+		return nil, errorf("resume from %s: %w", path, err)
 	}
 	return tr, nil
 }
@@ -779,15 +779,11 @@ func resume(data []byte, c TrainConfig) (*Trainer, error) {
 	want := c.record()
 	switch had := meta[keyTrainConditional] == "true"; {
 	case had && !c.Conditional:
-		return nil, fmt.Errorf("the checkpoint is of a conditional run (--conditional); this run is not")
+		return nil, errorf("the checkpoint is of a conditional run (--conditional); this run is not")
 	case !had && c.Conditional:
-		return nil, fmt.Errorf("the checkpoint is of an unconditional run; this run is conditional")
+		return nil, errorf("the checkpoint is of an unconditional run; this run is conditional")
 	}
-	keys := make([]string, 0, len(want))
-	for k := range want {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
+	keys := nn.SortedKeys(want)
 	for _, k := range optionalRecordKeys {
 		if _, ok := want[k]; !ok && meta[k] != "" {
 			keys = append(keys, k)
@@ -795,7 +791,7 @@ func resume(data []byte, c TrainConfig) (*Trainer, error) {
 	}
 	for _, k := range keys {
 		if meta[k] != want[k] {
-			return nil, fmt.Errorf("the checkpoint was made with %s = %q, this run has %q", strings.TrimPrefix(k, "train."), meta[k], want[k])
+			return nil, errorf("the checkpoint was made with %s = %q, this run has %q", strings.TrimPrefix(k, "train."), meta[k], want[k])
 		}
 	}
 	// The record names the path; its parameters are the model's own keys.
@@ -805,10 +801,10 @@ func resume(data []byte, c TrainConfig) (*Trainer, error) {
 		for _, kv := range [][3]any{{keySigmaMin, p.SigmaMin, c.Path.SigmaMin}, {keyBetaMin, p.BetaMin, c.Path.BetaMin},
 			{keyBetaMax, p.BetaMax, c.Path.BetaMax}, {keyTEnd, p.TEnd, c.Path.TEnd}} {
 			if kv[1] != kv[2] {
-				return nil, fmt.Errorf("the checkpoint was made with %s = %v, this run has %v", kv[0], kv[1], kv[2])
+				return nil, errorf("the checkpoint was made with %s = %v, this run has %v", kv[0], kv[1], kv[2])
 			}
 		}
-		return nil, fmt.Errorf("the checkpoint's path is not this run's")
+		return nil, errorf("the checkpoint's path is not this run's")
 	}
 	tr, err := NewTrainer(c)
 	if err != nil {
@@ -816,10 +812,10 @@ func resume(data []byte, c TrainConfig) (*Trainer, error) {
 	}
 	shape := tr.Model().Shape
 	if meta[keyMean] != statValues(tr.stats.Mean, shape) || meta[keyStd] != statValues(tr.stats.Std, shape) {
-		return nil, fmt.Errorf("the training data's statistics differ from the checkpoint's: has the data changed?")
+		return nil, errorf("the training data's statistics differ from the checkpoint's: has the data changed?")
 	}
 	if err := readTensors(tr.net.tensors(), tensors); err != nil {
-		return nil, fmt.Errorf("the checkpoint's network does not match the config: %w", err)
+		return nil, errorf("the checkpoint's network does not match the config: %w", err)
 	}
 	n := tr.net.NumParams()
 	vectors := map[string][]float32{ckptAdamM: tr.opt.M, ckptAdamV: tr.opt.V}
@@ -829,25 +825,25 @@ func resume(data []byte, c TrainConfig) (*Trainer, error) {
 	for name, dst := range vectors {
 		i := slices.IndexFunc(tensors, func(t nn.Tensor) bool { return t.Name == name })
 		if i < 0 || len(tensors[i].Data) != n {
-			return nil, fmt.Errorf("the checkpoint has no %s of %d values", name, n)
+			return nil, errorf("the checkpoint has no %s of %d values", name, n)
 		}
 		copy(dst, tensors[i].Data)
 	}
 	if tr.Step, err = strconv.ParseInt(meta[keyCkptStep], 10, 64); err != nil || tr.Step < 0 {
-		return nil, fmt.Errorf("bad %s %q", keyCkptStep, meta[keyCkptStep])
+		return nil, errorf("bad %s %q", keyCkptStep, meta[keyCkptStep])
 	}
 	if tr.opt.Steps, err = strconv.ParseInt(meta[keyCkptAdam], 10, 64); err != nil || tr.opt.Steps < 0 {
-		return nil, fmt.Errorf("bad %s %q", keyCkptAdam, meta[keyCkptAdam])
+		return nil, errorf("bad %s %q", keyCkptAdam, meta[keyCkptAdam])
 	}
 	rng, err := hex.DecodeString(meta[keyCkptRNG])
 	if err == nil {
 		err = tr.pcg.UnmarshalBinary(rng)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("bad %s: %v", keyCkptRNG, err)
+		return nil, errorf("bad %s: %v", keyCkptRNG, err)
 	}
 	if tr.Step > c.Steps {
-		return nil, fmt.Errorf("the checkpoint is at step %d, past the %d steps asked for", tr.Step, c.Steps)
+		return nil, errorf("the checkpoint is at step %d, past the %d steps asked for", tr.Step, c.Steps)
 	}
 	return tr, nil
 }

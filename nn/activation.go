@@ -30,7 +30,10 @@ const (
 
 var activationNames = [...]string{SiLU: "silu", ReLU: "relu", GELU: "gelu", ELU: "elu", Tanh: "tanh", SELU: "selu"}
 
-// String returns the activation's name as ParseActivation reads it.
+// String returns the activation's name as ParseActivation reads it. (Not inlined: its
+// fmt.Sprintf is a call at each caller otherwise.)
+//
+//go:noinline
 func (a Activation) String() string {
 	if a >= 0 && int(a) < len(activationNames) {
 		return activationNames[a]
@@ -50,7 +53,7 @@ func ParseActivation(s string) (Activation, error) {
 			return Activation(a), nil
 		}
 	}
-	return 0, fmt.Errorf("unknown activation %q (want silu, relu, gelu, elu, tanh or selu)", s)
+	return 0, errorf("unknown activation %q (want silu, relu, gelu, elu, tanh or selu)", s)
 }
 
 func (a Activation) valid() bool { return a >= 0 && int(a) < len(activationNames) }

@@ -28,7 +28,7 @@ type headerParser struct {
 
 // errorf returns an error that gives the byte position in the header.
 func (p *headerParser) errorf(format string, args ...any) error {
-	return fmt.Errorf("invalid JSON at byte %d: %s", p.i, fmt.Sprintf(format, args...))
+	return errorf("invalid JSON at byte %d: %s", p.i, fmt.Sprintf(format, args...))
 }
 
 func (p *headerParser) skipSpace() {
@@ -87,7 +87,7 @@ func (p *headerParser) members(dupCheck bool, f func(key string) error) error {
 		}
 		if dupCheck {
 			if _, dup := seen[key]; dup {
-				return fmt.Errorf("duplicate key %q", key)
+				return errorf("duplicate key %q", key)
 			}
 			seen[key] = struct{}{}
 		}
@@ -319,7 +319,7 @@ func (p *headerParser) elements(f func() error) error {
 // each 2 bytes ("1,") of header.
 func (p *headerParser) uints(what string) ([]int, error) {
 	if p.peek() != '[' {
-		return nil, fmt.Errorf("%s is not an array", what)
+		return nil, errorf("%s is not an array", what)
 	}
 	n := 1
 	if end := bytes.IndexByte(p.b[p.i:], ']'); end >= 0 {
@@ -332,7 +332,7 @@ func (p *headerParser) uints(what string) ([]int, error) {
 			if err := p.skipValue(1); err != nil {
 				return err
 			}
-			return fmt.Errorf("%s holds a value that is not an integer", what)
+			return errorf("%s holds a value that is not an integer", what)
 		}
 		num, err := p.number()
 		if err != nil {
@@ -340,7 +340,7 @@ func (p *headerParser) uints(what string) ([]int, error) {
 		}
 		v, ok := parseInt(num)
 		if !ok {
-			return fmt.Errorf("%s holds %s, not an integer in [0, 2^%d)", what, num, strconv.IntSize-1)
+			return errorf("%s holds %s, not an integer in [0, 2^%d)", what, num, strconv.IntSize-1)
 		}
 		out = append(out, v)
 		return nil
@@ -379,14 +379,14 @@ func parseHeader(header []byte) ([]tensorInfo, map[string]string, error) {
 		if name == metadataKey {
 			m, err := p.metadata()
 			if err != nil {
-				return fmt.Errorf("%s: %w", metadataKey, err)
+				return errorf("%s: %w", metadataKey, err)
 			}
 			meta = m
 			return nil
 		}
 		info, err := p.tensorInfo()
 		if err != nil {
-			return fmt.Errorf("tensor %q: %w", name, err)
+			return errorf("tensor %q: %w", name, err)
 		}
 		info.name = name
 		infos = append(infos, info)
@@ -414,7 +414,7 @@ func (p *headerParser) metadata() (map[string]string, error) {
 	// many tiny entries took over 20 times the header's size.
 	value := func(key string) (string, error) {
 		if p.peek() != '"' {
-			return "", fmt.Errorf("value of %q is not a string", key)
+			return "", errorf("value of %q is not a string", key)
 		}
 		return p.str()
 	}
@@ -430,7 +430,7 @@ func (p *headerParser) metadata() (map[string]string, error) {
 	meta := make(map[string]string, n)
 	err := p.members(false, func(key string) error {
 		if _, dup := meta[key]; dup {
-			return fmt.Errorf("duplicate key %q", key)
+			return errorf("duplicate key %q", key)
 		}
 		v, err := value(key)
 		meta[key] = v
@@ -459,7 +459,7 @@ func (p *headerParser) tensorInfo() (tensorInfo, error) {
 				return err
 			}
 			if _, known := dtypeBits[s]; !known {
-				return fmt.Errorf("unknown dtype %q", s)
+				return errorf("unknown dtype %q", s)
 			}
 			info.dtype = s
 		case "shape":
@@ -476,7 +476,7 @@ func (p *headerParser) tensorInfo() (tensorInfo, error) {
 				return err
 			}
 			if len(off) != 2 {
-				return fmt.Errorf("data_offsets has %d values, want 2", len(off))
+				return errorf("data_offsets has %d values, want 2", len(off))
 			}
 			info.begin, info.end = uint64(off[0]), uint64(off[1])
 		default:

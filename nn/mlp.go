@@ -50,21 +50,21 @@ const maxWidth = 1 << 24
 // Validate reports the first thing wrong with c.
 func (c Config) Validate() error {
 	if c.In < 1 || c.In > maxWidth {
-		return fmt.Errorf("input width %d out of range [1, %d]", c.In, maxWidth)
+		return errorf("input width %d out of range [1, %d]", c.In, maxWidth)
 	}
 	if c.Out < 1 || c.Out > maxWidth {
-		return fmt.Errorf("output width %d out of range [1, %d]", c.Out, maxWidth)
+		return errorf("output width %d out of range [1, %d]", c.Out, maxWidth)
 	}
 	for i, h := range c.Hidden {
 		if h < 1 || h > maxWidth {
-			return fmt.Errorf("hidden layer %d: width %d out of range [1, %d]", i, h, maxWidth)
+			return errorf("hidden layer %d: width %d out of range [1, %d]", i, h, maxWidth)
 		}
 	}
 	if !c.Act.valid() {
-		return fmt.Errorf("invalid activation %d", int(c.Act))
+		return errorf("invalid activation %d", int(c.Act))
 	}
 	if c.Classes < 0 || c.Classes > MaxClasses {
-		return fmt.Errorf("classes %d out of range [0, %d]", c.Classes, MaxClasses)
+		return errorf("classes %d out of range [0, %d]", c.Classes, MaxClasses)
 	}
 	if _, err := c.paramCount(); err != nil {
 		return err

@@ -42,15 +42,11 @@ func WriteSafetensors(w io.Writer, tensors []Tensor, meta map[string]string) err
 	var hdr bytes.Buffer
 	hdr.WriteByte('{')
 	if meta != nil {
-		keys := make([]string, 0, len(meta))
-		for k := range meta {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
+		keys := SortedKeys(meta)
 		hdr.WriteString(`"` + metadataKey + `":{`)
 		for i, k := range keys {
 			if !utf8.ValidString(k) || !utf8.ValidString(meta[k]) {
-				return fmt.Errorf("metadata %q: not valid UTF-8", k)
+				return errorf("metadata %q: not valid UTF-8", k)
 			}
 			if i > 0 {
 				hdr.WriteByte(',')
@@ -66,21 +62,21 @@ func WriteSafetensors(w io.Writer, tensors []Tensor, meta map[string]string) err
 		t := &tensors[idx]
 		switch {
 		case t.Name == metadataKey:
-			return fmt.Errorf("tensor name %q is reserved", t.Name)
+			return errorf("tensor name %q is reserved", t.Name)
 		case !utf8.ValidString(t.Name):
-			return fmt.Errorf("tensor name %q: not valid UTF-8", t.Name)
+			return errorf("tensor name %q: not valid UTF-8", t.Name)
 		case i > 0 && t.Name == tensors[order[i-1]].Name:
-			return fmt.Errorf("tensor %q: duplicate name", t.Name)
+			return errorf("tensor %q: duplicate name", t.Name)
 		}
 		size := 1
 		for _, d := range t.Shape {
 			if d < 0 {
-				return fmt.Errorf("tensor %q: negative dimension in shape %v", t.Name, t.Shape)
+				return errorf("tensor %q: negative dimension in shape %v", t.Name, t.Shape)
 			}
 			size *= d
 		}
 		if size != len(t.Data) {
-			return fmt.Errorf("tensor %q: shape %v holds %d values, data has %d", t.Name, t.Shape, size, len(t.Data))
+			return errorf("tensor %q: shape %v holds %d values, data has %d", t.Name, t.Shape, size, len(t.Data))
 		}
 		if meta != nil || i > 0 {
 			hdr.WriteByte(',')
@@ -102,7 +98,7 @@ func WriteSafetensors(w io.Writer, tensors []Tensor, meta map[string]string) err
 		hdr.WriteByte(' ')
 	}
 	if hdr.Len() > maxHeaderSize {
-		return fmt.Errorf("header of %d bytes is larger than %d", hdr.Len(), maxHeaderSize)
+		return errorf("header of %d bytes is larger than %d", hdr.Len(), maxHeaderSize)
 	}
 
 	var n [8]byte
@@ -189,14 +185,14 @@ type tensorInfo struct {
 // small multiple of len(data) at most.
 func ReadSafetensors(data []byte) (tensors []Tensor, meta map[string]string, err error) {
 	if len(data) < 8 {
-		return nil, nil, fmt.Errorf("file of %d bytes is too short for the 8-byte header length", len(data))
+		return nil, nil, errorf("file of %d bytes is too short for the 8-byte header length", len(data))
 	}
 	n := binary.LittleEndian.Uint64(data)
 	if n > maxHeaderSize {
-		return nil, nil, fmt.Errorf("header length %d is larger than the limit of %d bytes", n, maxHeaderSize)
+		return nil, nil, errorf("header length %d is larger than the limit of %d bytes", n, maxHeaderSize)
 	}
 	if n > uint64(len(data)-8) {
-		return nil, nil, fmt.Errorf("header length %d runs past the end of the file (%d bytes after the length)", n, len(data)-8)
+		return nil, nil, errorf("header length %d runs past the end of the file (%d bytes after the length)", n, len(data)-8)
 	}
 	header := data[8 : 8+n]
 	body := data[8+n:]
@@ -205,50 +201,64 @@ func ReadSafetensors(data []byte) (tensors []Tensor, meta map[string]string, err
 	}
 	infos, meta, err := parseHeader(header)
 	if err != nil {
-		return nil, nil, fmt.Errorf("header: %w", err)
+		return nil, nil, errorf("header: %w", err)
 	}
 
 	// Offsets: sorted by (begin, end), they must tile [0, len(body)) exactly.
-	slices.SortStableFunc(infos, func(a, b tensorInfo) int {
+	// Sorted stably, through their indices: an index sort shares its code with others.
+	order := make([]int, len(infos))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(i, j int) int {
+		a, b := &infos[i], &infos[j]
 		if a.begin != b.begin {
 			return cmpUint(a.begin, b.begin)
 		}
-		return cmpUint(a.end, b.end)
+		if a.end != b.end {
+			return cmpUint(a.end, b.end)
+		}
+		return i - j
 	})
+	sorted := make([]tensorInfo, len(infos))
+	for i, k := range order {
+		sorted[i] = infos[k]
+	}
+	infos = sorted
 	var start uint64
 	for _, t := range infos {
 		if t.begin != start || t.end < t.begin {
-			return nil, nil, fmt.Errorf("tensor %q: data_offsets [%d, %d] do not start where the previous tensor ends (%d)", t.name, t.begin, t.end, start)
+			return nil, nil, errorf("tensor %q: data_offsets [%d, %d] do not start where the previous tensor ends (%d)", t.name, t.begin, t.end, start)
 		}
 		start = t.end
 		elems := uint64(1)
 		for _, d := range t.shape {
 			hi, lo := bits.Mul64(elems, uint64(d))
 			if hi != 0 {
-				return nil, nil, fmt.Errorf("tensor %q: shape %v overflows", t.name, t.shape)
+				return nil, nil, errorf("tensor %q: shape %v overflows", t.name, t.shape)
 			}
 			elems = lo
 		}
 		hi, nbits := bits.Mul64(elems, dtypeBits[t.dtype])
 		if hi != 0 {
-			return nil, nil, fmt.Errorf("tensor %q: shape %v of %s overflows", t.name, t.shape, t.dtype)
+			return nil, nil, errorf("tensor %q: shape %v of %s overflows", t.name, t.shape, t.dtype)
 		}
 		if nbits%8 != 0 {
-			return nil, nil, fmt.Errorf("tensor %q: shape %v of %s does not fill whole bytes", t.name, t.shape, t.dtype)
+			return nil, nil, errorf("tensor %q: shape %v of %s does not fill whole bytes", t.name, t.shape, t.dtype)
 		}
 		if t.end-t.begin != nbits/8 {
-			return nil, nil, fmt.Errorf("tensor %q: shape %v of %s takes %d bytes, data_offsets [%d, %d] hold %d", t.name, t.shape, t.dtype, nbits/8, t.begin, t.end, t.end-t.begin)
+			return nil, nil, errorf("tensor %q: shape %v of %s takes %d bytes, data_offsets [%d, %d] hold %d", t.name, t.shape, t.dtype, nbits/8, t.begin, t.end, t.end-t.begin)
 		}
 	}
 	if start != uint64(len(body)) {
-		return nil, nil, fmt.Errorf("tensors cover %d bytes of data, the file has %d after the header", start, len(body))
+		return nil, nil, errorf("tensors cover %d bytes of data, the file has %d after the header", start, len(body))
 	}
 
 	for _, t := range infos {
 		switch t.dtype {
 		case "F32", "F16", "BF16", "F64":
 		default:
-			return nil, nil, fmt.Errorf("tensor %q: dtype %s is not supported (want F32, F16, BF16 or F64)", t.name, t.dtype)
+			return nil, nil, errorf("tensor %q: dtype %s is not supported (want F32, F16, BF16 or F64)", t.name, t.dtype)
 		}
 	}
 	tensors = make([]Tensor, len(infos))
@@ -320,4 +330,23 @@ func f16ToF32(h uint16) float32 {
 		e--
 	}
 	return math.Float32frombits(sign | e<<23 | (frac&0x3ff)<<13)
+}
+
+// SortedKeys returns the keys of m in increasing order. It sorts their indices, which shares
+// its code with the other sorts of ints in a binary that must stay small.
+func SortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	order := make([]int, len(keys))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return strings.Compare(keys[a], keys[b]) })
+	sorted := make([]string, len(keys))
+	for i, k := range order {
+		sorted[i] = keys[k]
+	}
+	return sorted
 }

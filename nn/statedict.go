@@ -98,7 +98,7 @@ func FromStateDict(tensors []Tensor, act Activation, timeFirst bool) (*MLP, erro
 		if !havePrefix {
 			prefix, havePrefix = p, true
 		} else if p != prefix {
-			return nil, fmt.Errorf("state dict has Linear layers under two prefixes, %q and %q", prefix, p)
+			return nil, errorf("state dict has Linear layers under two prefixes, %q and %q", prefix, p)
 		}
 		L := byIndex[idx]
 		if L == nil {
@@ -107,18 +107,18 @@ func FromStateDict(tensors []Tensor, act Activation, timeFirst bool) (*MLP, erro
 		}
 		if kind == "weight" {
 			if L.weight != nil {
-				return nil, fmt.Errorf("tensor %q appears twice", t.Name)
+				return nil, errorf("tensor %q appears twice", t.Name)
 			}
 			L.weight = t
 		} else {
 			if L.bias != nil {
-				return nil, fmt.Errorf("tensor %q appears twice", t.Name)
+				return nil, errorf("tensor %q appears twice", t.Name)
 			}
 			L.bias = t
 		}
 	}
 	if !havePrefix {
-		return nil, fmt.Errorf("state dict has no Linear layers (no tensors named like main.0.weight)")
+		return nil, errorf("state dict has no Linear layers (no tensors named like main.0.weight)")
 	}
 	layers := make([]*layer, 0, len(byIndex))
 	for _, L := range byIndex {
@@ -135,25 +135,25 @@ func FromStateDict(tensors []Tensor, act Activation, timeFirst bool) (*MLP, erro
 	cfg := Config{Act: act, TimeFirst: timeFirst}
 	for l, L := range layers {
 		if L.weight == nil {
-			return nil, fmt.Errorf("%s has no matching weight", name(L.index, "bias"))
+			return nil, errorf("%s has no matching weight", name(L.index, "bias"))
 		}
 		if L.bias == nil {
-			return nil, fmt.Errorf("%s has no matching bias", name(L.index, "weight"))
+			return nil, errorf("%s has no matching bias", name(L.index, "weight"))
 		}
 		ws, bs := L.weight.Shape, L.bias.Shape
 		if len(ws) != 2 {
-			return nil, fmt.Errorf("%s has shape %v, want [out, in]", L.weight.Name, ws)
+			return nil, errorf("%s has shape %v, want [out, in]", L.weight.Name, ws)
 		}
 		if len(bs) != 1 || bs[0] != ws[0] {
-			return nil, fmt.Errorf("%s has shape %v, want [%d] to match %s %v", L.bias.Name, bs, ws[0], L.weight.Name, ws)
+			return nil, errorf("%s has shape %v, want [%d] to match %s %v", L.bias.Name, bs, ws[0], L.weight.Name, ws)
 		}
 		if len(L.weight.Data) != ws[0]*ws[1] || len(L.bias.Data) != bs[0] {
-			return nil, fmt.Errorf("layer %s: data do not match the shapes", name(L.index, "*"))
+			return nil, errorf("layer %s: data do not match the shapes", name(L.index, "*"))
 		}
 		if l == 0 {
 			cfg.In = ws[1]
 		} else if prevOut := layers[l-1].weight.Shape[0]; ws[1] != prevOut {
-			return nil, fmt.Errorf("%s takes %d inputs, but %s gives %d outputs", L.weight.Name, ws[1], layers[l-1].weight.Name, prevOut)
+			return nil, errorf("%s takes %d inputs, but %s gives %d outputs", L.weight.Name, ws[1], layers[l-1].weight.Name, prevOut)
 		}
 		if l == len(layers)-1 {
 			cfg.Out = ws[0]
@@ -168,23 +168,23 @@ func FromStateDict(tensors []Tensor, act Activation, timeFirst bool) (*MLP, erro
 			continue
 		}
 		if emb != nil {
-			return nil, fmt.Errorf("tensor %q appears twice", embName)
+			return nil, errorf("tensor %q appears twice", embName)
 		}
 		emb = &tensors[i]
 		width := layers[0].weight.Shape[0]
 		if s := emb.Shape; len(s) != 2 || s[0] < 2 || s[1] != width || len(emb.Data) != s[0]*s[1] {
-			return nil, fmt.Errorf("%s has shape %v, want [classes+1, %d] (at least 2 rows: a class and \"no label\")", embName, s, width)
+			return nil, errorf("%s has shape %v, want [classes+1, %d] (at least 2 rows: a class and \"no label\")", embName, s, width)
 		}
 		cfg.Classes = emb.Shape[0] - 1
 	}
 	m, err := New(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("state dict: %w", err)
+		return nil, errorf("state dict: %w", err)
 	}
 	if emb != nil {
 		for i, v := range emb.Data {
 			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-				return nil, fmt.Errorf("%s holds %v at index %d", emb.Name, v, i)
+				return nil, errorf("%s holds %v at index %d", emb.Name, v, i)
 			}
 		}
 		copy(m.emb.w, emb.Data)
@@ -193,7 +193,7 @@ func FromStateDict(tensors []Tensor, act Activation, timeFirst bool) (*MLP, erro
 		for _, t := range []*Tensor{L.weight, L.bias} {
 			for i, v := range t.Data {
 				if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-					return nil, fmt.Errorf("%s holds %v at index %d", t.Name, v, i)
+					return nil, errorf("%s holds %v at index %d", t.Name, v, i)
 				}
 			}
 		}

@@ -3,7 +3,6 @@ package nn
 import (
 	"errors"
 	"fmt"
-	"maps"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -67,27 +66,27 @@ const (
 // Validate reports the first thing wrong with c.
 func (c UNetConfig) Validate() error {
 	if c.Channels < 1 || c.Channels > maxUNetChannels {
-		return fmt.Errorf("image channels %d out of range [1, %d]", c.Channels, maxUNetChannels)
+		return errorf("image channels %d out of range [1, %d]", c.Channels, maxUNetChannels)
 	}
 	for _, s := range []struct {
 		name string
 		v    int
 	}{{"height", c.Height}, {"width", c.Width}} {
 		if s.v < 4 || s.v > maxImageSide || s.v%4 != 0 {
-			return fmt.Errorf("image %s %d is not a multiple of 4 in [4, %d] (the UNet pools twice by 2)", s.name, s.v, maxImageSide)
+			return errorf("image %s %d is not a multiple of 4 in [4, %d] (the UNet pools twice by 2)", s.name, s.v, maxImageSide)
 		}
 	}
 	if c.Base < 1 || c.Base > maxUNetBase {
-		return fmt.Errorf("base channels %d out of range [1, %d]", c.Base, maxUNetBase)
+		return errorf("base channels %d out of range [1, %d]", c.Base, maxUNetBase)
 	}
 	if !c.Act.valid() {
-		return fmt.Errorf("invalid activation %d", int(c.Act))
+		return errorf("invalid activation %d", int(c.Act))
 	}
 	if c.Classes < 0 || c.Classes > MaxClasses {
-		return fmt.Errorf("classes %d out of range [0, %d]", c.Classes, MaxClasses)
+		return errorf("classes %d out of range [0, %d]", c.Classes, MaxClasses)
 	}
 	if v := int64(c.Height) * int64(c.Width) * int64(6*c.Base+c.Channels+1); v > maxMapValues {
-		return fmt.Errorf("%d x %d images with base channels %d make feature maps of %d values, more than %d", c.Height, c.Width, c.Base, v, maxMapValues)
+		return errorf("%d x %d images with base channels %d make feature maps of %d values, more than %d", c.Height, c.Width, c.Base, v, maxMapValues)
 	}
 	if _, err := c.paramCount(); err != nil {
 		return err
@@ -341,7 +340,7 @@ func UNetFromStateDict(tensors []Tensor, height, width int, act Activation) (*UN
 		for _, m := range unetModules {
 			if strings.HasPrefix(t.Name, m) {
 				if byName[t.Name] != nil {
-					return nil, fmt.Errorf("tensor %q appears twice", t.Name)
+					return nil, errorf("tensor %q appears twice", t.Name)
 				}
 				byName[t.Name] = t
 				break
@@ -353,18 +352,18 @@ func UNetFromStateDict(tensors []Tensor, height, width int, act Activation) (*UN
 		return nil, errors.New("state dict has no enc1.0.weight: not the seed's UNet")
 	}
 	if s := first.Shape; len(s) != 4 || s[2] != unetKernel || s[3] != unetKernel || s[0] < 1 || s[1] < 2 {
-		return nil, fmt.Errorf("enc1.0.weight has shape %v, want [c, channels+1, 3, 3]", first.Shape)
+		return nil, errorf("enc1.0.weight has shape %v, want [c, channels+1, 3, 3]", first.Shape)
 	}
 	cfg := UNetConfig{Channels: first.Shape[1] - 1, Base: first.Shape[0], Height: height, Width: width, Act: act}
 	embName := unetEmbeddings[0].name + ".weight"
 	if emb := byName[embName]; emb != nil {
 		if s := emb.Shape; len(s) != 2 || s[0] < 2 || s[0]-1 > MaxClasses || s[1] != cfg.Base {
-			return nil, fmt.Errorf("%s has shape %v, want [classes+1, %d] (at least 2 rows: a class and \"no label\")", embName, emb.Shape, cfg.Base)
+			return nil, errorf("%s has shape %v, want [classes+1, %d] (at least 2 rows: a class and \"no label\")", embName, emb.Shape, cfg.Base)
 		}
 		cfg.Classes = emb.Shape[0] - 1
 	}
 	if err := cfg.Validate(); err != nil {
-		return nil, fmt.Errorf("state dict: %w", err)
+		return nil, errorf("state dict: %w", err)
 	}
 	// Every tensor is checked against the shapes the configuration implies before anything is
 	// allocated, so that a state dict claiming a large UNet must hold its values.
@@ -391,33 +390,38 @@ func UNetFromStateDict(tensors []Tensor, height, width int, act Activation) (*UN
 	for j, w := range wants {
 		t := byName[w.name]
 		if t == nil {
-			return nil, fmt.Errorf("state dict has no %s (%s needs shape %v)", w.name, what, w.shape)
+			return nil, errorf("state dict has no %s (%s needs shape %v)", w.name, what, w.shape)
 		}
 		if !slices.Equal(t.Shape, w.shape) {
-			return nil, fmt.Errorf("%s has shape %v, %s needs %v", w.name, t.Shape, what, w.shape)
+			return nil, errorf("%s has shape %v, %s needs %v", w.name, t.Shape, what, w.shape)
 		}
 		size := 1
 		for _, d := range w.shape {
 			size *= d
 		}
 		if len(t.Data) != size {
-			return nil, fmt.Errorf("%s: %d values for shape %v", w.name, len(t.Data), t.Shape)
+			return nil, errorf("%s: %d values for shape %v", w.name, len(t.Data), t.Shape)
 		}
 		for i, v := range t.Data {
 			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-				return nil, fmt.Errorf("%s holds %v at index %d", w.name, v, i)
+				return nil, errorf("%s holds %v at index %d", w.name, v, i)
 			}
 		}
 		found[j] = t
 		delete(byName, w.name)
 	}
 	if len(byName) > 0 {
-		extra := slices.Sorted(maps.Keys(byName))
-		return nil, fmt.Errorf("state dict has %s, which the seed's UNet does not", extra[0])
+		var extra string
+		for k := range byName {
+			if extra == "" || k < extra {
+				extra = k
+			}
+		}
+		return nil, errorf("state dict has %s, which the seed's UNet does not", extra)
 	}
 	u, err := NewUNet(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("state dict: %w", err)
+		return nil, errorf("state dict: %w", err)
 	}
 	for i, w := range u.StateDict() {
 		copy(w.Data, found[i].Data)

@@ -455,21 +455,21 @@ func (b *UNetBatch) blockForward(k *unetBlock, slot *unetSlot, w *unetWork) unet
 		}
 		convForward(&slot.conv, L, b.wino[l], b.wt[l], M.convIn[l], M.convOut[l], &post)
 	}
-	conv(enc1a)
-	conv(enc1b)
-	maxPool2(M.e1, M.p1)
-	conv(enc2a)
-	conv(enc2b)
-	maxPool2(M.e2, M.p2)
-	conv(midA)
-	conv(midB)
-	upsample2(M.m, M.cat2.channels(0, 4*u.Base))
-	conv(dec2a)
-	conv(dec2b)
-	upsample2(M.d2, M.cat1.channels(0, 2*u.Base))
-	conv(dec1a)
-	conv(dec1b)
-	conv(dec1out)
+	// The convolutions in order, each followed by the pooling or upsampling after it (a loop:
+	// conv's code once, not inlined eleven times).
+	for l := range numConvs {
+		conv(l)
+		switch l {
+		case enc1b:
+			maxPool2(M.e1, M.p1)
+		case enc2b:
+			maxPool2(M.e2, M.p2)
+		case midB:
+			upsample2(M.m, M.cat2.channels(0, 4*u.Base))
+		case dec2b:
+			upsample2(M.d2, M.cat1.channels(0, 2*u.Base))
+		}
+	}
 	return M
 }
 
@@ -572,37 +572,38 @@ func (b *UNetBatch) blockBackward(k *unetBlock, slot *unetSlot, w *unetWork) {
 		}
 	}
 
-	back(dec1out, gy, g0a)
-	act(dec1b, g0a)
-	back(dec1b, g0a, g0b)
-	act(dec1a, g0b)
-	back(dec1a, g0b, gcat1)
-	upsample2Backward(gcat1.channels(0, 2*c), g1a)
-	act(dec2b, g1a)
-	back(dec2b, g1a, g1b)
-	act(dec2a, g1b)
-	back(dec2a, g1b, gcat2)
-	upsample2Backward(gcat2.channels(0, 4*c), g2a)
-	act(midB, g2a)
-	back(midB, g2a, g2b)
-	act(midA, g2b)
-	back(midA, g2b, gp2)
-	ge2 := gcat2.channels(4*c, 6*c)
-	maxPool2Backward(M.e2, gp2, ge2)
-	act(enc2b, ge2)
-	back(enc2b, ge2, g1a)
-	act(enc2a, g1a)
-	back(enc2a, g1a, gp1)
-	ge1 := gcat1.channels(2*c, 3*c)
-	maxPool2Backward(M.e1, gp1, ge1)
-	act(enc1b, ge1)
-	back(enc1b, ge1, g0a)
-	act(enc1a, g0a)
+	ge1, ge2 := gcat1.channels(2*c, 3*c), gcat2.channels(4*c, 6*c)
+	// Each convolution's dL/dz, from which it runs backward, and the dL/d of its input it
+	// writes (for the first, dL/dx's with the t plane, or nothing).
+	none := fmap{}
+	dzs := [numConvs]*fmap{enc1a: &g0a, enc1b: &ge1, enc2a: &g1a, enc2b: &ge2, midA: &g2b, midB: &g2a,
+		dec2a: &g1b, dec2b: &g1a, dec1a: &g0b, dec1b: &g0a, dec1out: &gy}
+	dxs := [numConvs]*fmap{enc1a: &none, enc1b: &g0a, enc2a: &gp1, enc2b: &g1a, midA: &gp2, midB: &g2b,
+		dec2a: &gcat2, dec2b: &g1b, dec1a: &gcat1, dec1b: &g0b, dec1out: &g0a}
+	if b.dx != nil {
+		dxs[enc1a] = &gin
+	}
+	// The convolutions in reverse order, each followed by the upsampling or pooling before it
+	// and the activation of the one before (a loop: back's code once, not inlined eleven times).
+	for l := dec1out; l >= enc1a; l-- {
+		back(l, *dzs[l], *dxs[l])
+		switch l {
+		case dec1a:
+			upsample2Backward(gcat1.channels(0, 2*c), g1a)
+		case dec2a:
+			upsample2Backward(gcat2.channels(0, 4*c), g2a)
+		case midA:
+			maxPool2Backward(M.e2, gp2, ge2)
+		case enc2a:
+			maxPool2Backward(M.e1, gp1, ge1)
+		}
+		if l > enc1a {
+			act(l-1, *dzs[l-1])
+		}
+	}
 	if b.dx == nil {
-		back(enc1a, g0a, fmap{})
 		return
 	}
-	back(enc1a, g0a, gin)
 	hw := u.Height * u.Width
 	dx := b.dx[k.lo*ch*hw : k.hi*ch*hw]
 	for img := range n {

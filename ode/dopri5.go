@@ -1,7 +1,6 @@
 package ode
 
 import (
-	"fmt"
 	"math"
 )
 
@@ -106,23 +105,23 @@ func (o *Options) controller() (controller, error) {
 		maxFactor: o.MaxFactor, beta: o.Beta, maxSteps: o.MaxSteps}
 	switch {
 	case !(c.rtol > 0) || math.IsInf(c.rtol, 0):
-		return c, fmt.Errorf("ode: dopri5: Rtol = %v, want a finite value > 0", c.rtol)
+		return c, errorf("ode: dopri5: Rtol = %v, want a finite value > 0", c.rtol)
 	case !(c.atol >= 0) || math.IsInf(c.atol, 0):
-		return c, fmt.Errorf("ode: dopri5: Atol = %v, want a finite value >= 0", c.atol)
+		return c, errorf("ode: dopri5: Atol = %v, want a finite value >= 0", c.atol)
 	case c.maxSteps < 0:
-		return c, fmt.Errorf("ode: dopri5: MaxSteps = %d, want >= 0", c.maxSteps)
+		return c, errorf("ode: dopri5: MaxSteps = %d, want >= 0", c.maxSteps)
 	case !(o.FirstStep >= 0) || math.IsInf(o.FirstStep, 0):
-		return c, fmt.Errorf("ode: dopri5: FirstStep = %v, want a finite value >= 0", o.FirstStep)
+		return c, errorf("ode: dopri5: FirstStep = %v, want a finite value >= 0", o.FirstStep)
 	case !(c.safety >= 0 && c.safety <= 1):
-		return c, fmt.Errorf("ode: dopri5: Safety = %v, want 0 < Safety <= 1", c.safety)
+		return c, errorf("ode: dopri5: Safety = %v, want 0 < Safety <= 1", c.safety)
 	case !(c.minFactor >= 0 && c.minFactor <= 1):
-		return c, fmt.Errorf("ode: dopri5: MinFactor = %v, want 0 < MinFactor <= 1", c.minFactor)
+		return c, errorf("ode: dopri5: MinFactor = %v, want 0 < MinFactor <= 1", c.minFactor)
 	case c.maxFactor != 0 && !(c.maxFactor >= 1) || math.IsInf(c.maxFactor, 0):
-		return c, fmt.Errorf("ode: dopri5: MaxFactor = %v, want a finite value >= 1", c.maxFactor)
+		return c, errorf("ode: dopri5: MaxFactor = %v, want a finite value >= 1", c.maxFactor)
 	case !(c.beta >= 0 && c.beta <= 0.2):
-		return c, fmt.Errorf("ode: dopri5: Beta = %v, want 0 <= Beta <= 0.2", c.beta)
+		return c, errorf("ode: dopri5: Beta = %v, want 0 <= Beta <= 0.2", c.beta)
 	case o.ErrorLen < 0:
-		return c, fmt.Errorf("ode: dopri5: ErrorLen = %d, want >= 0", o.ErrorLen)
+		return c, errorf("ode: dopri5: ErrorLen = %d, want >= 0", o.ErrorLen)
 	}
 	c.errLen = o.ErrorLen
 	if c.maxSteps == 0 {
@@ -170,7 +169,7 @@ func (s *Solver) Dopri5(f Field, x []float32, t0, t1 float32, opt Options, obs O
 		return st, err
 	}
 	if !finite(float64(t0)) || !finite(float64(t1)) {
-		return st, fmt.Errorf("ode: dopri5: times t0 = %v, t1 = %v must be finite", t0, t1)
+		return st, errorf("ode: dopri5: times t0 = %v, t1 = %v must be finite", t0, t1)
 	}
 	outs := opt.Outputs
 	if err := checkOutputs(outs, t0, t1); err != nil {
@@ -182,7 +181,7 @@ func (s *Solver) Dopri5(f Field, x []float32, t0, t1 float32, opt Options, obs O
 	n := len(x)
 	x = x[:n:n]
 	if !allFinite(x) {
-		return st, fmt.Errorf("ode: dopri5: the initial state holds %w", ErrNonFinite)
+		return st, errorf("ode: dopri5: the initial state holds %w", ErrNonFinite)
 	}
 	tStart, tStop := float64(t0), float64(t1)
 	dir := 1.0
@@ -205,7 +204,7 @@ func (s *Solver) Dopri5(f Field, x []float32, t0, t1 float32, opt Options, obs O
 	f(t0, x, k1)
 	st.NFE++
 	if !allFinite(k1) {
-		return st, fmt.Errorf("ode: dopri5: the field at t=%v returned %w", t0, ErrNonFinite)
+		return st, errorf("ode: dopri5: the field at t=%v returned %w", t0, ErrNonFinite)
 	}
 	span := math.Abs(tStop - tStart)
 	h := opt.FirstStep
@@ -224,7 +223,7 @@ func (s *Solver) Dopri5(f Field, x []float32, t0, t1 float32, opt Options, obs O
 	for {
 		if st.Accepted+st.Rejected >= ctl.maxSteps {
 			s.restore(x, y)
-			return st, fmt.Errorf("ode: dopri5: %w: %d tried (%d accepted), at t=%.9g on the way from %v to %v",
+			return st, errorf("ode: dopri5: %w: %d tried (%d accepted), at t=%.9g on the way from %v to %v",
 				ErrMaxSteps, st.Accepted+st.Rejected, st.Accepted, t, t0, t1)
 		}
 		if h <= tiny {
@@ -233,7 +232,7 @@ func (s *Solver) Dopri5(f Field, x []float32, t0, t1 float32, opt Options, obs O
 			if nonFinite {
 				why = " (the field returned NaN or Inf at the trial stages)"
 			}
-			return st, fmt.Errorf("ode: dopri5: %w: step %.3g at t=%.9g%s", ErrStepUnderflow, h, t, why)
+			return st, errorf("ode: dopri5: %w: step %.3g at t=%.9g%s", ErrStepUnderflow, h, t, why)
 		}
 		// Take the rest of the interval when it is at most 1% more than the step, so no
 		// sliver of a last step remains; the last step ends exactly at t1.
@@ -255,7 +254,7 @@ func (s *Solver) Dopri5(f Field, x []float32, t0, t1 float32, opt Options, obs O
 		}
 		if !yNewFinite {
 			s.restore(x, y)
-			return st, fmt.Errorf("ode: dopri5: the state became %w at t=%.9g", ErrNonFinite, tEnd)
+			return st, errorf("ode: dopri5: the state became %w at t=%.9g", ErrNonFinite, tEnd)
 		}
 		st.Accepted++
 		for next < len(outs) && dir*(float64(outs[next])-tEnd) <= 0 {
@@ -307,10 +306,10 @@ func checkOutputs(outs []float32, t0, t1 float32) error {
 	lo, hi := min(t0, t1), max(t0, t1)
 	for i, v := range outs {
 		if !finite(float64(v)) || v < lo || v > hi {
-			return fmt.Errorf("ode: dopri5: Outputs[%d] = %v is not a finite time in [%v, %v]", i, v, lo, hi)
+			return errorf("ode: dopri5: Outputs[%d] = %v is not a finite time in [%v, %v]", i, v, lo, hi)
 		}
 		if i > 0 && ((t1 >= t0 && v <= outs[i-1]) || (t1 < t0 && v >= outs[i-1])) {
-			return fmt.Errorf("ode: dopri5: Outputs[%d] = %v after %v is not strictly monotone from t0 = %v towards t1 = %v",
+			return errorf("ode: dopri5: Outputs[%d] = %v after %v is not strictly monotone from t0 = %v towards t1 = %v",
 				i, v, outs[i-1], t0, t1)
 		}
 	}

@@ -1,7 +1,5 @@
 package ode
 
-import "fmt"
-
 // Fixed integrates x in place with a fixed-step method over the time grid grid[0], grid[1],
 // ..., taking one step from each grid point to the next. The grid must have at least two
 // points, all finite, strictly increasing or strictly decreasing (a decreasing grid integrates
@@ -15,17 +13,17 @@ func (s *Solver) Fixed(m Method, f Field, x []float32, grid []float32, obs Obser
 		return err
 	}
 	if len(grid) < 2 {
-		return fmt.Errorf("ode: %v: a grid needs at least 2 times, got %d", m, len(grid))
+		return errorf("ode: %v: a grid needs at least 2 times, got %d", m, len(grid))
 	}
 	for i, v := range grid {
 		if !finite(float64(v)) {
-			return fmt.Errorf("ode: %v: grid[%d] = %v is not finite", m, i, v)
+			return errorf("ode: %v: grid[%d] = %v is not finite", m, i, v)
 		}
 	}
 	increasing := grid[1] > grid[0]
 	for i := 1; i < len(grid); i++ {
 		if (increasing && grid[i] <= grid[i-1]) || (!increasing && grid[i] >= grid[i-1]) {
-			return fmt.Errorf("ode: %v: grid is not strictly monotone at grid[%d] = %v after %v", m, i, grid[i], grid[i-1])
+			return errorf("ode: %v: grid is not strictly monotone at grid[%d] = %v after %v", m, i, grid[i], grid[i-1])
 		}
 	}
 	return s.integrate(m, f, x, timeGrid{grid: grid, steps: len(grid) - 1}, obs)
@@ -44,10 +42,10 @@ func (s *Solver) FixedSteps(m Method, f Field, x []float32, t0, t1 float32, step
 		return err
 	}
 	if steps < 1 {
-		return fmt.Errorf("ode: %v: steps = %d, want at least 1", m, steps)
+		return errorf("ode: %v: steps = %d, want at least 1", m, steps)
 	}
 	if !finite(float64(t0)) || !finite(float64(t1)) {
-		return fmt.Errorf("ode: %v: times t0 = %v, t1 = %v must be finite", m, t0, t1)
+		return errorf("ode: %v: times t0 = %v, t1 = %v must be finite", m, t0, t1)
 	}
 	return s.integrate(m, f, x, timeGrid{t0: float64(t0), t1: float64(t1), steps: steps}, obs)
 }
@@ -55,10 +53,10 @@ func (s *Solver) FixedSteps(m Method, f Field, x []float32, t0, t1 float32, step
 // checkFixed rejects an unknown or adaptive method and what checkState rejects.
 func (s *Solver) checkFixed(m Method, f Field, x []float32) error {
 	if !m.valid() {
-		return fmt.Errorf("ode: unknown method %v", m)
+		return errorf("ode: unknown method %v", m)
 	}
 	if m == Dopri5 {
-		return fmt.Errorf("ode: dopri5 adapts its steps: call Solver.Dopri5, not a fixed-step integration")
+		return errorf("ode: dopri5 adapts its steps: call Solver.Dopri5, not a fixed-step integration")
 	}
 	return s.checkState(m, f, x)
 }
@@ -99,7 +97,7 @@ func (s *Solver) integrate(m Method, f Field, x []float32, g timeGrid, obs Obser
 		}
 	}
 	if !allFinite(x) {
-		return fmt.Errorf("ode: %v: the state at t=%v holds %w", m, float32(t), ErrNonFinite)
+		return errorf("ode: %v: the state at t=%v holds %w", m, float32(t), ErrNonFinite)
 	}
 	return nil
 }

@@ -44,7 +44,7 @@ func ParseMethod(s string) (Method, error) {
 			return Method(m), nil
 		}
 	}
-	return 0, fmt.Errorf("ode: unknown method %q (want euler, midpoint, heun, rk4 or dopri5)", s)
+	return 0, errorf("ode: unknown method %q (want euler, midpoint, heun, rk4 or dopri5)", s)
 }
 
 // Order returns the method's order of accuracy: the global error falls as h^Order. It is 0 for

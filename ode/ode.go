@@ -13,7 +13,6 @@ package ode
 
 import (
 	"errors"
-	"fmt"
 	"math"
 )
 
@@ -78,10 +77,10 @@ func (s *Solver) MaxLen() int { return s.maxLen }
 // checkState reports a state longer than the workspace or a missing field.
 func (s *Solver) checkState(m Method, f Field, x []float32) error {
 	if f == nil {
-		return fmt.Errorf("ode: %v: nil field", m)
+		return errorf("ode: %v: nil field", m)
 	}
 	if len(x) > s.maxLen {
-		return fmt.Errorf("ode: %v: state of length %d exceeds the solver's maximum %d", m, len(x), s.maxLen)
+		return errorf("ode: %v: state of length %d exceeds the solver's maximum %d", m, len(x), s.maxLen)
 	}
 	return nil
 }

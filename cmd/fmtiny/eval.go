@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/fmtiny/fmtiny/fm"
 	"github.com/fmtiny/fmtiny/mat"
@@ -257,7 +256,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		return writeDensity(stdout, stderr, m, *model, *grid, gridRange, lopt)
 	}
 	if *likelihood && m.Source != "" {
-		return fmt.Errorf("--likelihood: %s flows from %s, whose density fmtiny does not know: it has no likelihood (a flow from noise has)", *model, m.Source)
+		return errorf("--likelihood: %s flows from %s, whose density fmtiny does not know: it has no likelihood (a flow from noise has)", *model, m.Source)
 	}
 	sampleSource, err := modelSource(m, *model)
 	if err != nil {
@@ -305,7 +304,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if ds.Dim() != m.Dim() {
-		return fmt.Errorf("%s: %d dimensions, but the model generates %d", source, ds.Dim(), m.Dim())
+		return errorf("%s: %d dimensions, but the model generates %d", source, ds.Dim(), m.Dim())
 	}
 
 	res, err := m.Sample(fm.SampleOptions{N: *n, Method: method, Steps: *steps, Rtol: *rtol, Atol: *atol, Seed: *seed,
@@ -358,7 +357,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	}
 	if *likelihood {
 		if r.Likelihood, err = m.LogLikelihood(ref, lopt); err != nil {
-			return fmt.Errorf("--likelihood: %w", err)
+			return errorf("--likelihood: %w", err)
 		}
 	}
 	// The normalised path energy: W2^2 of the sample's initial points and as many reference
@@ -387,55 +386,49 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		_, err := stdout.Write(r.appendJSON(nil))
 		return err
 	}
-	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "model\t%s\n", r.Model)
-	fmt.Fprintf(tw, "reference\t%s, %d points\n", r.Data, r.Reference)
+	var rows [][]string
+	line := func(cells ...string) { addCells(&rows, cells...) }
+	line("model", r.Model)
+	line("reference", fmt.Sprintf("%s, %d points", r.Data, r.Reference))
 	solverDesc := r.Solver
 	if r.Steps > 0 {
 		solverDesc += fmt.Sprintf(", %d steps", r.Steps)
 	}
-	fmt.Fprintf(tw, "solver\t%s (%d evaluations)\n", solverDesc, r.NFE)
+	line("solver", fmt.Sprintf("%s (%d evaluations)", solverDesc, r.NFE))
 	f := r.Floor
 	switch {
 	case f == nil:
-		fmt.Fprintf(tw, "noise floor\tnone: %d rows are too few to split in two samples of 2\n", table.Rows())
+		line("noise floor", fmt.Sprintf("none: %d rows are too few to split in two samples of 2", table.Rows()))
 	case r.FloorMethod == "split_halves":
-		fmt.Fprintf(tw, "noise floor\thalf of the file's rows against the other half, %d points each\n", f.Points)
+		line("noise floor", fmt.Sprintf("half of the file's rows against the other half, %d points each", f.Points))
 	default:
-		fmt.Fprintf(tw, "noise floor\ta second sample of %s, %d points, against the reference\n", r.Data, f.Points)
+		line("noise floor", fmt.Sprintf("a second sample of %s, %d points, against the reference", r.Data, f.Points))
 	}
-	row := func(name, format string, v float64, floor *float64) {
-		fmt.Fprintf(tw, "%s\t"+format, name, v)
-		if floor != nil {
-			fmt.Fprintf(tw, "\t"+format, *floor)
+	row := func(name string, prec int, v float64, get func(*scores) float64) {
+		cells := []string{name, strconv.FormatFloat(v, 'f', prec, 64)}
+		if f != nil {
+			cells = append(cells, strconv.FormatFloat(get(f), 'f', prec, 64))
 		}
-		fmt.Fprintln(tw)
-	}
-	pick := func(get func(*scores) float64) *float64 {
-		if f == nil {
-			return nil
-		}
-		v := get(f)
-		return &v
+		line(cells...)
 	}
 	if f != nil {
-		fmt.Fprintf(tw, "\tmodel\tnoise floor\n")
+		line("", "model", "noise floor")
 	}
-	row("energy distance", "%.5f", r.EnergyDistance, pick(func(s *scores) float64 { return s.EnergyDistance }))
-	row("sliced W1", "%.5f", r.SlicedW1, pick(func(s *scores) float64 { return s.SlicedW1 }))
-	row(fmt.Sprintf("MMD (RBF, %d points)", r.MMDPoints), "%.5f", r.MMD, pick(func(s *scores) float64 { return s.MMD }))
-	row(fmt.Sprintf("W2 (exact OT, %d points)", r.W2Points), "%.5f", r.W2, pick(func(s *scores) float64 { return s.W2 }))
+	row("energy distance", 5, r.EnergyDistance, func(s *scores) float64 { return s.EnergyDistance })
+	row("sliced W1", 5, r.SlicedW1, func(s *scores) float64 { return s.SlicedW1 })
+	row(fmt.Sprintf("MMD (RBF, %d points)", r.MMDPoints), 5, r.MMD, func(s *scores) float64 { return s.MMD })
+	row(fmt.Sprintf("W2 (exact OT, %d points)", r.W2Points), 5, r.W2, func(s *scores) float64 { return s.W2 })
 	if r.OnBoard != nil {
-		row("on the squares", "%.4f", *r.OnBoard, pick(func(s *scores) float64 { return *s.OnBoard }))
-		row("square balance", "%.4f", *r.Balance, pick(func(s *scores) float64 { return *s.Balance }))
+		row("on the squares", 4, *r.OnBoard, func(s *scores) float64 { return *s.OnBoard })
+		row("square balance", 4, *r.Balance, func(s *scores) float64 { return *s.Balance })
 	}
-	fmt.Fprintf(tw, "path energy\t%.5f\n", r.PathEnergy)
-	fmt.Fprintf(tw, "normalised path energy\t%.5f\n", r.NPE)
+	line("path energy", strconv.FormatFloat(r.PathEnergy, 'f', 5, 64))
+	line("normalised path energy", strconv.FormatFloat(r.NPE, 'f', 5, 64))
 	if l := r.Likelihood; l != nil {
-		fmt.Fprintf(tw, "NLL (%s divergence, %d evaluations)\t%.5f nats\n", divergenceName(l), l.Stats.NFE, l.NLL)
-		fmt.Fprintf(tw, "bits per dimension\t%.5f\n", l.BitsPerDim)
+		line(fmt.Sprintf("NLL (%s divergence, %d evaluations)", divergenceName(l), l.Stats.NFE), strconv.FormatFloat(l.NLL, 'f', 5, 64)+" nats")
+		line("bits per dimension", strconv.FormatFloat(l.BitsPerDim, 'f', 5, 64))
 	}
-	return tw.Flush()
+	return writeRows(stdout, rows)
 }
 
 // divergenceName says how a likelihood's divergence was computed.
@@ -479,7 +472,7 @@ func likelihoodFlags(fs *flagSet, used bool, divergence string, probes int) (fm.
 // xmax, ymin, ymax), row by row from the bottom, as CSV under the model's column names and logp.
 func writeDensity(stdout, stderr io.Writer, m *fm.Model, file string, side int, r []float64, o fm.LikelihoodOptions) error {
 	if m.Dim() != 2 {
-		return fmt.Errorf("--density: %s generates %d dimensions; the grid is 2D", file, m.Dim())
+		return errorf("--density: %s generates %d dimensions; the grid is 2D", file, m.Dim())
 	}
 	names := m.ColumnNames()
 	x := make([]float32, 0, 2*side*side)
@@ -491,7 +484,7 @@ func writeDensity(stdout, stderr io.Writer, m *fm.Model, file string, side int, 
 	}
 	res, err := m.LogLikelihood(x, o)
 	if err != nil {
-		return fmt.Errorf("--density: %w", err)
+		return errorf("--density: %w", err)
 	}
 	fmt.Fprintf(stderr, "fmtiny: log-density of %d points (%s divergence), %d evaluations per point\n", side*side, divergenceName(res), res.Stats.NFE)
 	bw := bufio.NewWriterSize(stdout, 64<<10)
@@ -506,11 +499,11 @@ func writeDensity(stdout, stderr io.Writer, m *fm.Model, file string, side int, 
 		line = strconv.AppendFloat(line, lp, 'g', 7, 64)
 		line = append(line, '\n')
 		if _, err := bw.Write(line); err != nil {
-			return fmt.Errorf("write the grid: %w", err)
+			return errorf("write the grid: %w", err)
 		}
 	}
 	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("write the grid: %w", err)
+		return errorf("write the grid: %w", err)
 	}
 	return nil
 }

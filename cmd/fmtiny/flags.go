@@ -102,15 +102,19 @@ func (f finiteFlag) String() string {
 func (f finiteFlag) Set(s string) error {
 	v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
 	if err != nil {
-		return fmt.Errorf("%q is not a number", s)
+		return errorf("%q is not a number", s)
 	}
 	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return fmt.Errorf("%q is not a finite number", s)
+		return errorf("%q is not a finite number", s)
 	}
 	*f.v = v
 	return nil
 }
 
+// finite defines a flag of a finite float64. It is not inlined into the twenty flags that use
+// it.
+//
+//go:noinline
 func (fs *flagSet) finite(name string, value float64, usage string) *float64 {
 	p := new(float64)
 	*p = value

@@ -9,6 +9,7 @@ import (
 
 	"github.com/fmtiny/fmtiny/fm"
 	"github.com/fmtiny/fmtiny/mat"
+	"github.com/fmtiny/fmtiny/nn"
 )
 
 const infoAbout = `Describe a model file: its network, parameter count, path, data statistics and training, and
@@ -50,14 +51,12 @@ func runInfo(args []string, stdout, stderr io.Writer) error {
 	if *asJSON {
 		return infoJSON(stdout, file, m)
 	}
-	var rows [][2]string
-	row := func(key, format string, args ...any) {
-		rows = append(rows, [2]string{key, fmt.Sprintf(format, args...)})
-	}
+	var rows [][]string
+	row := func(key, format string, args ...any) { addRow(&rows, key, format, args...) }
 	row("file", "%s", file)
 	if m.Inferred {
 		row("metadata", "none from fmtiny: the network inferred from the tensors' names and shapes; activation, time input and path from flags or defaults; %s",
-			map[bool]string{true: "the seed's 28 x 28 images and normalisation", false: "data taken as unstandardised"}[m.Shape != nil])
+			choose(m.Shape != nil, "the seed's 28 x 28 images and normalisation", "data taken as unstandardised"))
 	}
 	switch net := m.Net.(type) {
 	case *fm.MLPNetwork:
@@ -68,7 +67,7 @@ func runInfo(args []string, stdout, stderr io.Writer) error {
 		widths = append(widths, strconv.Itoa(net.Out))
 		row("network", "MLP %s (%d Linear layers)", strings.Join(widths, " -> "), len(net.Hidden)+1)
 		row("activation", "%s", net.Act)
-		row("time input", "%s", map[bool]string{true: "first, cat(t, x)", false: "last, cat(x, t)"}[net.TimeFirst])
+		row("time input", "%s", choose(net.TimeFirst, "first, cat(t, x)", "last, cat(x, t)"))
 	case *fm.UNetNetwork:
 		row("network", "the seed's UNet, %d, %d and %d channels at its three levels, on images of %d x %d x %d", net.Base, 2*net.Base, 4*net.Base, net.Channels, net.Height, net.Width)
 		row("activation", "%s", net.Act)
@@ -101,31 +100,49 @@ func runInfo(args []string, stdout, stderr io.Writer) error {
 	if !m.Inferred {
 		row("training", "%d steps, seed %d", m.Steps, m.Seed)
 	}
-	keys := make([]string, 0, len(m.Extra))
-	for k := range m.Extra {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
+	for _, k := range nn.SortedKeys(m.Extra) {
 		row(k, "%s", m.Extra[k])
 	}
 	row("kernels", "%s on this machine", mat.Impl())
 	return writeRows(stdout, rows)
 }
 
-// writeRows writes two columns, the first padded to its widest value.
-func writeRows(w io.Writer, rows [][2]string) error {
-	width := 0
-	for _, r := range rows {
-		width = max(width, len(r[0]))
-	}
+// addRow adds a row of two cells, key and the formatted value. It is not inlined: one copy,
+// not one in each of runInfo's twenty rows.
+//
+//go:noinline
+func addRow(rows *[][]string, key, format string, args ...any) {
+	*rows = append(*rows, []string{key, fmt.Sprintf(format, args...)})
+}
+
+// addCells adds a row of cells; not inlined, as addRow.
+//
+//go:noinline
+func addCells(rows *[][]string, cells ...string) { *rows = append(*rows, cells) }
+
+// writeRows writes rows of cells as text/tabwriter would with a padding of 2: every cell but
+// a row's last is padded to the widest cell of its column over the run of adjacent rows that
+// have a cell after it.
+func writeRows(w io.Writer, rows [][]string) error {
 	var b []byte
-	for _, r := range rows {
-		b = append(b, r[0]...)
-		for range width + 2 - len(r[0]) {
-			b = append(b, ' ')
+	for i, r := range rows {
+		for c, cell := range r {
+			b = append(b, cell...)
+			if c == len(r)-1 {
+				break
+			}
+			width := 0
+			for j := i; j >= 0 && len(rows[j]) > c+1; j-- {
+				width = max(width, len(rows[j][c]))
+			}
+			for j := i + 1; j < len(rows) && len(rows[j]) > c+1; j++ {
+				width = max(width, len(rows[j][c]))
+			}
+			for range width + 2 - len(cell) {
+				b = append(b, ' ')
+			}
 		}
-		b = append(append(b, r[1]...), '\n')
+		b = append(b, '\n')
 	}
 	_, err := w.Write(b)
 	return err
@@ -172,7 +189,7 @@ func infoJSON(w io.Writer, file string, m *fm.Model) error {
 		o.str("architecture", "mlp")
 		o.ints("widths", append(append([]int{net.In}, net.Hidden...), net.Out))
 		o.str("activation", net.Act.String())
-		o.str("time", map[bool]string{true: "first", false: "last"}[net.TimeFirst])
+		o.str("time", choose(net.TimeFirst, "first", "last"))
 	case *fm.UNetNetwork:
 		o.str("architecture", "unet")
 		o.int("channels", int64(net.Base))

@@ -3,10 +3,10 @@ package main
 import (
 	"fmt"
 	"math"
-	"slices"
 	"strconv"
-	"strings"
 	"unicode/utf8"
+
+	"github.com/fmtiny/fmtiny/nn"
 )
 
 // jsonObject writes one JSON object by hand: encoding/json would add a tenth to the binary for
@@ -82,13 +82,8 @@ func (o *jsonObject) strs(k string, v []string) {
 
 // strMap writes a map of strings as an object, its keys sorted.
 func (o *jsonObject) strMap(k string, m map[string]string) {
-	keys := make([]string, 0, len(m))
-	for key := range m {
-		keys = append(keys, key)
-	}
-	slices.Sort(keys)
 	var inner jsonObject
-	for _, key := range keys {
+	for _, key := range nn.SortedKeys(m) {
 		inner.str(key, m[key])
 	}
 	o.object(k, &inner)
@@ -110,10 +105,23 @@ func appendJSONFloat(b []byte, v float64) []byte {
 	return strconv.AppendFloat(b, v, 'g', -1, 64)
 }
 
-// appendJSONString appends s as a JSON string; bytes that are not UTF-8 become U+FFFD.
+// appendJSONString appends s as a JSON string; each run of bytes that are not UTF-8 becomes
+// one U+FFFD, as strings.ToValidUTF8 makes it.
 func appendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
-	for _, c := range strings.ToValidUTF8(s, "\uFFFD") {
+	invalid := false // the last byte was not UTF-8
+	for i, c := range s {
+		if c == utf8.RuneError {
+			if _, size := utf8.DecodeRuneInString(s[i:]); size == 1 {
+				if invalid {
+					continue
+				}
+				invalid = true
+				b = utf8.AppendRune(b, c)
+				continue
+			}
+		}
+		invalid = false
 		switch {
 		case c == '"' || c == '\\':
 			b = append(b, '\\', byte(c))

@@ -53,7 +53,19 @@ type usageError struct{ msg string }
 
 func (e *usageError) Error() string { return e.msg }
 
+// usagef makes a usageError of a formatted message. It is not inlined: one copy of the
+// formatting and the allocation, not one at each of its hundred callers.
+//
+//go:noinline
 func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
+
+// choose returns yes if c holds, else no.
+func choose(c bool, yes, no string) string {
+	if c {
+		return yes
+	}
+	return no
+}
 
 // interrupted ends a command that stopped on a signal after saving its work: exit status
 // 128 + the signal's number, as a shell reports a process killed by it (130 for Ctrl-C).

@@ -122,7 +122,7 @@ func runPlot(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		if data[i], err = plot.FromTableWith(header, t.D, t.X, label, plot.TableOptions{Kind: k, Shape: shape}); err != nil {
-			return fmt.Errorf("%s: %w", file, err)
+			return errorf("%s: %w", file, err)
 		}
 	}
 	// Flags for one kind of picture are refused for another (Draw refuses files of mixed kinds).
@@ -167,7 +167,7 @@ func (f shapeFlag) Set(v string) error {
 	for i, p := range parts {
 		x, err := strconv.Atoi(strings.TrimSpace(p))
 		if len(parts) != 3 || err != nil || x < 1 {
-			return fmt.Errorf("want C,H,W, three whole numbers from 1, as 1,28,28")
+			return errorf("want C,H,W, three whole numbers from 1, as 1,28,28")
 		}
 		n[i] = x
 	}

@@ -136,7 +136,7 @@ func runReflow(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if teacher.Source != "" {
-		return fmt.Errorf("%s: the flow starts from %s, and reflow draws its pairs from N(0, I)", *model, teacher.Source)
+		return errorf("%s: the flow starts from %s, and reflow draws its pairs from N(0, I)", *model, teacher.Source)
 	}
 	if _, ok := teacher.Net.(*fm.UNetNetwork); ok && !fs.isSet("batch") {
 		c.Train.Batch = imageBatch // train's default for the UNet
@@ -144,9 +144,9 @@ func runReflow(args []string, stdout, stderr io.Writer) error {
 	if teacher.NumClasses() == 0 {
 		switch {
 		case fs.isSet("guidance"):
-			return fmt.Errorf("--guidance %v: %s is not class-conditional", *guidance, *model)
+			return errorf("--guidance %v: %s is not class-conditional", *guidance, *model)
 		case fs.isSet("cond-drop"):
-			return fmt.Errorf("--cond-drop %v: %s is not class-conditional", *condDrop, *model)
+			return errorf("--cond-drop %v: %s is not class-conditional", *condDrop, *model)
 		}
 	}
 	if err := c.Validate(); err != nil {
@@ -191,14 +191,14 @@ func runReflow(args []string, stdout, stderr io.Writer) error {
 	if *resume {
 		if r, err = fm.ResumeReflower(ckpt, teacher, c); err != nil {
 			if errors.Is(err, os.ErrNotExist) {
-				return fmt.Errorf("resume: no checkpoint %s (it is written next to -o %s)", ckpt, *out)
+				return errorf("resume: no checkpoint %s (it is written next to -o %s)", ckpt, *out)
 			}
 			return err
 		}
 	} else {
 		if hasCkpt {
 			if err := os.Rename(ckpt, ckpt+".old"); err != nil {
-				return fmt.Errorf("restart: keep the earlier run's checkpoint: %w", err)
+				return errorf("restart: keep the earlier run's checkpoint: %w", err)
 			}
 			if !*quiet {
 				fmt.Fprintf(stderr, "fmtiny: starting over; the earlier run's checkpoint is now %s.old\n", ckpt)
@@ -206,7 +206,7 @@ func runReflow(args []string, stdout, stderr io.Writer) error {
 		}
 		if !*quiet {
 			fmt.Fprintf(stderr, "fmtiny: reflow of %s: %d round(s)%s, kernels %s, %d threads\n", *model, c.Rounds,
-				map[bool]string{true: " and a distillation", false: ""}[c.Distill], mat.Impl(), mat.Threads())
+				choose(c.Distill, " and a distillation", ""), mat.Impl(), mat.Threads())
 		}
 		if r, err = fm.NewReflower(teacher, c); err != nil {
 			return err
@@ -214,65 +214,69 @@ func runReflow(args []string, stdout, stderr io.Writer) error {
 		pairsDone(r)
 	}
 
-	sigc := make(chan os.Signal, 1)
-	signal.Notify(sigc, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sigc)
-	bar := newProgress(progress, r.Trainer.Step, r.StageSteps())
-	lastCkpt := int64(-1)
-	for {
-		tr := r.Trainer
-		if tr.Step >= r.StageSteps() {
-			bar.finish()
-			if r.Done() {
-				break
-			}
-			if err := r.Next(); err != nil {
-				return err
-			}
-			pairsDone(r)
-			bar, lastCkpt = newProgress(progress, 0, r.StageSteps()), -1
-			continue
-		}
-		select {
-		case s := <-sigc:
-			bar.finish()
-			if err := r.SaveCheckpoint(ckpt); err != nil {
-				return fmt.Errorf("interrupted at step %d of the %s, and the checkpoint could not be saved: %w", tr.Step, stageName(r), err)
-			}
-			status := 130
-			if sig, ok := s.(syscall.Signal); ok {
-				status = 128 + int(sig)
-			}
-			return &interrupted{fmt.Sprintf("interrupted (%v) at step %d of %d of the %s; checkpoint saved to %s: add --resume to continue", s, tr.Step, r.StageSteps(), stageName(r), ckpt), status}
-		default:
-		}
-		loss, err := tr.TrainStep()
-		if err != nil {
-			bar.finish()
-			var div *fm.DivergedError
-			if errors.As(err, &div) && lastCkpt > 0 {
-				return fmt.Errorf("%s: %w; the checkpoint of step %d is kept in %s", stageName(r), err, lastCkpt, ckpt)
-			}
-			return fmt.Errorf("%s: %w", stageName(r), err)
-		}
-		bar.update(tr.Step, loss)
-		if *every > 0 && tr.Step%*every == 0 && !r.Done() {
-			if err := r.SaveCheckpoint(ckpt); err != nil {
+	// The rest runs in a function of its own, so that its deferred signal.Stop does not make
+	// each of the returns above call runtime.deferreturn.
+	return func() error {
+		sigc := make(chan os.Signal, 1)
+		signal.Notify(sigc, os.Interrupt, syscall.SIGTERM)
+		defer signal.Stop(sigc)
+		bar := newProgress(progress, r.Trainer.Step, r.StageSteps())
+		lastCkpt := int64(-1)
+		for {
+			tr := r.Trainer
+			if tr.Step >= r.StageSteps() {
 				bar.finish()
-				return err
+				if r.Done() {
+					break
+				}
+				if err := r.Next(); err != nil {
+					return err
+				}
+				pairsDone(r)
+				bar, lastCkpt = newProgress(progress, 0, r.StageSteps()), -1
+				continue
 			}
-			lastCkpt = tr.Step
+			select {
+			case s := <-sigc:
+				bar.finish()
+				if err := r.SaveCheckpoint(ckpt); err != nil {
+					return errorf("interrupted at step %d of the %s, and the checkpoint could not be saved: %w", tr.Step, stageName(r), err)
+				}
+				status := 130
+				if sig, ok := s.(syscall.Signal); ok {
+					status = 128 + int(sig)
+				}
+				return &interrupted{fmt.Sprintf("interrupted (%v) at step %d of %d of the %s; checkpoint saved to %s: add --resume to continue", s, tr.Step, r.StageSteps(), stageName(r), ckpt), status}
+			default:
+			}
+			loss, err := tr.TrainStep()
+			if err != nil {
+				bar.finish()
+				var div *fm.DivergedError
+				if errors.As(err, &div) && lastCkpt > 0 {
+					return errorf("%s: %w; the checkpoint of step %d is kept in %s", stageName(r), err, lastCkpt, ckpt)
+				}
+				return errorf("%s: %w", stageName(r), err)
+			}
+			bar.update(tr.Step, loss)
+			if *every > 0 && tr.Step%*every == 0 && !r.Done() {
+				if err := r.SaveCheckpoint(ckpt); err != nil {
+					bar.finish()
+					return err
+				}
+				lastCkpt = tr.Step
+			}
 		}
-	}
-	if err := r.Model().Save(*out); err != nil {
-		return err
-	}
-	if err := os.Remove(ckpt); err != nil && !errors.Is(err, os.ErrNotExist) {
-		fmt.Fprintf(stderr, "fmtiny: note: could not remove the finished run's checkpoint: %v\n", err)
-	}
-	if !*quiet {
-		fmt.Fprintf(stderr, "fmtiny: saved %s after %d round(s)%s (%s)\n", *out, c.Rounds,
-			map[bool]string{true: " and a distillation", false: ""}[c.Distill], time.Since(begin).Round(time.Millisecond))
-	}
-	return nil
+		if err := r.Model().Save(*out); err != nil {
+			return err
+		}
+		if err := os.Remove(ckpt); err != nil && !errors.Is(err, os.ErrNotExist) {
+			fmt.Fprintf(stderr, "fmtiny: note: could not remove the finished run's checkpoint: %v\n", err)
+		}
+		if !*quiet {
+			fmt.Fprintf(stderr, "fmtiny: saved %s after %d round(s)%s (%s)\n", *out, c.Rounds,
+				choose(c.Distill, " and a distillation", ""), time.Since(begin).Round(time.Millisecond))
+		}
+		return nil
+	}()
 }

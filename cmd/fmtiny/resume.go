@@ -35,7 +35,7 @@ var resumeKeys = []struct{ flag, key, after string }{
 func resumeFlags(fs *flagSet, meta map[string]string, ckpt string, stderr io.Writer) error {
 	set := func(flag, value string) error {
 		if err := fs.Set(flag, value); err != nil {
-			return fmt.Errorf("%s: its setting %s = %q: %v", ckpt, flag, value, err)
+			return errorf("%s: its setting %s = %q: %v", ckpt, flag, value, err)
 		}
 		return nil
 	}
@@ -61,7 +61,7 @@ func resumeFlags(fs *flagSet, meta map[string]string, ckpt string, stderr io.Wri
 		}
 		for _, w := range widths {
 			if w != widths[0] {
-				return fmt.Errorf("%s: hidden layers of widths %s, which --hidden and --layers cannot give", ckpt, h)
+				return errorf("%s: hidden layers of widths %s, which --hidden and --layers cannot give", ckpt, h)
 			}
 		}
 		if len(widths) > 0 {

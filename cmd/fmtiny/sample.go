@@ -139,7 +139,7 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		if t.D != m.Dim() {
-			return fmt.Errorf("%s: %d columns, but the model generates %d dimensions", *x0, t.D, m.Dim())
+			return errorf("%s: %d columns, but the model generates %d dimensions", *x0, t.D, m.Dim())
 		}
 		opt.X0, opt.N = t.X, t.Rows()
 	} else if opt.Source, err = modelSource(m, *model); err != nil {
@@ -147,7 +147,7 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 	}
 	names := m.ColumnNames()
 	if opt.Guidance = *guidance; opt.Guidance > 0 && m.NumClasses() == 0 {
-		return fmt.Errorf("--guidance %v: %s is not class-conditional (train it with --conditional)", opt.Guidance, *model)
+		return errorf("--guidance %v: %s is not class-conditional (train it with --conditional)", opt.Guidance, *model)
 	}
 	if opt.Labels, err = sampleLabels(m, *model, *label, labelValue, opt.N); err != nil {
 		return err
@@ -173,7 +173,7 @@ func runSample(args []string, stdout, stderr io.Writer) error {
 	// Everything is computed by now; a failed write (a full disk behind a redirection) is an
 	// error. Written straight through, a trajectory's hundreds of MB are not held twice.
 	if err := write(stdout); err != nil {
-		return fmt.Errorf("write the points: %w", err)
+		return errorf("write the points: %w", err)
 	}
 	return nil
 }
@@ -241,10 +241,10 @@ func modelSource(m *fm.Model, file string) (fm.Dataset, error) {
 	}
 	ds, _, err := openDataset("source", m.Source, fm.CSVOptions{})
 	if err != nil {
-		return nil, fmt.Errorf("%s: the flow starts from %s, which cannot be read here (%v): give its initial points with --x0", file, m.Source, unwrapPath(err))
+		return nil, errorf("%s: the flow starts from %s, which cannot be read here (%v): give its initial points with --x0", file, m.Source, unwrapPath(err))
 	}
 	if ds.Dim() != m.Dim() {
-		return nil, fmt.Errorf("%s: the flow starts from %s, which now has %d columns, not the model's %d", file, m.Source, ds.Dim(), m.Dim())
+		return nil, errorf("%s: the flow starts from %s, which now has %d columns, not the model's %d", file, m.Source, ds.Dim(), m.Dim())
 	}
 	return ds, nil
 }
@@ -270,13 +270,13 @@ func sampleLabels(m *fm.Model, file, flag string, value int64, n int) ([]int32, 
 	case flag == "none":
 		return nil, nil
 	case k == 0:
-		return nil, fmt.Errorf("--label %s: %s was trained without labels (train it with --conditional)", flag, file)
+		return nil, errorf("--label %s: %s was trained without labels (train it with --conditional)", flag, file)
 	case flag == "all":
 		return fm.BalancedLabels(n, k), nil
 	}
 	c, ok := m.LabelOf(value)
 	if !ok {
-		return nil, fmt.Errorf("--label %d: not one of the model's labels, %s", value, describeLabels(m))
+		return nil, errorf("--label %d: not one of the model's labels, %s", value, describeLabels(m))
 	}
 	return []int32{int32(c)}, nil
 }

@@ -34,7 +34,7 @@ func notAModel(path string) error {
 	if length <= uint64(st.Size()-8) || head[8] == '{' {
 		return nil
 	}
-	return fmt.Errorf("%s: not a safetensors model file (%s)", path, lookLike(head, length, st.Size()))
+	return errorf("%s: not a safetensors model file (%s)", path, lookLike(head, length, st.Size()))
 }
 
 // lookLike says what kind of file starts with head, or what is wrong with it.

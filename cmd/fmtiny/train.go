@@ -120,7 +120,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if *resume && !*restart {
 		meta, err := fm.CheckpointSettings(*out + ".ckpt")
 		if errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("resume: no checkpoint %s.ckpt (it is written next to -o %s)", *out, *out)
+			return errorf("resume: no checkpoint %s.ckpt (it is written next to -o %s)", *out, *out)
 		}
 		if err != nil {
 			return err
@@ -270,7 +270,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if *resume {
 		if tr, err = fm.ResumeTrainer(ckpt, cfg); err != nil {
 			if errors.Is(err, os.ErrNotExist) {
-				return fmt.Errorf("resume: no checkpoint %s (it is written next to -o %s)", ckpt, *out)
+				return errorf("resume: no checkpoint %s (it is written next to -o %s)", ckpt, *out)
 			}
 			return err
 		}
@@ -283,7 +283,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		}
 		if hasCkpt {
 			if err := os.Rename(ckpt, ckpt+".old"); err != nil {
-				return fmt.Errorf("restart: keep the earlier run's checkpoint: %w", err)
+				return errorf("restart: keep the earlier run's checkpoint: %w", err)
 			}
 			if !*quiet {
 				fmt.Fprintf(stderr, "fmtiny: starting over; the earlier run's checkpoint is now %s.old\n", ckpt)
@@ -291,70 +291,74 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 
-	// The loop looks for a signal between steps, so that the checkpoint is consistent.
-	sigc := make(chan os.Signal, 1)
-	signal.Notify(sigc, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sigc)
+	// The rest runs in a function of its own, so that its deferred signal.Stop does not make
+	// each of the returns above call runtime.deferreturn.
+	return func() error {
+		// The loop looks for a signal between steps, so that the checkpoint is consistent.
+		sigc := make(chan os.Signal, 1)
+		signal.Notify(sigc, os.Interrupt, syscall.SIGTERM)
+		defer signal.Stop(sigc)
 
-	var progress io.Writer = stderr
-	if *quiet {
-		progress = io.Discard
-	}
-	bar := newProgress(progress, tr.Step, cfg.Steps)
-	if im, ok := cfg.Data.(*fm.Images); ok {
-		bar.images, bar.batch = im.Len(), cfg.Batch
-	}
-	if table != nil && !*quiet {
-		describeTable(stderr, *data, table, header)
-	}
-	if !*quiet {
-		fmt.Fprintf(stderr, "fmtiny: training %s on %s %s: %d parameters, batch %d, %d steps, kernels %s, %d threads\n",
-			describeNet(cfg), describeData(cfg), describeMethod(cfg), tr.Model().Net.NumParams(), cfg.Batch, cfg.Steps, mat.Impl(), mat.Threads())
-	}
-	lastCkpt := tr.Step
-	for tr.Step < cfg.Steps {
-		select {
-		case s := <-sigc:
-			bar.finish()
-			if err := tr.SaveCheckpoint(ckpt); err != nil {
-				return fmt.Errorf("interrupted at step %d, and the checkpoint could not be saved: %w", tr.Step, err)
-			}
-			status := 130
-			if sig, ok := s.(syscall.Signal); ok {
-				status = 128 + int(sig)
-			}
-			return &interrupted{fmt.Sprintf("interrupted (%v) at step %d of %d; checkpoint saved to %s: add --resume to continue", s, tr.Step, cfg.Steps, ckpt), status}
-		default:
+		var progress io.Writer = stderr
+		if *quiet {
+			progress = io.Discard
 		}
-		loss, err := tr.TrainStep()
-		if err != nil {
-			bar.finish()
-			var div *fm.DivergedError
-			if errors.As(err, &div) && lastCkpt > 0 {
-				return fmt.Errorf("%w; the checkpoint of step %d is kept in %s", err, lastCkpt, ckpt)
-			}
-			return err
+		bar := newProgress(progress, tr.Step, cfg.Steps)
+		if im, ok := cfg.Data.(*fm.Images); ok {
+			bar.images, bar.batch = im.Len(), cfg.Batch
 		}
-		bar.update(tr.Step, loss)
-		if *every > 0 && tr.Step%*every == 0 && tr.Step < cfg.Steps {
-			if err := tr.SaveCheckpoint(ckpt); err != nil {
+		if table != nil && !*quiet {
+			describeTable(stderr, *data, table, header)
+		}
+		if !*quiet {
+			fmt.Fprintf(stderr, "fmtiny: training %s on %s %s: %d parameters, batch %d, %d steps, kernels %s, %d threads\n",
+				describeNet(cfg), describeData(cfg), describeMethod(cfg), tr.Model().Net.NumParams(), cfg.Batch, cfg.Steps, mat.Impl(), mat.Threads())
+		}
+		lastCkpt := tr.Step
+		for tr.Step < cfg.Steps {
+			select {
+			case s := <-sigc:
 				bar.finish()
+				if err := tr.SaveCheckpoint(ckpt); err != nil {
+					return errorf("interrupted at step %d, and the checkpoint could not be saved: %w", tr.Step, err)
+				}
+				status := 130
+				if sig, ok := s.(syscall.Signal); ok {
+					status = 128 + int(sig)
+				}
+				return &interrupted{fmt.Sprintf("interrupted (%v) at step %d of %d; checkpoint saved to %s: add --resume to continue", s, tr.Step, cfg.Steps, ckpt), status}
+			default:
+			}
+			loss, err := tr.TrainStep()
+			if err != nil {
+				bar.finish()
+				var div *fm.DivergedError
+				if errors.As(err, &div) && lastCkpt > 0 {
+					return errorf("%w; the checkpoint of step %d is kept in %s", err, lastCkpt, ckpt)
+				}
 				return err
 			}
-			lastCkpt = tr.Step
+			bar.update(tr.Step, loss)
+			if *every > 0 && tr.Step%*every == 0 && tr.Step < cfg.Steps {
+				if err := tr.SaveCheckpoint(ckpt); err != nil {
+					bar.finish()
+					return err
+				}
+				lastCkpt = tr.Step
+			}
 		}
-	}
-	bar.finish()
-	if err := tr.Model().Save(*out); err != nil {
-		return err
-	}
-	if err := os.Remove(ckpt); err != nil && !errors.Is(err, os.ErrNotExist) {
-		fmt.Fprintf(stderr, "fmtiny: note: could not remove the finished run's checkpoint: %v\n", err)
-	}
-	if !*quiet {
-		fmt.Fprintf(stderr, "fmtiny: saved %s after %d steps (loss %.4f, %s)\n", *out, tr.Step, bar.smoothed, bar.elapsed().Round(time.Millisecond))
-	}
-	return nil
+		bar.finish()
+		if err := tr.Model().Save(*out); err != nil {
+			return err
+		}
+		if err := os.Remove(ckpt); err != nil && !errors.Is(err, os.ErrNotExist) {
+			fmt.Fprintf(stderr, "fmtiny: note: could not remove the finished run's checkpoint: %v\n", err)
+		}
+		if !*quiet {
+			fmt.Fprintf(stderr, "fmtiny: saved %s after %d steps (loss %.4f, %s)\n", *out, tr.Step, bar.smoothed, bar.elapsed().Round(time.Millisecond))
+		}
+		return nil
+	}()
 }
 
 // Defaults for training on images, chosen by measurement (BENCHMARKS.md, "The default image
@@ -462,7 +466,7 @@ func describeNet(c fm.TrainConfig) string {
 	if len(c.Hidden) > 0 {
 		w = fmt.Sprintf("%dx%d hidden", len(c.Hidden), c.Hidden[0])
 	}
-	return fmt.Sprintf("an MLP (%s, %s, t %s)", w, c.Act, map[bool]string{true: "first", false: "last"}[c.TimeFirst])
+	return fmt.Sprintf("an MLP (%s, %s, t %s)", w, c.Act, choose(c.TimeFirst, "first", "last"))
 }
 
 // describeData names the training data, and for a conditional run its labels.
@@ -491,13 +495,13 @@ func openDataset(flag, name string, opt fm.CSVOptions) (fm.Dataset, []string, er
 	}
 	header, t, err := readTable(name, opt)
 	if errors.Is(err, fm.ErrCSVText) && opt.Columns == nil && flag == "data" {
-		err = fmt.Errorf("%w; a column of text? --columns chooses the numeric ones", err)
+		err = errorf("%w; a column of text? --columns chooses the numeric ones", err)
 	}
 	if err != nil {
 		return nil, nil, err
 	}
 	if t.Rows() < 2 {
-		return nil, nil, fmt.Errorf("%s: only one data row; training and metrics need at least 2", name)
+		return nil, nil, errorf("%s: only one data row; training and metrics need at least 2", name)
 	}
 	return t, header, nil
 }
@@ -519,7 +523,7 @@ func openImages(dir, split, other string) (*fm.Images, error) {
 func readTable(path string, opt fm.CSVOptions) ([]string, *fm.Table, error) {
 	t, err := fm.ReadCSVFile(path, opt)
 	if errors.Is(err, fm.ErrCSVDelimiter) {
-		err = fmt.Errorf("%w (--delimiter gives it)", err)
+		err = errorf("%w (--delimiter gives it)", err)
 	}
 	if err != nil {
 		return nil, nil, err
@@ -530,19 +534,19 @@ func readTable(path string, opt fm.CSVOptions) ([]string, *fm.Table, error) {
 // checkWritable fails early, before minutes of training, if the output cannot be written.
 func checkWritable(path string) error {
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		return fmt.Errorf("%s: is a directory", path)
+		return errorf("%s: is a directory", path)
 	}
 	dir := filepath.Dir(path)
 	st, err := os.Stat(dir)
 	if err != nil {
-		return fmt.Errorf("%s: the folder %s does not exist", path, dir)
+		return errorf("%s: the folder %s does not exist", path, dir)
 	}
 	if !st.IsDir() {
-		return fmt.Errorf("%s: %s is not a folder", path, dir)
+		return errorf("%s: %s is not a folder", path, dir)
 	}
 	f, err := os.CreateTemp(dir, ".fmtiny-write-test*")
 	if err != nil {
-		return fmt.Errorf("%s: cannot write in %s", path, dir)
+		return errorf("%s: cannot write in %s", path, dir)
 	}
 	f.Close()
 	os.Remove(f.Name())

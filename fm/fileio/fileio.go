@@ -5,7 +5,6 @@ package fileio
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -29,19 +28,19 @@ func ReadLimited(path string, limit int64) ([]byte, error) {
 		if st.IsDir() {
 			what = "a directory"
 		}
-		return nil, fmt.Errorf("%s: is %s", path, what)
+		return nil, errorf("%s: is %s", path, what)
 	}
 	if st.Size() > limit {
-		return nil, fmt.Errorf("%s: %d bytes is more than the %d allowed", path, st.Size(), limit)
+		return nil, errorf("%s: %d bytes is more than the %d allowed", path, st.Size(), limit)
 	}
 	data := make([]byte, 0, st.Size())
 	buf := bytes.NewBuffer(data)
 	// The size may change under us; never read more than the limit.
 	if _, err := buf.ReadFrom(io.LimitReader(f, limit+1)); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, errorf("%s: %w", path, err)
 	}
 	if int64(buf.Len()) > limit {
-		return nil, fmt.Errorf("%s: more than %d bytes", path, limit)
+		return nil, errorf("%s: more than %d bytes", path, limit)
 	}
 	return buf.Bytes(), nil
 }
@@ -55,11 +54,11 @@ func WriteAtomic(path string, write func(io.Writer) error) (err error) {
 		dir = "."
 	}
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		return fmt.Errorf("%s: is a directory", path)
+		return errorf("%s: is a directory", path)
 	}
 	f, err := os.CreateTemp(dir, "."+base+".tmp*")
 	if err != nil {
-		return fmt.Errorf("%s: %w", path, unwrapPathError(err))
+		return errorf("%s: %w", path, unwrapPathError(err))
 	}
 	defer func() {
 		if err != nil {
@@ -68,19 +67,19 @@ func WriteAtomic(path string, write func(io.Writer) error) (err error) {
 		}
 	}()
 	if err = write(f); err != nil {
-		return fmt.Errorf("write %s: %w", path, unwrapPathError(err))
+		return errorf("write %s: %w", path, unwrapPathError(err))
 	}
 	if err = f.Sync(); err != nil {
-		return fmt.Errorf("write %s: %w", path, unwrapPathError(err))
+		return errorf("write %s: %w", path, unwrapPathError(err))
 	}
 	if err = f.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, unwrapPathError(err))
+		return errorf("write %s: %w", path, unwrapPathError(err))
 	}
 	if err = os.Chmod(f.Name(), 0o644); err != nil {
-		return fmt.Errorf("write %s: %w", path, unwrapPathError(err))
+		return errorf("write %s: %w", path, unwrapPathError(err))
 	}
 	if err = os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, unwrapPathError(err))
+		return errorf("write %s: %w", path, unwrapPathError(err))
 	}
 	// Make the rename itself durable.
 	if d, derr := os.Open(dir); derr == nil {
@@ -125,6 +124,9 @@ func RemoveStaleTemporaries(path string) error {
 }
 
 // unwrapPathError drops the temporary file's name from an error, which would only confuse.
+// (Not inlined into its callers: errors.As is a call either way.)
+//
+//go:noinline
 func unwrapPathError(err error) error {
 	var pe *os.PathError
 	if errors.As(err, &pe) {

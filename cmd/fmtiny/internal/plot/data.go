@@ -65,9 +65,9 @@ const MaxImageSide = 4096
 func (s Shape) check() error {
 	switch {
 	case s.C != 1 && s.C != 3:
-		return fmt.Errorf("shape %s: %d channels; an image has 1 (grey) or 3 (RGB)", s, s.C)
+		return errorf("shape %s: %d channels; an image has 1 (grey) or 3 (RGB)", s, s.C)
 	case s.H < 1 || s.W < 1 || s.H > MaxImageSide || s.W > MaxImageSide:
-		return fmt.Errorf("shape %s: an image's height and width are from 1 to %d pixels", s, MaxImageSide)
+		return errorf("shape %s: an image's height and width are from 1 to %d pixels", s, MaxImageSide)
 	}
 	return nil
 }
@@ -168,47 +168,47 @@ func (d *Data) check() error {
 	if d.Kind == LogDensity {
 		g := d.Grid
 		if g == nil || len(g.X) < 2 || len(g.Y) < 2 || len(g.LogP) != len(g.X)*len(g.Y) {
-			return fmt.Errorf("%s: no lattice of at least 2 x 2 log-densities", d.name())
+			return errorf("%s: no lattice of at least 2 x 2 log-densities", d.name())
 		}
 		if !evenlySpaced(g.X) || !evenlySpaced(g.Y) {
-			return fmt.Errorf("%s: a lattice not evenly spaced", d.name())
+			return errorf("%s: a lattice not evenly spaced", d.name())
 		}
 		return nil
 	}
 	if len(d.X) == 0 {
-		return fmt.Errorf("%s: no points", d.name())
+		return errorf("%s: no points", d.name())
 	}
 	if (d.Kind != Sample && d.Kind != Images || d.T != nil) && len(d.T) != len(d.X) {
-		return fmt.Errorf("%s: %d times but %d sets of points", d.name(), len(d.T), len(d.X))
+		return errorf("%s: %d times but %d sets of points", d.name(), len(d.T), len(d.X))
 	}
 	what, w := "points", 2
 	if d.Kind == Images {
 		if err := d.Shape.check(); err != nil {
-			return fmt.Errorf("%s: %w", d.name(), err)
+			return errorf("%s: %w", d.name(), err)
 		}
 		what, w = "images", d.Shape.Size()
 	}
 	n := len(d.X[0])
 	if n == 0 {
-		return fmt.Errorf("%s: no %s", d.name(), what)
+		return errorf("%s: no %s", d.name(), what)
 	}
 	if n%w != 0 {
 		if w == 2 {
-			return fmt.Errorf("%s: %d coordinates, not (x, y) pairs", d.name(), n)
+			return errorf("%s: %d coordinates, not (x, y) pairs", d.name(), n)
 		}
-		return fmt.Errorf("%s: %d values, not images of %d (shape %s)", d.name(), n, w, d.Shape)
+		return errorf("%s: %d values, not images of %d (shape %s)", d.name(), n, w, d.Shape)
 	}
 	for i, x := range d.X {
 		if len(x) != n {
-			return fmt.Errorf("%s: %d %s at t = %g but %d at t = %g", d.name(), len(x)/w, what, d.T[i], n/w, d.T[0])
+			return errorf("%s: %d %s at t = %g but %d at t = %g", d.name(), len(x)/w, what, d.T[i], n/w, d.T[0])
 		}
 	}
 	if d.Labels != nil && len(d.Labels) != n/w {
-		return fmt.Errorf("%s: %d labels for %d %s", d.name(), len(d.Labels), n/w, what)
+		return errorf("%s: %d labels for %d %s", d.name(), len(d.Labels), n/w, what)
 	}
 	for i := 1; i < len(d.T); i++ {
 		if !(d.T[i] > d.T[i-1]) {
-			return fmt.Errorf("%s: times not increasing (%g after %g)", d.name(), d.T[i], d.T[i-1])
+			return errorf("%s: times not increasing (%g after %g)", d.name(), d.T[i], d.T[i-1])
 		}
 	}
 	return nil
@@ -253,13 +253,13 @@ func FromTableWith(header []string, d int, x []float32, label string, opt TableO
 	case d <= 0 || len(x) == 0:
 		return nil, errors.New("no rows")
 	case len(x)%d != 0:
-		return nil, fmt.Errorf("%d values do not fill rows of %d columns", len(x), d)
+		return nil, errorf("%d values do not fill rows of %d columns", len(x), d)
 	case header != nil && len(header) != d:
-		return nil, fmt.Errorf("a header of %d names for %d columns", len(header), d)
+		return nil, errorf("a header of %d names for %d columns", len(header), d)
 	case want < Auto || want > LogDensity:
-		return nil, fmt.Errorf("unknown kind %d", int(want))
+		return nil, errorf("unknown kind %d", int(want))
 	case opt.Shape != Shape{} && want != Auto && want != Images:
-		return nil, fmt.Errorf("a shape is for images, not a %s", want)
+		return nil, errorf("a shape is for images, not a %s", want)
 	}
 	c, err := columnsOf(header, d)
 	if err != nil {
@@ -276,7 +276,7 @@ func FromTableWith(header []string, d int, x []float32, label string, opt TableO
 	}
 	if !c.timed {
 		if want == Snapshots || want == Trajectory {
-			return nil, fmt.Errorf("%s needs the columns t,id,x,y; the header is %s", want, headerString(header, d))
+			return nil, errorf("%s needs the columns t,id,x,y; the header is %s", want, headerString(header, d))
 		}
 		if err := c.twoCoordinates(); err != nil {
 			return nil, err
@@ -314,14 +314,14 @@ func imagesOf(x []float32, c *columns, label string, shape Shape) (*Data, error)
 	if shape == (Shape{}) {
 		var ok bool
 		if shape, ok = InferShape(n); !ok {
-			return nil, fmt.Errorf("%d values a row%s are not a square image (a perfect square of at least 64) nor three of them (RGB): give the shape as C,H,W", n, c.after())
+			return nil, errorf("%d values a row%s are not a square image (a perfect square of at least 64) nor three of them (RGB): give the shape as C,H,W", n, c.after())
 		}
 	}
 	if err := shape.check(); err != nil {
 		return nil, err
 	}
 	if shape.Size() != n {
-		return nil, fmt.Errorf("the shape %s needs %d values a row, but the table has %d%s", shape, shape.Size(), n, c.after())
+		return nil, errorf("the shape %s needs %d values a row, but the table has %d%s", shape, shape.Size(), n, c.after())
 	}
 	data := &Data{Kind: Images, Label: label, Dims: n, Shape: shape}
 	if c.timed {
@@ -334,7 +334,7 @@ func imagesOf(x []float32, c *columns, label string, shape Shape) (*Data, error)
 // spaced lattice, in any order.
 func densityOf(x []float32, c *columns, label string) (*Data, error) {
 	if c.d != 3 || c.logp != 2 || c.timed || c.label >= 0 {
-		return nil, fmt.Errorf("a log-density grid has the columns x,y,logp; the header is %s", headerString(c.header, c.d))
+		return nil, errorf("a log-density grid has the columns x,y,logp; the header is %s", headerString(c.header, c.d))
 	}
 	rows := len(x) / 3
 	var xs, ys []float64
@@ -348,16 +348,16 @@ func densityOf(x []float32, c *columns, label string) (*Data, error) {
 	nx, ny := len(xs), len(ys)
 	switch {
 	case nx < 2 || ny < 2:
-		return nil, fmt.Errorf("a log-density grid needs at least 2 distinct x and 2 distinct y values; it has %d and %d", nx, ny)
+		return nil, errorf("a log-density grid needs at least 2 distinct x and 2 distinct y values; it has %d and %d", nx, ny)
 	case nx > MaxLatticeSide || ny > MaxLatticeSide || nx*ny > MaxLatticePoints:
-		return nil, fmt.Errorf("a lattice of %d x %d points is more than plot draws (%d a side, %d million in all)", nx, ny, MaxLatticeSide, MaxLatticePoints>>20)
+		return nil, errorf("a lattice of %d x %d points is more than plot draws (%d a side, %d million in all)", nx, ny, MaxLatticeSide, MaxLatticePoints>>20)
 	}
 	for _, a := range []struct {
 		name string
 		v    []float64
 	}{{c.name(0), xs}, {c.name(1), ys}} {
 		if i := unevenAt(a.v); i > 0 {
-			return nil, fmt.Errorf("the %s values are not evenly spaced: %g to %g is a step of %g, %g to %g one of %g: not a regular lattice", a.name, a.v[0], a.v[1], a.v[1]-a.v[0], a.v[i-1], a.v[i], a.v[i]-a.v[i-1])
+			return nil, errorf("the %s values are not evenly spaced: %g to %g is a step of %g, %g to %g one of %g: not a regular lattice", a.name, a.v[0], a.v[1], a.v[1]-a.v[0], a.v[i-1], a.v[i], a.v[i]-a.v[i-1])
 		}
 	}
 	g := &Lattice{X: xs, Y: ys, LogP: make([]float32, nx*ny)}
@@ -367,13 +367,13 @@ func densityOf(x []float32, c *columns, label string) (*Data, error) {
 		j, _ := slices.BinarySearch(ys, float64(x[3*r+1]))
 		k := j*nx + i
 		if row[k] != 0 {
-			return nil, fmt.Errorf("rows %d and %d are both at (%g, %g): a lattice has each point once", row[k], r+1, xs[i], ys[j])
+			return nil, errorf("rows %d and %d are both at (%g, %g): a lattice has each point once", row[k], r+1, xs[i], ys[j])
 		}
 		row[k] = int32(r + 1)
 		g.LogP[k] = x[3*r+2]
 	}
 	if k := slices.Index(row, 0); k >= 0 {
-		return nil, fmt.Errorf("no row at (%g, %g): %d rows for a lattice of %d x %d points, which needs every one of them", xs[k%nx], ys[k/nx], rows, nx, ny)
+		return nil, errorf("no row at (%g, %g): %d rows for a lattice of %d x %d points, which needs every one of them", xs[k%nx], ys[k/nx], rows, nx, ny)
 	}
 	return &Data{Kind: LogDensity, Label: label, Dims: 2, Axes: [2]string{c.name(0), c.name(1)}, Grid: g}, nil
 }
@@ -454,7 +454,7 @@ func columnsOf(header []string, d int) (*columns, error) {
 	}
 	if c.timed {
 		if !is(1, "id") {
-			return nil, fmt.Errorf("a t column without an id column after it: the header is %s, want t,id,x,y", headerString(header, d))
+			return nil, errorf("a t column without an id column after it: the header is %s, want t,id,x,y", headerString(header, d))
 		}
 		c.first = 2
 	}
@@ -467,7 +467,7 @@ func columnsOf(header []string, d int) (*columns, error) {
 			if c.timed {
 				want = "t,id,label,x,y"
 			}
-			return nil, fmt.Errorf("a label column at column %d of %s: it must come before the values, as in %s", i+1, headerString(header, d), want)
+			return nil, errorf("a label column at column %d of %s: it must come before the values, as in %s", i+1, headerString(header, d), want)
 		}
 		c.label = i
 		c.first++
@@ -493,12 +493,12 @@ func (c *columns) twoCoordinates() error {
 	after := c.after()
 	switch c.d - c.first {
 	case 0:
-		return fmt.Errorf("no coordinate columns%s: a picture needs two", after)
+		return errorf("no coordinate columns%s: a picture needs two", after)
 	case 1:
 		if after == "" {
-			return fmt.Errorf("one column (%s): a picture needs two", c.name(c.first))
+			return errorf("one column (%s): a picture needs two", c.name(c.first))
 		}
-		return fmt.Errorf("one coordinate column (%s)%s: a picture needs two", c.name(c.first), after)
+		return errorf("one coordinate column (%s)%s: a picture needs two", c.name(c.first), after)
 	}
 	return nil
 }
@@ -506,7 +506,7 @@ func (c *columns) twoCoordinates() error {
 // labelOf reads the label of row r (counted from 0): an integer, as float32 holds them exactly.
 func labelOf(v float32, r int) (int, error) {
 	if v != float32(math.Trunc(float64(v))) || math.Abs(float64(v)) > 1<<24 {
-		return 0, fmt.Errorf("row %d: label %g is not an integer", r+1, v)
+		return 0, errorf("row %d: label %g is not an integer", r+1, v)
 	}
 	return int(v), nil
 }
@@ -530,17 +530,15 @@ func groupByTime(data *Data, x []float32, d int, c *columns, width int) error {
 	for r := range rows {
 		t, id := x[r*d], x[r*d+1]
 		if math.IsNaN(float64(t)) || math.IsInf(float64(t), 0) {
-			return fmt.Errorf("row %d: t = %g is not a finite number", r+1, t)
+			return errorf("row %d: t = %g is not a finite number", r+1, t)
 		}
 		if id < 0 || id != float32(math.Trunc(float64(id))) || id >= 1<<24 {
-			return fmt.Errorf("row %d: id %g is not a whole number from 0 to 2^24", r+1, id)
+			return errorf("row %d: id %g is not a whole number from 0 to 2^24", r+1, id)
 		}
 		times[r], ids[r] = t, id
 	}
-	slices.Sort(ids)
-	ids = slices.Compact(ids)
-	slices.Sort(times)
-	times = slices.Compact(times)
+	ids = slices.Compact(sortFloat32s(ids))
+	times = slices.Compact(sortFloat32s(times))
 	n := len(ids)
 	if n*len(times) != rows {
 		// Find the first time that does not hold every id once, to say so.
@@ -550,7 +548,7 @@ func groupByTime(data *Data, x []float32, d int, c *columns, width int) error {
 		}
 		for _, t := range times {
 			if count[t] != n {
-				return fmt.Errorf("t = %g has %d rows but there are %d distinct ids: every time must hold every id once", t, count[t], n)
+				return errorf("t = %g has %d rows but there are %d distinct ids: every time must hold every id once", t, count[t], n)
 			}
 		}
 	}
@@ -578,7 +576,7 @@ func groupByTime(data *Data, x []float32, d int, c *columns, width int) error {
 		row := x[r*d : r*d+d]
 		ti, pi := slot[row[0]], index[row[1]]
 		if seen[ti][pi] {
-			return fmt.Errorf("row %d: id %g appears twice at t = %g", r+1, row[1], row[0])
+			return errorf("row %d: id %g appears twice at t = %g", r+1, row[1], row[0])
 		}
 		seen[ti][pi] = true
 		copy(data.X[ti][width*pi:width*(pi+1)], row[c.first:c.first+width])
@@ -590,14 +588,28 @@ func groupByTime(data *Data, x []float32, d int, c *columns, width int) error {
 			return err
 		}
 		if labelSeen[pi] && data.Labels[pi] != l {
-			return fmt.Errorf("row %d: id %g has label %d at t = %g but %d at another time", r+1, row[1], l, row[0], data.Labels[pi])
+			return errorf("row %d: id %g has label %d at t = %g but %d at another time", r+1, row[1], l, row[0], data.Labels[pi])
 		}
 		data.Labels[pi], labelSeen[pi] = l, true
 	}
 	for ti, s := range seen {
 		if i := slices.Index(s, false); i >= 0 {
-			return fmt.Errorf("id %g is missing at t = %g", ids[i], times[ti])
+			return errorf("id %g is missing at t = %g", ids[i], times[ti])
 		}
 	}
 	return nil
+}
+
+// sortFloat32s sorts v as float64s, exactly and by the same comparisons as float32s (so in the
+// same order): one sort's code serves both.
+func sortFloat32s(v []float32) []float32 {
+	wide := make([]float64, len(v))
+	for i, x := range v {
+		wide[i] = float64(x)
+	}
+	slices.Sort(wide)
+	for i, x := range wide {
+		v[i] = float32(x)
+	}
+	return v
 }

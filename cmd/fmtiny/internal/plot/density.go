@@ -2,7 +2,6 @@ package plot
 
 import (
 	"errors"
-	"fmt"
 	"image"
 	"math"
 	"slices"
@@ -23,7 +22,7 @@ func DensityPanels(samples []*Data, opt Options) (*image.RGBA, error) {
 			return nil, err
 		}
 		if d.Kind != Sample {
-			return nil, fmt.Errorf("%s: %s, not a sample", d.name(), d.Kind)
+			return nil, errorf("%s: %s, not a sample", d.name(), d.Kind)
 		}
 		sets = append(sets, d.X[0])
 		titles[i] = d.Title()
@@ -65,10 +64,10 @@ func SnapshotRows(rows []*Data, opt Options) (*image.RGBA, error) {
 			return nil, err
 		}
 		if d.Kind == Sample {
-			return nil, fmt.Errorf("%s: a sample, not snapshots", d.name())
+			return nil, errorf("%s: a sample, not snapshots", d.name())
 		}
 		if len(d.X) > 64 {
-			return nil, fmt.Errorf("%s: %d times; a row of snapshots draws at most 64 (draw it as a trajectory)", d.name(), len(d.X))
+			return nil, errorf("%s: %d times; a row of snapshots draws at most 64 (draw it as a trajectory)", d.name(), len(d.X))
 		}
 		sets = append(sets, d.X...)
 		g.rowLabels = append(g.rowLabels, d.Title())
@@ -126,7 +125,7 @@ func pointGrid(sets [][]float32, opt Options, defSize int) (*grid, error) {
 	var r Range
 	if opt.Range != nil {
 		if !opt.Range.valid() {
-			return nil, fmt.Errorf("plot: range %v is empty or not finite", *opt.Range)
+			return nil, errorf("plot: range %v is empty or not finite", *opt.Range)
 		}
 		r = *opt.Range
 	} else {
@@ -206,10 +205,12 @@ const minTint = 0.3
 // most of them have (the smallest label's rank on a tie), tinted by the cell's count.
 func drawMajority(img *image.RGBA, p *panel, pts []float32, labels []int, cls classes, bin int) {
 	// One key per point inside the panel, cell above rank: sorted, each cell's points are a run
-	// and within it each label's.
-	var keys []uint64
+	// and within it each label's. The keys, cell * ranks + rank, are below 2^47 and so exact
+	// in a float64, whose sort serves other callers too.
+	ranks := int64(len(cls)) + 1
+	var keys []float64
 	nx, _ := eachCell(p, pts, bin, func(i, cell int) {
-		keys = append(keys, uint64(cell)<<32|uint64(cls.rank(labels[i])))
+		keys = append(keys, float64(int64(cell)*ranks+int64(cls.rank(labels[i]))))
 	})
 	if len(keys) == 0 {
 		return
@@ -222,16 +223,16 @@ func drawMajority(img *image.RGBA, p *panel, pts []float32, labels []int, cls cl
 	var cells []cellColor
 	var most uint32
 	for i := 0; i < len(keys); {
-		cell := keys[i] >> 32
+		cell := int64(keys[i]) / ranks
 		c := cellColor{cell: int(cell)}
 		var bestRun uint32
-		for i < len(keys) && keys[i]>>32 == cell {
+		for i < len(keys) && int64(keys[i])/ranks == cell {
 			j := i
 			for j < len(keys) && keys[j] == keys[i] {
 				j++
 			}
 			if run := uint32(j - i); run > bestRun {
-				bestRun, c.rank = run, int(keys[i]&0xffffffff)
+				bestRun, c.rank = run, int(int64(keys[i])%ranks)
 			}
 			c.count += uint32(j - i)
 			i = j

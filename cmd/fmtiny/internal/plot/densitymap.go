@@ -2,7 +2,6 @@ package plot
 
 import (
 	"errors"
-	"fmt"
 	"image"
 	"image/color"
 	"math"
@@ -75,7 +74,7 @@ func DensityMaps(maps []*Data, opt Options) (*image.RGBA, error) {
 			return nil, err
 		}
 		if d.Kind != LogDensity {
-			return nil, fmt.Errorf("%s: %s, not a log-density grid", d.name(), d.Kind)
+			return nil, errorf("%s: %s, not a log-density grid", d.name(), d.Kind)
 		}
 		titles[i] = d.Title()
 		b := d.Grid.bounds()
@@ -87,7 +86,7 @@ func DensityMaps(maps []*Data, opt Options) (*image.RGBA, error) {
 	}
 	if opt.Range != nil {
 		if !opt.Range.valid() {
-			return nil, fmt.Errorf("plot: range %v is empty or not finite", *opt.Range)
+			return nil, errorf("plot: range %v is empty or not finite", *opt.Range)
 		}
 		r = *opt.Range
 	}

@@ -2,7 +2,6 @@ package plot
 
 import (
 	"errors"
-	"fmt"
 	"image"
 )
 
@@ -194,7 +193,7 @@ func (g *grid) render() (*image.RGBA, error) {
 	}
 	height := y + bottom + pad
 	if width*height > MaxPixels {
-		return nil, fmt.Errorf("plot: a picture of %dx%d pixels is too large (at most %d million); draw fewer or smaller panels", width, height, MaxPixels>>20)
+		return nil, errorf("plot: a picture of %dx%d pixels is too large (at most %d million); draw fewer or smaller panels", width, height, MaxPixels>>20)
 	}
 
 	img := image.NewRGBA(image.Rect(0, 0, width, height))
@@ -299,7 +298,7 @@ func Draw(data []*Data, opt Options) (*image.RGBA, error) {
 	}
 	for _, d := range data[1:] {
 		if d.Kind != data[0].Kind {
-			return nil, fmt.Errorf("plot: cannot draw %s (%s) and %s (%s) in one picture", data[0].name(), data[0].Kind, d.name(), d.Kind)
+			return nil, errorf("plot: cannot draw %s (%s) and %s (%s) in one picture", data[0].name(), data[0].Kind, d.name(), d.Kind)
 		}
 	}
 	switch data[0].Kind {
@@ -314,7 +313,7 @@ func Draw(data []*Data, opt Options) (*image.RGBA, error) {
 	case Images:
 		for _, d := range data[1:] {
 			if (d.T == nil) != (data[0].T == nil) {
-				return nil, fmt.Errorf("plot: cannot draw a grid of images and images over time in one picture (%s and %s)", data[0].name(), d.name())
+				return nil, errorf("plot: cannot draw a grid of images and images over time in one picture (%s and %s)", data[0].name(), d.name())
 			}
 		}
 		if data[0].T == nil {
@@ -322,5 +321,5 @@ func Draw(data []*Data, opt Options) (*image.RGBA, error) {
 		}
 		return ImageFlows(data, opt)
 	}
-	return nil, fmt.Errorf("plot: %s: unknown kind %s", data[0].name(), data[0].Kind)
+	return nil, errorf("plot: %s: unknown kind %s", data[0].name(), data[0].Kind)
 }

@@ -174,7 +174,7 @@ func ImageGrids(data []*Data, opt Options) (*image.RGBA, error) {
 			return nil, err
 		}
 		if d.T != nil {
-			return nil, fmt.Errorf("%s: images over time, not a grid of images", d.name())
+			return nil, errorf("%s: images over time, not a grid of images", d.name())
 		}
 		blocks = append(blocks, gridBlock(d, opt))
 	}
@@ -197,7 +197,7 @@ func ImageFlows(data []*Data, opt Options) (*image.RGBA, error) {
 			return nil, err
 		}
 		if d.T == nil {
-			return nil, fmt.Errorf("%s: a grid of images, not images over time", d.name())
+			return nil, errorf("%s: a grid of images, not images over time", d.name())
 		}
 		b := &block{d: d, title: d.Title(), scale: imageScale(d.Shape, opt)}
 		times := flowTimes(len(d.T))
@@ -225,7 +225,7 @@ func checkImages(d *Data) error {
 		return err
 	}
 	if d.Kind != Images {
-		return fmt.Errorf("%s: %s, not images", d.name(), d.Kind)
+		return errorf("%s: %s, not images", d.name(), d.Kind)
 	}
 	return nil
 }
@@ -377,7 +377,7 @@ func renderBlocks(blocks []*block, opt Options, notes []string, across bool) (*i
 	width += 2 * pad
 	height += top + pad
 	if width*height > MaxPixels {
-		return nil, fmt.Errorf("plot: a picture of %dx%d pixels is too large (at most %d million); draw fewer or smaller images", width, height, MaxPixels>>20)
+		return nil, errorf("plot: a picture of %dx%d pixels is too large (at most %d million); draw fewer or smaller images", width, height, MaxPixels>>20)
 	}
 	img := image.NewRGBA(image.Rect(0, 0, width, height))
 	fillRect(img, 0, 0, width, height, white)

@@ -2,9 +2,7 @@ package plot
 
 import (
 	"bufio"
-	"compress/zlib"
 	"encoding/binary"
-	"fmt"
 	"hash/crc32"
 	"image"
 	"image/color"
@@ -21,7 +19,7 @@ func EncodePNG(w io.Writer, img *image.RGBA) error {
 	b := img.Bounds()
 	width, height := b.Dx(), b.Dy()
 	if b.Min != (image.Point{}) {
-		return fmt.Errorf("plot: a picture whose bounds start at %v, not (0, 0)", b.Min)
+		return errorf("plot: a picture whose bounds start at %v, not (0, 0)", b.Min)
 	}
 	opaque := img.Opaque()
 	bpp := 4 // bytes a pixel
@@ -37,13 +35,8 @@ func EncodePNG(w io.Writer, img *image.RGBA) error {
 	ihdr[8], ihdr[9] = 8, colorType // depth 8; compression, filter and interlace 0
 	writeChunk(bw, "IHDR", ihdr[:])
 
-	var data chunkWriter
-	data.w = bw
-	zw, err := zlib.NewWriterLevel(&data, zlib.DefaultCompression)
-	if err != nil {
-		return err
-	}
 	n := width * bpp
+	raw := make([]byte, 0, height*(n+1))
 	prev, cur := make([]byte, n), make([]byte, n)
 	var filtered [5][]byte
 	for f := range filtered {
@@ -64,16 +57,13 @@ func EncodePNG(w io.Writer, img *image.RGBA) error {
 			}
 		}
 		best := filterRow(&filtered, cur, prev, bpp)
-		if _, err := zw.Write(filtered[best]); err != nil {
-			return err
-		}
+		raw = append(raw, filtered[best]...)
 		prev, cur = cur, prev
 	}
-	if err := zw.Close(); err != nil {
-		return err
-	}
-	if err := data.flush(); err != nil {
-		return err
+	for data := zlibCompress(raw); len(data) > 0; {
+		n := min(len(data), 1<<16) // IDAT chunks of up to 64 KiB
+		writeChunk(bw, "IDAT", data[:n])
+		data = data[n:]
 	}
 	writeChunk(bw, "IEND", nil)
 	return bw.Flush()
@@ -132,28 +122,6 @@ func abs(x int) int {
 		return -x
 	}
 	return x
-}
-
-// chunkWriter gathers the compressed stream into IDAT chunks of up to 64 KiB.
-type chunkWriter struct {
-	w   *bufio.Writer
-	buf []byte
-}
-
-func (c *chunkWriter) Write(p []byte) (int, error) {
-	c.buf = append(c.buf, p...)
-	for len(c.buf) >= 1<<16 {
-		writeChunk(c.w, "IDAT", c.buf[:1<<16])
-		c.buf = append(c.buf[:0], c.buf[1<<16:]...)
-	}
-	return len(p), nil
-}
-
-func (c *chunkWriter) flush() error {
-	if len(c.buf) > 0 {
-		writeChunk(c.w, "IDAT", c.buf)
-	}
-	return nil
 }
 
 // writeChunk writes a PNG chunk: its length, type, data and the CRC-32 of type and data.

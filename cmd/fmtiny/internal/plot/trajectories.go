@@ -2,7 +2,6 @@ package plot
 
 import (
 	"errors"
-	"fmt"
 	"image"
 	"image/color"
 )
@@ -38,10 +37,10 @@ func Trajectories(paths []*Data, opt Options) (*image.RGBA, error) {
 			return nil, err
 		}
 		if d.Kind == Sample {
-			return nil, fmt.Errorf("%s: a sample, not a trajectory", d.name())
+			return nil, errorf("%s: a sample, not a trajectory", d.name())
 		}
 		if len(d.T) < 2 {
-			return nil, fmt.Errorf("%s: a trajectory needs at least two times, has %d", d.name(), len(d.T))
+			return nil, errorf("%s: a trajectory needs at least two times, has %d", d.name(), len(d.T))
 		}
 		// The range covers most of the drawn paths and end points, and all start points.
 		drawn := 2 * min(d.Points(), maxPaths)
