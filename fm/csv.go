@@ -305,16 +305,16 @@ func (t *Table) setLabels(raw []int64, column string) error {
 			distinct = append(distinct, v)
 		}
 	}
-	// Sorted through their indices, an index sort sharing its code with others.
-	order := make([]int, len(distinct))
+	// Sorted through pointers to them, a sort sharing its code with others.
+	order := make([]*int64, len(distinct))
 	for i := range order {
-		order[i] = i
+		order[i] = &distinct[i]
 	}
-	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(distinct[a], distinct[b]) })
+	slices.SortFunc(order, func(a, b *int64) int { return cmp.Compare(*a, *b) })
 	values := make([]int64, len(distinct))
-	for k, i := range order {
-		values[k] = distinct[i]
-		rank[distinct[i]] = int32(k)
+	for k, p := range order {
+		values[k] = *p
+		rank[*p] = int32(k)
 	}
 	if len(values) > MaxClasses {
 		return errorf("the label column %s holds %d distinct values, more than the %d classes fmtiny takes", quoteShort(column), len(values), MaxClasses)

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // Tensor is one named tensor of a state dict, its values row-major.
@@ -33,11 +34,11 @@ const metadataKey = "__metadata__"
 // JSON, and pads the header with spaces to a multiple of 8 bytes; metadata keys, which the
 // reference writes in hash order, are sorted so that the output is deterministic.
 func WriteSafetensors(w io.Writer, tensors []Tensor, meta map[string]string) error {
-	order := make([]int, len(tensors))
+	order := make([]*Tensor, len(tensors))
 	for i := range order {
-		order[i] = i
+		order[i] = &tensors[i]
 	}
-	slices.SortFunc(order, func(a, b int) int { return strings.Compare(tensors[a].Name, tensors[b].Name) })
+	slices.SortFunc(order, func(a, b *Tensor) int { return strings.Compare(a.Name, b.Name) })
 
 	var hdr bytes.Buffer
 	hdr.WriteByte('{')
@@ -58,14 +59,13 @@ func WriteSafetensors(w io.Writer, tensors []Tensor, meta map[string]string) err
 		hdr.WriteByte('}')
 	}
 	var offset uint64
-	for i, idx := range order {
-		t := &tensors[idx]
+	for i, t := range order {
 		switch {
 		case t.Name == metadataKey:
 			return errorf("tensor name %q is reserved", t.Name)
 		case !utf8.ValidString(t.Name):
 			return errorf("tensor name %q: not valid UTF-8", t.Name)
-		case i > 0 && t.Name == tensors[order[i-1]].Name:
+		case i > 0 && t.Name == order[i-1].Name:
 			return errorf("tensor %q: duplicate name", t.Name)
 		}
 		size := 1
@@ -110,8 +110,8 @@ func WriteSafetensors(w io.Writer, tensors []Tensor, meta map[string]string) err
 		return err
 	}
 	buf := make([]byte, 0, 64<<10)
-	for _, idx := range order {
-		for _, v := range tensors[idx].Data {
+	for _, t := range order {
+		for _, v := range t.Data {
 			if len(buf) == cap(buf) {
 				if _, err := w.Write(buf); err != nil {
 					return err
@@ -205,24 +205,24 @@ func ReadSafetensors(data []byte) (tensors []Tensor, meta map[string]string, err
 	}
 
 	// Offsets: sorted by (begin, end), they must tile [0, len(body)) exactly.
-	// Sorted stably, through their indices: an index sort shares its code with others.
-	order := make([]int, len(infos))
+	// Sorted stably, through pointers to them, ties in the order of their addresses: a sort of
+	// pointers shares its code with the others.
+	order := make([]*tensorInfo, len(infos))
 	for i := range order {
-		order[i] = i
+		order[i] = &infos[i]
 	}
-	slices.SortFunc(order, func(i, j int) int {
-		a, b := &infos[i], &infos[j]
+	slices.SortFunc(order, func(a, b *tensorInfo) int {
 		if a.begin != b.begin {
 			return cmpUint(a.begin, b.begin)
 		}
 		if a.end != b.end {
 			return cmpUint(a.end, b.end)
 		}
-		return i - j
+		return cmpUint(uint64(uintptr(unsafe.Pointer(a))), uint64(uintptr(unsafe.Pointer(b))))
 	})
 	sorted := make([]tensorInfo, len(infos))
 	for i, k := range order {
-		sorted[i] = infos[k]
+		sorted[i] = *k
 	}
 	infos = sorted
 	var start uint64
@@ -332,21 +332,21 @@ func f16ToF32(h uint16) float32 {
 	return math.Float32frombits(sign | e<<23 | (frac&0x3ff)<<13)
 }
 
-// SortedKeys returns the keys of m in increasing order. It sorts their indices, which shares
-// its code with the other sorts of ints in a binary that must stay small.
+// SortedKeys returns the keys of m in increasing order. It sorts pointers to them, which
+// shares its code with the other sorts of pointers in a binary that must stay small.
 func SortedKeys(m map[string]string) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
 	}
-	order := make([]int, len(keys))
+	order := make([]*string, len(keys))
 	for i := range order {
-		order[i] = i
+		order[i] = &keys[i]
 	}
-	slices.SortFunc(order, func(a, b int) int { return strings.Compare(keys[a], keys[b]) })
+	slices.SortFunc(order, func(a, b *string) int { return strings.Compare(*a, *b) })
 	sorted := make([]string, len(keys))
 	for i, k := range order {
-		sorted[i] = keys[k]
+		sorted[i] = *k
 	}
 	return sorted
 }
