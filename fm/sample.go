@@ -250,7 +250,8 @@ func (m *Model) sample(o SampleOptions) (*SampleResult, error) {
 	chunk = (o.N + chunks - 1) / chunks // even chunks: 1025 points are 513 and 512, not 1024 and 1
 
 	tEnd := float32(m.Path.TEnd)
-	asked := slices.Sorted(slices.Values(o.At))
+	asked := slices.Clone(o.At)
+	sortFloats(asked)
 	at := make([]float32, len(asked)) // the times integrated to, clamped to the path's end
 	for i, t := range asked {
 		at[i] = min(float32(t), tEnd)
@@ -389,7 +390,7 @@ func fixedGrid(steps int, tEnd float32, at []float32) []float32 {
 	for i, t := range grid {
 		wide[i] = float64(t)
 	}
-	slices.Sort(wide)
+	sortFloats(wide)
 	for i, t := range wide {
 		grid[i] = float32(t)
 	}

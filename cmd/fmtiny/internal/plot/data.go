@@ -342,8 +342,8 @@ func densityOf(x []float32, c *columns, label string) (*Data, error) {
 		xs = append(xs, float64(x[3*r]))
 		ys = append(ys, float64(x[3*r+1]))
 	}
-	slices.Sort(xs)
-	slices.Sort(ys)
+	sortFloats(xs)
+	sortFloats(ys)
 	xs, ys = slices.Compact(xs), slices.Compact(ys)
 	nx, ny := len(xs), len(ys)
 	switch {
@@ -607,7 +607,7 @@ func sortFloat32s(v []float32) []float32 {
 	for i, x := range v {
 		wide[i] = float64(x)
 	}
-	slices.Sort(wide)
+	sortFloats(wide)
 	for i, x := range wide {
 		v[i] = float32(x)
 	}

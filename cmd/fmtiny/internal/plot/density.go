@@ -4,7 +4,6 @@ import (
 	"errors"
 	"image"
 	"math"
-	"slices"
 	"strconv"
 )
 
@@ -215,7 +214,7 @@ func drawMajority(img *image.RGBA, p *panel, pts []float32, labels []int, cls cl
 	if len(keys) == 0 {
 		return
 	}
-	slices.Sort(keys)
+	sortFloats(keys)
 	type cellColor struct {
 		cell, rank int
 		count      uint32

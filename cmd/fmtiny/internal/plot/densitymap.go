@@ -5,7 +5,6 @@ import (
 	"image"
 	"image/color"
 	"math"
-	"slices"
 )
 
 // The colour scale of log-density maps: viridis on logp itself, from top - densitySpan to top,
@@ -48,7 +47,7 @@ func densityScale(maps []*Data) (top float64, nonFinite bool) {
 	if len(v) == 0 {
 		return 0, nonFinite
 	}
-	slices.Sort(v)
+	sortFloats(v)
 	f := densityQuantile * float64(len(v)-1)
 	i := int(f)
 	top = v[i]
