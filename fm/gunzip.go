@@ -3,8 +3,9 @@ package fm
 import (
 	"bufio"
 	"errors"
-	"hash/crc32"
 	"io"
+
+	"github.com/fmtiny/fmtiny/fm/fileio"
 )
 
 // This file reads gzip files (RFC 1952) of DEFLATE data (RFC 1951), after Mark Adler's puff:
@@ -265,7 +266,7 @@ func (g *gunzip) fill() error {
 	default:
 		err = g.symbols()
 	}
-	g.crc = crc32.Update(g.crc, crc32.IEEETable, g.hist[start:])
+	g.crc = fileio.CRC32(g.crc, g.hist[start:])
 	g.size += uint32(len(g.hist) - start)
 	return err
 }

@@ -134,3 +134,26 @@ func unwrapPathError(err error) error {
 	}
 	return err
 }
+
+// crcTable is the byte-at-a-time table of the IEEE CRC-32.
+var crcTable = func() (t [256]uint32) {
+	for i := range t {
+		c := uint32(i)
+		for range 8 {
+			c = c>>1 ^ 0xedb88320&-(c&1)
+		}
+		t[i] = c
+	}
+	return t
+}()
+
+// CRC32 extends crc, the IEEE CRC-32 of some bytes (0 for none), with p: the checksum of gzip
+// members and PNG chunks, as hash/crc32.Update(crc, crc32.IEEETable, p) computes it, without
+// that package's several implementations.
+func CRC32(crc uint32, p []byte) uint32 {
+	crc = ^crc
+	for _, b := range p {
+		crc = crcTable[byte(crc)^b] ^ crc>>8
+	}
+	return ^crc
+}

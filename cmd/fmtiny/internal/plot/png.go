@@ -3,10 +3,11 @@ package plot
 import (
 	"bufio"
 	"encoding/binary"
-	"hash/crc32"
 	"image"
 	"image/color"
 	"io"
+
+	"github.com/fmtiny/fmtiny/fm/fileio"
 )
 
 // This file writes a picture as a PNG file: image/png would do it, but it links a decoder too,
@@ -130,11 +131,8 @@ func writeChunk(w *bufio.Writer, kind string, data []byte) {
 	var n [4]byte
 	binary.BigEndian.PutUint32(n[:], uint32(len(data)))
 	w.Write(n[:])
-	crc := crc32.NewIEEE()
-	crc.Write([]byte(kind))
-	crc.Write(data)
 	w.WriteString(kind)
 	w.Write(data)
-	binary.BigEndian.PutUint32(n[:], crc.Sum32())
+	binary.BigEndian.PutUint32(n[:], fileio.CRC32(fileio.CRC32(0, []byte(kind)), data))
 	w.Write(n[:])
 }
