@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"strconv"
 	"strings"
 )
 
@@ -24,7 +23,7 @@ func (c Coupling) String() string {
 	if c >= 0 && int(c) < len(couplingNames) {
 		return couplingNames[c]
 	}
-	return "Coupling(" + strconv.Itoa(int(c)) + ")"
+	return "Coupling(" + itoa(int(c)) + ")"
 }
 
 // ParseCoupling reads a coupling's name: independent (or icfm), ot (or otcfm, exact), sb (or

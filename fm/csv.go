@@ -695,7 +695,7 @@ func ColumnNames(d int) []string {
 	}
 	names := make([]string, d)
 	for i := range names {
-		names[i] = "x" + strconv.Itoa(i)
+		names[i] = "x" + itoa(i)
 	}
 	return names
 }

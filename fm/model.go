@@ -106,7 +106,7 @@ func (m *Model) Metadata() map[string]string {
 	for k, v := range m.Extra {
 		meta[k] = v
 	}
-	f := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+	f := func(v float64) string { return formatFloat(v, 'g', -1, 64) }
 	meta[keyFormat] = Format
 	m.Net.describe(meta)
 	meta[keyPath] = m.Path.Name()
@@ -159,7 +159,7 @@ func (m *Model) repeated() [][2]string {
 	}
 	r := [][2]string{{"train.path", m.Path.Name()}, {"train.data", m.Data}, {keyTrainSource, src}}
 	if u, ok := m.Net.(*UNetNetwork); ok {
-		r = append(r, [2]string{keyTrainNetwork, ArchUNet}, [2]string{keyTrainChannels, strconv.Itoa(u.Base)})
+		r = append(r, [2]string{keyTrainNetwork, ArchUNet}, [2]string{keyTrainChannels, itoa(u.Base)})
 	}
 	if net := m.MLP(); net != nil {
 		r = append(r, [2]string{"train.hidden", hiddenList(net.Hidden)},
@@ -187,7 +187,7 @@ func statValues(v []float64, shape []int) string {
 func joinInts(v []int) string {
 	s := make([]string, len(v))
 	for i, x := range v {
-		s[i] = strconv.Itoa(x)
+		s[i] = itoa(x)
 	}
 	return strings.Join(s, ",")
 }
@@ -195,7 +195,7 @@ func joinInts(v []int) string {
 func joinFloats(v []float64) string {
 	s := make([]string, len(v))
 	for i, x := range v {
-		s[i] = strconv.FormatFloat(x, 'g', -1, 64)
+		s[i] = formatFloat(x, 'g', -1, 64)
 	}
 	return strings.Join(s, ",")
 }
@@ -419,9 +419,9 @@ func (m *Model) parseLabels(meta map[string]string) error {
 	k := m.NumClasses()
 	s, ok := meta[keyClasses]
 	switch {
-	case ok && s != strconv.Itoa(k) && k == 0:
+	case ok && s != itoa(k) && k == 0:
 		return errorf("metadata %s = %q, but the file has no %s.weight", keyClasses, s, nn.EmbeddingName)
-	case ok && s != strconv.Itoa(k):
+	case ok && s != itoa(k):
 		return errorf("metadata %s = %q contradicts %s.weight, which has %d classes", keyClasses, s, nn.EmbeddingName, k)
 	}
 	if v, ok := meta[keyLabelValues]; ok {

@@ -3,7 +3,6 @@ package fm
 import (
 	"math/rand/v2"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/fmtiny/fmtiny/nn"
@@ -162,7 +161,7 @@ func (m *MLPNetwork) describe(meta map[string]string) {
 	meta[keyAct] = m.Act.String()
 	meta[keyTime] = timeName(m.TimeFirst)
 	if m.Config.Classes > 0 {
-		meta[keyClasses] = strconv.Itoa(m.Config.Classes)
+		meta[keyClasses] = itoa(m.Config.Classes)
 	}
 }
 
@@ -170,7 +169,7 @@ func (m *MLPNetwork) describe(meta map[string]string) {
 func hiddenList(hidden []int) string {
 	s := make([]string, len(hidden))
 	for i, h := range hidden {
-		s[i] = strconv.Itoa(h)
+		s[i] = itoa(h)
 	}
 	return strings.Join(s, ",")
 }

@@ -186,20 +186,20 @@ func (c ReflowConfig) stageConfig(s int, teacher *Model, pairs *Pairs) (TrainCon
 		rounds = c.Rounds
 	}
 	t.Record = map[string]string{
-		keyReflowStage:     strconv.Itoa(s + 1),
-		keyReflowRounds:    strconv.Itoa(rounds),
+		keyReflowStage:     itoa(s + 1),
+		keyReflowRounds:    itoa(rounds),
 		keyReflowDistilled: strconv.FormatBool(distill),
-		keyReflowPairs:     strconv.Itoa(c.Pairs.N),
-		"reflow.rtol":      strconv.FormatFloat(c.Pairs.Rtol, 'g', -1, 64),
-		"reflow.atol":      strconv.FormatFloat(c.Pairs.Atol, 'g', -1, 64),
+		keyReflowPairs:     itoa(c.Pairs.N),
+		"reflow.rtol":      formatFloat(c.Pairs.Rtol, 'g', -1, 64),
+		"reflow.atol":      formatFloat(c.Pairs.Atol, 'g', -1, 64),
 	}
 	if c.Pairs.Steps > 0 { // Dopri5's runs write what they always wrote
-		t.Record[keyReflowSolver] = c.Pairs.Method.String() + "," + strconv.Itoa(c.Pairs.Steps)
+		t.Record[keyReflowSolver] = c.Pairs.Method.String() + "," + itoa(c.Pairs.Steps)
 		delete(t.Record, "reflow.rtol")
 		delete(t.Record, "reflow.atol")
 	}
 	if t.Conditional {
-		t.Record["reflow.guidance"] = strconv.FormatFloat(c.Pairs.Guidance, 'g', -1, 64)
+		t.Record["reflow.guidance"] = formatFloat(c.Pairs.Guidance, 'g', -1, 64)
 	}
 	if t.Pairs.X0 != nil {
 		if err := t.Validate(); err != nil {

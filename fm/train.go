@@ -327,16 +327,16 @@ func trainValues(net Network, batch int) float64 {
 // record lists the settings a checkpoint must agree with to be resumed: everything but the
 // step count, which a resumed run may extend.
 func (c TrainConfig) record() map[string]string {
-	f32 := func(v float32) string { return strconv.FormatFloat(float64(v), 'g', -1, 32) }
+	f32 := func(v float32) string { return formatFloat(float64(v), 'g', -1, 32) }
 	hidden := make([]string, len(c.Hidden))
 	for i, h := range c.Hidden {
-		hidden[i] = strconv.Itoa(h)
+		hidden[i] = itoa(h)
 	}
 	r := map[string]string{
 		"train.data": c.dataName(), "train.standardize": strconv.FormatBool(c.standardized()),
 		"train.path": c.Path.Name(), "train.hidden": strings.Join(hidden, ","),
 		"train.activation": c.Act.String(), "train.time": timeName(c.TimeFirst),
-		"train.batch": strconv.Itoa(c.Batch), "train.lr": f32(c.LR), "train.schedule": c.Schedule,
+		"train.batch": itoa(c.Batch), "train.lr": f32(c.LR), "train.schedule": c.Schedule,
 		"train.warmup": strconv.FormatInt(c.Warmup, 10), "train.weight_decay": f32(c.WeightDecay),
 		"train.adamw": strconv.FormatBool(c.AdamW), "train.clip": f32(c.ClipNorm),
 		"train.ema": f32(c.EMA), "train.seed": strconv.FormatUint(c.Seed, 10),
@@ -344,7 +344,7 @@ func (c TrainConfig) record() map[string]string {
 	// A UNet run records its network; an MLP's record is what it always was.
 	if c.arch() == ArchUNet {
 		r[keyTrainNetwork] = ArchUNet
-		r[keyTrainChannels] = strconv.Itoa(cmp.Or(c.Channels, DefaultChannels))
+		r[keyTrainChannels] = itoa(cmp.Or(c.Channels, DefaultChannels))
 		delete(r, "train.hidden")
 		delete(r, "train.activation")
 		delete(r, "train.time")
@@ -361,11 +361,11 @@ func (c TrainConfig) record() map[string]string {
 	// what they always wrote.
 	if c.torchCFM() {
 		r[keyTrainCoupling] = c.Coupling.String()
-		r[keyTrainSigma] = strconv.FormatFloat(c.Sigma, 'g', -1, 64)
+		r[keyTrainSigma] = formatFloat(c.Sigma, 'g', -1, 64)
 		r[keyTrainSource] = sourceName(c.Source)
 	}
 	if c.Pairs != nil {
-		r[keyTrainPairs] = strconv.Itoa(c.Pairs.Len())
+		r[keyTrainPairs] = itoa(c.Pairs.Len())
 		if c.TimeZero {
 			r[keyTrainTimeZero] = "true"
 		}

@@ -2,7 +2,6 @@ package fm
 
 import (
 	"math/rand/v2"
-	"strconv"
 
 	"github.com/fmtiny/fmtiny/nn"
 )
@@ -43,9 +42,9 @@ func (u *UNetNetwork) valuesPerPoint(forwardOnly bool) float64 {
 func (u *UNetNetwork) describe(meta map[string]string) {
 	meta[keyArch] = ArchUNet
 	meta[keyAct] = u.Act.String()
-	meta[keyChannels] = strconv.Itoa(u.Base)
+	meta[keyChannels] = itoa(u.Base)
 	if u.Classes > 0 {
-		meta[keyClasses] = strconv.Itoa(u.Classes)
+		meta[keyClasses] = itoa(u.Classes)
 	}
 }
 

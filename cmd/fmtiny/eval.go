@@ -405,9 +405,9 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		line("noise floor", fmt.Sprintf("a second sample of %s, %d points, against the reference", r.Data, f.Points))
 	}
 	row := func(name string, prec int, v float64, get func(*scores) float64) {
-		cells := []string{name, strconv.FormatFloat(v, 'f', prec, 64)}
+		cells := []string{name, formatFloat(v, 'f', prec, 64)}
 		if f != nil {
-			cells = append(cells, strconv.FormatFloat(get(f), 'f', prec, 64))
+			cells = append(cells, formatFloat(get(f), 'f', prec, 64))
 		}
 		line(cells...)
 	}
@@ -422,11 +422,11 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 		row("on the squares", 4, *r.OnBoard, func(s *scores) float64 { return *s.OnBoard })
 		row("square balance", 4, *r.Balance, func(s *scores) float64 { return *s.Balance })
 	}
-	line("path energy", strconv.FormatFloat(r.PathEnergy, 'f', 5, 64))
-	line("normalised path energy", strconv.FormatFloat(r.NPE, 'f', 5, 64))
+	line("path energy", formatFloat(r.PathEnergy, 'f', 5, 64))
+	line("normalised path energy", formatFloat(r.NPE, 'f', 5, 64))
 	if l := r.Likelihood; l != nil {
-		line(fmt.Sprintf("NLL (%s divergence, %d evaluations)", divergenceName(l), l.Stats.NFE), strconv.FormatFloat(l.NLL, 'f', 5, 64)+" nats")
-		line("bits per dimension", strconv.FormatFloat(l.BitsPerDim, 'f', 5, 64))
+		line(fmt.Sprintf("NLL (%s divergence, %d evaluations)", divergenceName(l), l.Stats.NFE), formatFloat(l.NLL, 'f', 5, 64)+" nats")
+		line("bits per dimension", formatFloat(l.BitsPerDim, 'f', 5, 64))
 	}
 	return writeRows(stdout, rows)
 }

@@ -22,6 +22,10 @@ type flagSet struct {
 	usage, about string
 }
 
+// newFlagSet is not inlined into the seven commands: it would put flag.NewFlagSet's allocation
+// and stores into each.
+//
+//go:noinline
 func newFlagSet(name, usage, about string) *flagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -96,7 +100,7 @@ func (f finiteFlag) String() string {
 	if f.v == nil {
 		return ""
 	}
-	return strconv.FormatFloat(*f.v, 'g', -1, 64)
+	return formatFloat(*f.v, 'g', -1, 64)
 }
 
 func (f finiteFlag) Set(s string) error {
@@ -131,7 +135,7 @@ func (f listFlag) String() string {
 	}
 	s := make([]string, len(*f.v))
 	for i, x := range *f.v {
-		s[i] = strconv.FormatFloat(x, 'g', -1, 64)
+		s[i] = formatFloat(x, 'g', -1, 64)
 	}
 	return strings.Join(s, ",")
 }

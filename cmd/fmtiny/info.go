@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/fmtiny/fmtiny/fm"
@@ -60,11 +59,11 @@ func runInfo(args []string, stdout, stderr io.Writer) error {
 	}
 	switch net := m.Net.(type) {
 	case *fm.MLPNetwork:
-		widths := []string{strconv.Itoa(net.In)}
+		widths := []string{itoa(net.In)}
 		for _, h := range net.Hidden {
-			widths = append(widths, strconv.Itoa(h))
+			widths = append(widths, itoa(h))
 		}
-		widths = append(widths, strconv.Itoa(net.Out))
+		widths = append(widths, itoa(net.Out))
 		row("network", "MLP %s (%d Linear layers)", strings.Join(widths, " -> "), len(net.Hidden)+1)
 		row("activation", "%s", net.Act)
 		row("time input", "%s", choose(net.TimeFirst, "first, cat(t, x)", "last, cat(x, t)"))
@@ -159,7 +158,7 @@ func describeSource(m *fm.Model) string {
 func floats(v []float64) string {
 	s := make([]string, len(v))
 	for i, x := range v {
-		s[i] = strconv.FormatFloat(x, 'g', 6, 64)
+		s[i] = formatFloat(x, 'g', 6, 64)
 	}
 	return strings.Join(s, ", ")
 }

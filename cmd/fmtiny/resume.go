@@ -4,7 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 
 	"github.com/fmtiny/fmtiny/fm"
@@ -69,7 +68,7 @@ func resumeFlags(fs *flagSet, meta map[string]string, ckpt string, stderr io.Wri
 				return err
 			}
 		}
-		if err := set("layers", strconv.Itoa(len(widths))); err != nil {
+		if err := set("layers", itoa(len(widths))); err != nil {
 			return err
 		}
 	}

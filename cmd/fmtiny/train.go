@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -399,10 +398,10 @@ func chooseNetwork(fs *flagSet, cfg *fm.TrainConfig, model string, channels int)
 		}
 		cfg.Channels = channels
 		if !fs.isSet("batch") {
-			fs.Set("batch", strconv.Itoa(imageBatch))
+			fs.Set("batch", itoa(imageBatch))
 		}
 		if !fs.isSet("steps") {
-			fs.Set("steps", strconv.Itoa(imageSteps))
+			fs.Set("steps", itoa(imageSteps))
 		}
 		return nil
 	}

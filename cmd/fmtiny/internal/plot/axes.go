@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"math"
 	"slices"
-	"strconv"
 	"strings"
 )
 
@@ -188,7 +187,7 @@ func tickValues(lo, hi float64, s step) ([]float64, []string) {
 // tickLabel formats v as strconv.FormatFloat does, with short exponents ("2e-7", "1.5e7");
 // "-0" and "-0.00" lose their sign.
 func tickLabel(v float64, format byte, prec int) string {
-	s := strconv.FormatFloat(v, format, prec, 64)
+	s := formatFloat(v, format, prec, 64)
 	if strings.Trim(s, "-0.") == "" {
 		s = strings.TrimPrefix(s, "-")
 	}

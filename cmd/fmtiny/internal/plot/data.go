@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strconv"
 	"strings"
 )
 
@@ -43,7 +42,7 @@ func (k Kind) String() string {
 	case LogDensity:
 		return "density"
 	}
-	return "kind(" + strconv.Itoa(int(k)) + ")"
+	return "kind(" + itoa(int(k)) + ")"
 }
 
 // MaxSnapshots is the largest number of distinct times that FromTable takes for snapshots
@@ -429,7 +428,7 @@ type columns struct {
 
 func (c *columns) name(i int) string {
 	if c.header == nil {
-		return "x" + strconv.Itoa(i)
+		return "x" + itoa(i)
 	}
 	return strings.TrimSpace(c.header[i])
 }

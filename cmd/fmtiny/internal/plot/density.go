@@ -91,9 +91,9 @@ func SnapshotRows(rows []*Data, opt Options) (*image.RGBA, error) {
 
 // timeLabel writes t with two decimals, or more where two would round it ("0.975").
 func timeLabel(t float32) string {
-	s := strconv.FormatFloat(float64(t), 'f', 2, 32)
+	s := formatFloat(float64(t), 'f', 2, 32)
 	if v, _ := strconv.ParseFloat(s, 32); float32(v) != t {
-		s = strconv.FormatFloat(float64(t), 'f', -1, 32)
+		s = formatFloat(float64(t), 'f', -1, 32)
 	}
 	return s
 }

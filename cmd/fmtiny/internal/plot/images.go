@@ -6,7 +6,6 @@ import (
 	"image"
 	"math"
 	"slices"
-	"strconv"
 )
 
 // Limits and defaults of pictures of images.
@@ -202,7 +201,7 @@ func ImageFlows(data []*Data, opt Options) (*image.RGBA, error) {
 		b := &block{d: d, title: d.Title(), scale: imageScale(d.Shape, opt)}
 		times := flowTimes(len(d.T))
 		for _, k := range times {
-			b.heads = append(b.heads, "t = "+strconv.FormatFloat(float64(d.T[k]), 'f', -1, 32))
+			b.heads = append(b.heads, "t = "+formatFloat(float64(d.T[k]), 'f', -1, 32))
 		}
 		for i := range flowRows(d, opt) {
 			var row []cell
@@ -211,7 +210,7 @@ func ImageFlows(data []*Data, opt Options) (*image.RGBA, error) {
 			}
 			b.cells = append(b.cells, row)
 			if d.Labels != nil {
-				b.rowLabels = append(b.rowLabels, strconv.Itoa(d.Labels[i]))
+				b.rowLabels = append(b.rowLabels, itoa(d.Labels[i]))
 				b.rowHead = "label"
 			}
 		}
@@ -277,7 +276,7 @@ func gridBlock(d *Data, opt Options) *block {
 			row = append(row, cell{0, i})
 		}
 		b.cells = append(b.cells, row)
-		b.rowLabels = append(b.rowLabels, strconv.Itoa(l))
+		b.rowLabels = append(b.rowLabels, itoa(l))
 	}
 	return b
 }

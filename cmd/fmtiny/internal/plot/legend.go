@@ -4,7 +4,6 @@ import (
 	"image"
 	"image/color"
 	"slices"
-	"strconv"
 )
 
 // legendMark is what a legend entry shows before its text.
@@ -34,10 +33,10 @@ func labelEntries(cls classes, present []int) []legendEntry {
 	var e []legendEntry
 	for i, l := range present {
 		if i == maxLegendLabels {
-			e = append(e, legendEntry{text: "and " + strconv.Itoa(len(present)-i) + " more"})
+			e = append(e, legendEntry{text: "and " + itoa(len(present)-i) + " more"})
 			break
 		}
-		e = append(e, legendEntry{text: strconv.Itoa(l), mark: discMark, color: cls.color(l)})
+		e = append(e, legendEntry{text: itoa(l), mark: discMark, color: cls.color(l)})
 	}
 	return e
 }
