@@ -538,9 +538,17 @@ func joinedBy(f []byte, delim byte) byte {
 			continue
 		}
 		numbers := true
-		for _, part := range bytes.Split(f, []byte{c}) {
+		for rest := f; ; {
+			part := rest
+			i := bytes.IndexByte(rest, c)
+			if i >= 0 {
+				part, rest = rest[:i], rest[i+1:]
+			}
 			_, err := parseValue(part)
 			numbers = numbers && (err == nil || looksNumeric(part))
+			if i < 0 {
+				break
+			}
 		}
 		if numbers {
 			return c
@@ -665,7 +673,7 @@ func CSVHeader(names []string) string {
 			}
 			return r
 		}, name)
-		if strings.ContainsAny(name, Delimiters+`"`) {
+		if containsAnyByte(name, Delimiters+`"`) {
 			name = `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
 		}
 		b.WriteString(name)
@@ -698,4 +706,15 @@ func ColumnNames(d int) []string {
 		names[i] = "x" + itoa(i)
 	}
 	return names
+}
+
+// containsAnyByte is strings.ContainsAny for a set of ASCII bytes, without the code that
+// ContainsAny has for sets of other runes.
+func containsAnyByte(s, set string) bool {
+	for i := 0; i < len(s); i++ {
+		if strings.IndexByte(set, s[i]) >= 0 {
+			return true
+		}
+	}
+	return false
 }

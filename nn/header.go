@@ -323,7 +323,11 @@ func (p *headerParser) uints(what string) ([]int, error) {
 	}
 	n := 1
 	if end := bytes.IndexByte(p.b[p.i:], ']'); end >= 0 {
-		n += bytes.Count(p.b[p.i:p.i+end], []byte{','})
+		for _, c := range p.b[p.i : p.i+end] {
+			if c == ',' {
+				n++
+			}
+		}
 	}
 	out := make([]int, 0, n)
 	err := p.elements(func() error {

@@ -146,3 +146,14 @@ func runVersion(args []string, stdout, stderr io.Writer) error {
 	_, err := fmt.Fprintf(stdout, "fmtiny %s (%s, %s/%s, kernels %s)\n", version, runtime.Version(), runtime.GOOS, runtime.GOARCH, mat.Impl())
 	return err
 }
+
+// containsAnyByte is strings.ContainsAny for a set of ASCII bytes, without the code that
+// ContainsAny has for sets of other runes.
+func containsAnyByte(s, set string) bool {
+	for i := 0; i < len(s); i++ {
+		if strings.IndexByte(set, s[i]) >= 0 {
+			return true
+		}
+	}
+	return false
+}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 )
 
@@ -76,8 +75,14 @@ func (p *progress) draw() {
 	}
 	const width = 24
 	fill := int(width * p.step / max(p.total, 1))
-	bar := strings.Repeat("=", fill) + strings.Repeat(" ", width-fill)
-	fmt.Fprintf(p.w, "\r[%s] %s\x1b[K", bar, stats)
+	var bar [width]byte
+	for i := range bar {
+		bar[i] = ' '
+		if i < fill {
+			bar[i] = '='
+		}
+	}
+	fmt.Fprintf(p.w, "\r[%s] %s\x1b[K", bar[:], stats)
 	p.drawn = true
 }
 

@@ -60,8 +60,11 @@ func lookLike(head []byte, length uint64, size int64) string {
 		return r < 0x20 && r != '\n' && r != '\r' && r != '\t'
 	}) < 0
 	if isText {
-		first, _, _ := bytes.Cut(text, []byte("\n"))
-		if bytes.ContainsAny(first, ",;\t|") {
+		first := text
+		if i := bytes.IndexByte(text, '\n'); i >= 0 {
+			first = text[:i]
+		}
+		if containsAnyByte(string(first), ",;\t|") {
 			return "it looks like a CSV file"
 		}
 		return "it looks like a text file"

@@ -488,7 +488,7 @@ func openDataset(flag, name string, opt fm.CSVOptions) (fm.Dataset, []string, er
 		im, err := openImages(dir, "train", "t10k")
 		return im, nil, err
 	}
-	looksLikeFile := strings.ContainsAny(name, `/\`) || strings.HasSuffix(strings.ToLower(name), ".csv")
+	looksLikeFile := containsAnyByte(name, `/\`) || strings.HasSuffix(strings.ToLower(name), ".csv")
 	if _, err := os.Stat(name); err != nil && !looksLikeFile {
 		return nil, nil, usagef("--%s %q: not a built-in dataset (%s) nor a file", flag, name, strings.Join(fm.Builtins(), ", "))
 	}
