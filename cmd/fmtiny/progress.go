@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"time"
 )
 
@@ -62,7 +63,7 @@ func (p *progress) draw() {
 	}
 	eta := "?"
 	if rate > 0 {
-		eta = (time.Duration(float64(p.total-p.step)/rate) * time.Second).Round(time.Second).String()
+		eta = roundedDuration(time.Duration(float64(p.total-p.step)/rate)*time.Second, time.Second)
 	}
 	stats := fmt.Sprintf("step %d/%d  loss %.4f  %.0f steps/s  ETA %s", p.step, p.total, p.smoothed, rate, eta)
 	if p.images > 0 {
@@ -96,3 +97,41 @@ func (p *progress) finish() {
 		p.drawn = false
 	}
 }
+
+// roundedDuration is d.Round(unit).String() for a unit of whole milliseconds, such as
+// time.Millisecond or time.Second: "0s", "250ms", "1.5s", "2m3.04s", "1h0m5s". It spares the
+// binary time.Duration's String, which handles every unit down to the nanosecond.
+func roundedDuration(d, unit time.Duration) string {
+	d = d.Round(unit)
+	u := uint64(d)
+	var b []byte
+	if d < 0 {
+		b, u = append(b, '-'), -u
+	}
+	if u < 1e9 { // whole milliseconds
+		if u == 0 {
+			return "0s"
+		}
+		return string(appendUint(b, u/1e6)) + "ms"
+	}
+	s := u / 1e9
+	for i, unit := range [2]uint64{3600, 60} {
+		if s >= unit {
+			b = append(appendUint(b, s/unit%[2]uint64{1 << 63, 60}[i]), "hm"[i])
+		}
+	}
+	b = appendUint(b, s%60)
+	if f := u % 1e9; f > 0 { // whole milliseconds but for the extremes Round returns
+		b = appendUint(b, 1e9+f) // "1" and nine digits, the "1" then made the point
+		b[len(b)-10] = '.'
+		for b[len(b)-1] == '0' {
+			b = b[:len(b)-1]
+		}
+	}
+	return string(append(b, 's'))
+}
+
+// appendUint is strconv.AppendUint in base 10, not inlined.
+//
+//go:noinline
+func appendUint(b []byte, v uint64) []byte { return strconv.AppendUint(b, v, 10) }

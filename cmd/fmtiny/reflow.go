@@ -184,7 +184,7 @@ func runReflow(args []string, stdout, stderr io.Writer) error {
 			how = fmt.Sprintf("%s, %d steps", c.Pairs.Method, c.Pairs.Steps)
 		}
 		fmt.Fprintf(progress, "fmtiny: %s: %d pairs from the teacher (%s: %d field evaluations) in %s\n",
-			stageName(r), c.Pairs.N, how, r.PairStats.NFE, r.PairTime.Round(time.Millisecond))
+			stageName(r), c.Pairs.N, how, r.PairStats.NFE, roundedDuration(r.PairTime, time.Millisecond))
 	}
 	begin := time.Now()
 	var r *fm.Reflower
@@ -275,7 +275,7 @@ func runReflow(args []string, stdout, stderr io.Writer) error {
 		}
 		if !*quiet {
 			fmt.Fprintf(stderr, "fmtiny: saved %s after %d round(s)%s (%s)\n", *out, c.Rounds,
-				choose(c.Distill, " and a distillation", ""), time.Since(begin).Round(time.Millisecond))
+				choose(c.Distill, " and a distillation", ""), roundedDuration(time.Since(begin), time.Millisecond))
 		}
 		return nil
 	}()

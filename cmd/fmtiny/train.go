@@ -354,7 +354,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stderr, "fmtiny: note: could not remove the finished run's checkpoint: %v\n", err)
 		}
 		if !*quiet {
-			fmt.Fprintf(stderr, "fmtiny: saved %s after %d steps (loss %.4f, %s)\n", *out, tr.Step, bar.smoothed, bar.elapsed().Round(time.Millisecond))
+			fmt.Fprintf(stderr, "fmtiny: saved %s after %d steps (loss %.4f, %s)\n", *out, tr.Step, bar.smoothed, roundedDuration(bar.elapsed(), time.Millisecond))
 		}
 		return nil
 	}()
