@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -12,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/fmtiny/fmtiny/fm"
+	"github.com/fmtiny/fmtiny/fm/fileio"
 	"github.com/fmtiny/fmtiny/mat"
 	"github.com/fmtiny/fmtiny/ode"
 )
@@ -510,8 +510,7 @@ func writeDensity(stdout, stderr io.Writer, m *fm.Model, file string, side int, 
 
 // unwrapPath drops the operation and path from an *os.PathError, which the message says already.
 func unwrapPath(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
+	if pe, ok := fileio.As[*os.PathError](err); ok {
 		return pe.Err
 	}
 	return err

@@ -27,6 +27,7 @@ import (
 	"strings"
 
 	"github.com/fmtiny/fmtiny/asm"
+	"github.com/fmtiny/fmtiny/fm/fileio"
 	"github.com/fmtiny/fmtiny/mat"
 )
 
@@ -94,12 +95,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	msg := strings.ReplaceAll(err.Error(), "\n", " ")
 	fmt.Fprintf(stderr, "fmtiny: %s\n", msg)
-	var ue *usageError
-	var in *interrupted
-	switch {
-	case errors.As(err, &ue):
+	if _, ok := fileio.As[*usageError](err); ok {
 		return 2
-	case errors.As(err, &in):
+	}
+	if in, ok := fileio.As[*interrupted](err); ok {
 		return in.status
 	}
 	return 1

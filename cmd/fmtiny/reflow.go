@@ -252,8 +252,7 @@ func runReflow(args []string, stdout, stderr io.Writer) error {
 			loss, err := tr.TrainStep()
 			if err != nil {
 				bar.finish()
-				var div *fm.DivergedError
-				if errors.As(err, &div) && lastCkpt > 0 {
+				if _, ok := fileio.As[*fm.DivergedError](err); ok && lastCkpt > 0 {
 					return errorf("%s: %w; the checkpoint of step %d is kept in %s", stageName(r), err, lastCkpt, ckpt)
 				}
 				return errorf("%s: %w", stageName(r), err)

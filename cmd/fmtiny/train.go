@@ -331,8 +331,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 			loss, err := tr.TrainStep()
 			if err != nil {
 				bar.finish()
-				var div *fm.DivergedError
-				if errors.As(err, &div) && lastCkpt > 0 {
+				if _, ok := fileio.As[*fm.DivergedError](err); ok && lastCkpt > 0 {
 					return errorf("%w; the checkpoint of step %d is kept in %s", err, lastCkpt, ckpt)
 				}
 				return err

@@ -124,15 +124,43 @@ func RemoveStaleTemporaries(path string) error {
 }
 
 // unwrapPathError drops the temporary file's name from an error, which would only confuse.
-// (Not inlined into its callers: errors.As is a call either way.)
+// (Not inlined into its callers: As is a call either way.)
 //
 //go:noinline
 func unwrapPathError(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
+	if pe, ok := As[*os.PathError](err); ok {
 		return pe.Err
 	}
 	return err
+}
+
+// As is errors.As for an error type T, as in As[*os.PathError](err): the first error in err's
+// tree, depth first, that is a T or whose As method makes one. It spares the binary errors.As
+// and the reflection it needs for targets of any type; the T of fmtiny's callers are pointers,
+// so that one copy of As serves them all.
+func As[T error](err error) (T, bool) {
+	for {
+		if t, ok := err.(T); ok {
+			return t, true
+		}
+		var t T
+		if x, ok := err.(interface{ As(any) bool }); ok && x.As(&t) {
+			return t, true
+		}
+		switch u := err.(type) {
+		case interface{ Unwrap() error }:
+			err = u.Unwrap()
+		case interface{ Unwrap() []error }:
+			for _, e := range u.Unwrap() {
+				if t, ok := As[T](e); ok {
+					return t, true
+				}
+			}
+			return t, false
+		default:
+			return t, false
+		}
+	}
 }
 
 // crcTable is the byte-at-a-time table of the IEEE CRC-32.

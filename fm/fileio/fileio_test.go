@@ -2,6 +2,7 @@ package fileio
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -72,5 +73,43 @@ func TestRemoveStaleTemporaries(t *testing.T) {
 	}
 	if len(left) != len(keep) {
 		t.Fatalf("left %v, want %v", left, keep)
+	}
+}
+
+// asTarget is an error that other errors turn into through their As method.
+type asTarget struct{ s string }
+
+func (e *asTarget) Error() string { return e.s }
+
+type asSource struct{}
+
+func (asSource) Error() string { return "source" }
+
+func (asSource) As(target any) bool {
+	if p, ok := target.(**asTarget); ok {
+		*p = &asTarget{"made"}
+		return true
+	}
+	return false
+}
+
+// TestAs checks As against errors.As: wrapped, joined, through an As method, and absent.
+func TestAs(t *testing.T) {
+	pe := &os.PathError{Op: "open", Path: "x", Err: os.ErrNotExist}
+	for _, err := range []error{
+		nil, pe, errors.New("plain"), fmt.Errorf("a: %w", pe), fmt.Errorf("a: %w", fmt.Errorf("b: %w", pe)),
+		errors.Join(errors.New("first"), fmt.Errorf("c: %w", pe)), fmt.Errorf("%w and %w", io.EOF, pe),
+		asSource{}, fmt.Errorf("d: %w", asSource{}), errors.Join(nil, asSource{}),
+	} {
+		var want *os.PathError
+		wantOK := errors.As(err, &want)
+		if got, ok := As[*os.PathError](err); ok != wantOK || got != want {
+			t.Errorf("As[*os.PathError](%v) = %v, %v; errors.As says %v, %v", err, got, ok, want, wantOK)
+		}
+		var wantT *asTarget
+		wantOK = errors.As(err, &wantT)
+		if got, ok := As[*asTarget](err); ok != wantOK || (ok && got.s != wantT.s) {
+			t.Errorf("As[*asTarget](%v) = %v, %v; errors.As says %v, %v", err, got, ok, wantT, wantOK)
+		}
 	}
 }
