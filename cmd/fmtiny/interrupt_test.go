@@ -35,7 +35,7 @@ var calibration struct {
 	steps int
 }
 
-// runSteps returns how many steps of trainArgs take about two seconds here, timed once: the
+// runSteps returns how many steps of trainArgs take about four seconds here, timed once: the
 // interruptions need a run long enough to fall in, and no longer, whatever the kernels and the
 // machine's load.
 func runSteps(t *testing.T) int {
@@ -46,7 +46,7 @@ func runSteps(t *testing.T) int {
 		start := time.Now()
 		checkSuccess(t, execFmtiny(t, trainArgs(filepath.Join(t.TempDir(), "probe.safetensors"), probe, "--quiet")...))
 		perStep := time.Since(start) / probe
-		calibration.steps = min(max(int(2*time.Second/perStep), 1000), 400000)
+		calibration.steps = min(max(int(4*time.Second/perStep), 1000), 800000)
 	})
 	if calibration.steps == 0 {
 		t.Fatal("no calibration")
