@@ -68,7 +68,7 @@ def main():
             if os.path.exists(model):
                 os.remove(model)
             _, err, _, frss = timed([a.fmtiny, "train", "--data", "mnist:" + a.data, "--channels", str(c), "--batch", "128",
-                                     "--steps", str(steps), "--threads", "2", "--quiet", "-o", model])
+                                     "--steps", str(steps), "--threads", "2", "-o", model])
             m = re.search(r"after (\d+) steps \(loss [^,]*, ([0-9.]+)(ms|s)\)", err)
             if m is None:
                 sys.exit("fmtiny train said:\n" + err)
