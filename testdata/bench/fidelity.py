@@ -13,16 +13,8 @@ deviation over seeds and the paired differences. A measuring instrument, never p
 import argparse, math, os, statistics, subprocess, sys, tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def peer():
-    d = HERE
-    while d != "/":
-        p = os.path.join(d, "..", "shared", "bench", "torch_cfm.py")
-        if os.path.exists(p):
-            return os.path.abspath(p)
-        d = os.path.dirname(d)
-    sys.exit("no ../shared/bench/torch_cfm.py above " + HERE)
+sys.path.insert(0, HERE)
+from sidebyside import PEER  # noqa: E402  ../shared/bench, found as sidebyside.py finds it
 
 
 def on_squares(path):
@@ -57,7 +49,7 @@ def main():
     rows = []
     for s in seeds:
         pt = os.path.join(tmp, f"pt{s}.csv")
-        subprocess.run(["/usr/bin/python3", peer(), "--hidden", "128", "--layers", "4", "--batch", "1024",
+        subprocess.run(["/usr/bin/python3", os.path.join(PEER, "torch_cfm.py"), "--hidden", "128", "--layers", "4", "--batch", "1024",
                         "--steps", str(a.steps), "--warmup", "0", "--path", a.path, "--threads", str(a.threads),
                         "--seed", str(s), "--n-samples", "10000", "--out-samples", pt],
                        check=True, env=env, stdout=subprocess.DEVNULL)

@@ -13,16 +13,8 @@ nothing in fmtiny needs it.
 import argparse, json, os, re, statistics, subprocess, sys, tempfile, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def peer_dir():
-    d = HERE
-    while d != "/":
-        p = os.path.join(d, "..", "shared", "bench")
-        if os.path.exists(os.path.join(p, "torch_unet.py")):
-            return os.path.abspath(p)
-        d = os.path.dirname(d)
-    sys.exit("no ../shared/bench/torch_unet.py above " + HERE)
+sys.path.insert(0, HERE)
+from sidebyside import PEER  # noqa: E402  ../shared/bench, found as sidebyside.py finds it
 
 
 def timed(cmd, env=None):
@@ -51,7 +43,7 @@ def main():
     images = os.path.join(a.data, "train-images-idx3-ubyte.gz")
     if not os.path.exists(images):
         images = images[:-3]
-    peer = os.path.join(peer_dir(), "torch_unet.py")
+    peer = os.path.join(PEER, "torch_unet.py")
     cpu = re.search(r"model name\s*: (.*)", open("/proc/cpuinfo").read()).group(1)
     print(f"# {cpu}, {os.cpu_count()} CPUs, OPENBLAS_CORETYPE={ct}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load {os.getloadavg()[0]:.1f}")
     tmp = tempfile.mkdtemp()
